@@ -1,0 +1,95 @@
+import Synchronization
+
+/// Global switches of the autodiff engine.
+public enum Autograd {
+  private static let disabledDepth = Atomic<Int>(0)
+
+  /// Whether operations currently record on the tape.
+  public static var isEnabled: Bool { disabledDepth.load(ordering: .relaxed) == 0 }
+
+  /// Runs `body` without recording operations (inference, optimizer updates, backward passes).
+  public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
+    disabledDepth.add(1, ordering: .relaxed)
+    defer { disabledDepth.subtract(1, ordering: .relaxed) }
+    return try body()
+  }
+}
+
+extension Tensor {
+  /// Builds the result of an operation and, when grad mode is on and an input requires grad, records
+  /// `backward` (result gradient → one gradient per input) on the tape.
+  static func record(
+    shape: [Int], storage: TensorStorage, inputs: [Tensor],
+    backward: @escaping (Tensor) throws -> [Tensor?]
+  ) -> Tensor {
+    let out = Tensor(shape: shape, storage: storage)
+    if Autograd.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
+      out.requiresGrad = true
+      out.inputs = inputs
+      out.backwardFunction = backward
+    }
+    return out
+  }
+
+  /// Whether this tensor is a leaf of the tape (a parameter or an input), as opposed to an op result.
+  public var isLeaf: Bool { backwardFunction == nil }
+
+  /// Back-propagates from this scalar: adds d(self)/d(leaf) into every leaf's `grad` that requires grad.
+  /// The tape below this tensor is released afterwards unless `retainGraph` is true.
+  public func backward(retainGraph: Bool = false) throws {
+    guard count == 1 else {
+      throw TensorError.shape("backward", "backward() needs a scalar, got shape \(shapeString(shape)); pass a gradient with backward(gradient:)")
+    }
+    try backward(gradient: Tensor(shape: shape, storage: TensorStorage(count: 1, repeating: 1)), retainGraph: retainGraph)
+  }
+
+  /// Back-propagates a given output gradient (same shape as this tensor).
+  public func backward(gradient: Tensor, retainGraph: Bool = false) throws {
+    guard gradient.shape == shape else {
+      throw TensorError.shape("backward", "gradient shape \(shapeString(gradient.shape)) differs from \(shapeString(shape))")
+    }
+    guard requiresGrad else {
+      throw TensorError.argument("backward", "this tensor does not require grad: no parameter it depends on has requires_grad set")
+    }
+    let order = topologicalOrder()
+    var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient]
+    try Autograd.withNoGrad {
+      for node in order.reversed() {
+        guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+        guard let fn = node.backwardFunction else {
+          node.grad = try node.grad.map { try $0 + g } ?? g.copy()
+          continue
+        }
+        let inputGrads = try fn(g)
+        for (input, ig) in zip(node.inputs, inputGrads) where input.requiresGrad {
+          guard let ig else { continue }
+          let key = ObjectIdentifier(input)
+          grads[key] = try grads[key].map { try $0 + ig } ?? ig
+        }
+        if !retainGraph {
+          node.inputs = []
+          node.backwardFunction = nil
+        }
+      }
+    }
+  }
+
+  /// Nodes reachable from self through the tape, each after all of its inputs.
+  private func topologicalOrder() -> [Tensor] {
+    var order: [Tensor] = []
+    var visited = Set<ObjectIdentifier>()
+    var stack: [(Tensor, Bool)] = [(self, false)]
+    while let (node, expanded) = stack.popLast() {
+      if expanded { order.append(node); continue }
+      guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
+      stack.append((node, true))
+      for input in node.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {
+        stack.append((input, false))
+      }
+    }
+    return order
+  }
+
+  /// Clears `grad`.
+  public func zeroGrad() { grad = nil }
+}

@@ -1,0 +1,285 @@
+import Dispatch
+
+/// The sizes of one 2-D convolution, checked once and shared by the forward and backward kernels.
+struct ConvGeometry {
+  let batch: Int, inChannels: Int, height: Int, width: Int
+  let outChannels: Int, kernelH: Int, kernelW: Int
+  let stride: Int, padding: Int, dilation: Int, groups: Int
+  let outH: Int, outW: Int
+
+  var inPerGroup: Int { inChannels / groups }
+  var outPerGroup: Int { outChannels / groups }
+  /// Rows of the column matrix of one group: (C/g)·kh·kw.
+  var colRows: Int { inPerGroup * kernelH * kernelW }
+  var outPlane: Int { outH * outW }
+  var inPlane: Int { height * width }
+  /// A 1×1, stride-1, unpadded convolution reads the input directly as its column matrix.
+  var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
+  /// One filter per channel (depthwise), computed by direct loops instead of GEMMs.
+  var isDepthwise: Bool { groups == inChannels && outChannels == inChannels && groups > 1 }
+
+  init(input: [Int], weight: [Int], stride: Int, padding: Int, dilation: Int, groups: Int) throws {
+    let op = "conv2d"
+    guard input.count == 4 else { throw TensorError.shape(op, "input must be (N, C, H, W), got \(shapeString(input))") }
+    guard weight.count == 4 else { throw TensorError.shape(op, "weight must be (C_out, C_in/groups, kH, kW), got \(shapeString(weight))") }
+    guard stride >= 1, dilation >= 1, padding >= 0, groups >= 1 else {
+      throw TensorError.argument(op, "stride and dilation must be ≥ 1, padding ≥ 0, groups ≥ 1 (got stride \(stride), padding \(padding), dilation \(dilation), groups \(groups))")
+    }
+    batch = input[0]; inChannels = input[1]; height = input[2]; width = input[3]
+    outChannels = weight[0]; kernelH = weight[2]; kernelW = weight[3]
+    self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+    guard inChannels % groups == 0, outChannels % groups == 0 else {
+      throw TensorError.shape(op, "groups \(groups) must divide input channels \(inChannels) and output channels \(outChannels)")
+    }
+    guard weight[1] == inChannels / groups else {
+      throw TensorError.shape(op, "weight \(shapeString(weight)) expects \(weight[1] * groups) input channels, input \(shapeString(input)) has \(inChannels)")
+    }
+    outH = (height + 2 * padding - dilation * (kernelH - 1) - 1) / stride + 1
+    outW = (width + 2 * padding - dilation * (kernelW - 1) - 1) / stride + 1
+    guard outH > 0, outW > 0, kernelH > 0, kernelW > 0 else {
+      throw TensorError.shape(op, "kernel \(kernelH)×\(kernelW) (dilation \(dilation)) does not fit input \(height)×\(width) with padding \(padding)")
+    }
+  }
+
+  /// Unfolds one group of one image (C/g, H, W) into columns (C/g·kh·kw, outH·outW).
+  func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+    for c in 0..<inPerGroup {
+      for ki in 0..<kernelH {
+        for kj in 0..<kernelW {
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
+          let plane = x + c * inPlane
+          for oh in 0..<outH {
+            let ih = oh * stride - padding + ki * dilation
+            let dst = row + oh * outW
+            guard ih >= 0 && ih < height else { dst.update(repeating: 0, count: outW); continue }
+            let src = plane + ih * width
+            let base = kj * dilation - padding
+            for ow in 0..<outW {
+              let iw = ow * stride + base
+              dst[ow] = (iw >= 0 && iw < width) ? src[iw] : 0
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Folds column gradients back into one group of one image, adding into `dx`.
+  func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+    for c in 0..<inPerGroup {
+      for ki in 0..<kernelH {
+        for kj in 0..<kernelW {
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
+          let plane = dx + c * inPlane
+          for oh in 0..<outH {
+            let ih = oh * stride - padding + ki * dilation
+            guard ih >= 0 && ih < height else { continue }
+            let src = row + oh * outW, dst = plane + ih * width
+            let base = kj * dilation - padding
+            for ow in 0..<outW {
+              let iw = ow * stride + base
+              if iw >= 0 && iw < width { dst[iw] += src[ow] }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Runs `body(workerIndex, imageRange)` over the batch split among workers, BLAS single-threaded inside.
+/// Stops early (and throws) when cancellation is requested.
+private func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>) -> Void) throws {
+  let workers = Swift.min(Parallel.workers, batch)
+  if workers <= 1 {
+    body(0, 0..<batch)
+  } else {
+    BLASThreads.withSingleThread {
+      DispatchQueue.concurrentPerform(iterations: workers) { w in
+        body(w, (batch * w / workers)..<(batch * (w + 1) / workers))
+      }
+    }
+  }
+  try Cancellation.check(op)
+}
+
+extension Tensor {
+  /// 2-D convolution (cross-correlation) of x (N, C, H, W) with weight (C_out, C/groups, kH, kW) and an
+  /// optional bias (C_out). `groups` = C gives a depthwise convolution.
+  public func conv2d(
+    _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1
+  ) throws -> Tensor {
+    let geo = try ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    if let bias, bias.shape != [geo.outChannels] {
+      throw TensorError.shape("conv2d", "bias must have shape [\(geo.outChannels)], got \(shapeString(bias.shape))")
+    }
+    let outShape = [geo.batch, geo.outChannels, geo.outH, geo.outW]
+    let out = TensorStorage(uninitializedCount: Shape.count(outShape))
+    if geo.isDepthwise {
+      try depthwiseForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
+    } else {
+      try gemmForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
+    }
+    if let bias {
+      let plane = geo.outPlane, bp = bias.storage.pointer
+      for n in 0..<geo.batch {
+        for c in 0..<geo.outChannels {
+          let p = out.pointer + (n * geo.outChannels + c) * plane, b = bp[c]
+          for i in 0..<plane { p[i] += b }
+        }
+      }
+    }
+    let x = detached(), w = weight.detached()
+    var inputs = [self, weight]
+    if let bias { inputs.append(bias) }
+    return Tensor.record(shape: outShape, storage: out, inputs: inputs) { g in
+      let dx = TensorStorage(count: x.count, repeating: 0), dw = TensorStorage(count: w.count, repeating: 0)
+      if geo.isDepthwise {
+        try depthwiseBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+      } else {
+        try gemmBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+      }
+      var grads: [Tensor?] = [Tensor(shape: x.shape, storage: dx), Tensor(shape: w.shape, storage: dw)]
+      if bias != nil { grads.append(try g.sum(axes: [0, 2, 3])) }
+      return grads
+    }
+  }
+}
+
+private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let os = SendablePointer(out)
+  try forImageChunks(geo.batch, op: "conv2d") { _, images in
+    let col = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
+    defer { col?.deallocate() }
+    for n in images where !Cancellation.isRequested {
+      for gi in 0..<geo.groups {
+        let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
+        let source: UnsafePointer<Float>
+        if let col { geo.im2col(xg, col); source = UnsafePointer(col) } else { source = UnsafePointer(xg) }
+        sgemm(transA: false, transB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.colRows,
+              ws.pointer + gi * geo.outPerGroup * geo.colRows, source,
+              os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * geo.outPlane)
+      }
+    }
+  }
+}
+
+private func gemmBackward(
+  _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, g: UnsafePointer<Float>,
+  dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>
+) throws {
+  let workers = Swift.min(Parallel.workers, geo.batch)
+  let weightCount = geo.outChannels * geo.colRows
+  // Each worker accumulates its own weight gradient; they are summed at the end.
+  let partials = UnsafeMutablePointer<Float>.allocate(capacity: weightCount * workers)
+  partials.initialize(repeating: 0, count: weightCount * workers)
+  defer { partials.deallocate() }
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), ps = SendablePointer(partials)
+  try forImageChunks(geo.batch, op: "conv2d backward") { worker, images in
+    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
+    defer { col.deallocate() }
+    let dwLocal = ps.pointer + worker * weightCount
+    for n in images where !Cancellation.isRequested {
+      for gi in 0..<geo.groups {
+        let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
+        let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
+        let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * geo.outPlane
+        let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
+        let dwg = dwLocal + gi * geo.outPerGroup * geo.colRows
+        if geo.isPointwise {
+          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: geo.outPlane, gg, xg, dwg, accumulate: true)
+          sgemm(transA: true, transB: false, m: geo.colRows, n: geo.outPlane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
+        } else {
+          geo.im2col(xg, col)
+          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: geo.outPlane, gg, col, dwg, accumulate: true)
+          sgemm(transA: true, transB: false, m: geo.colRows, n: geo.outPlane, k: geo.outPerGroup, wg, gg, col)
+          geo.col2im(col, dxg)
+        }
+      }
+    }
+  }
+  for wIdx in 0..<workers {
+    let p = partials + wIdx * weightCount
+    for i in 0..<weightCount { dw[i] += p[i] }
+  }
+}
+
+/// Calls `body(channelRange)` over channels split among workers.
+private func forChannelChunks(_ channels: Int, op: String, _ body: @Sendable (Range<Int>) -> Void) throws {
+  let workers = Swift.min(Parallel.workers, channels)
+  DispatchQueue.concurrentPerform(iterations: workers) { w in
+    body((channels * w / workers)..<(channels * (w + 1) / workers))
+  }
+  try Cancellation.check(op)
+}
+
+private func depthwiseForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let os = SendablePointer(out)
+  let kArea = geo.kernelH * geo.kernelW
+  try forChannelChunks(geo.inChannels, op: "conv2d") { channels in
+    for n in 0..<geo.batch {
+      for c in channels {
+        let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
+        let dst = os.pointer + (n * geo.inChannels + c) * geo.outPlane
+        dst.update(repeating: 0, count: geo.outPlane)
+        for ki in 0..<geo.kernelH {
+          for kj in 0..<geo.kernelW {
+            let wv = ws.pointer[c * kArea + ki * geo.kernelW + kj]
+            for oh in 0..<geo.outH {
+              let ih = oh * geo.stride - geo.padding + ki * geo.dilation
+              guard ih >= 0 && ih < geo.height else { continue }
+              let src = plane + ih * geo.width, row = dst + oh * geo.outW
+              let base = kj * geo.dilation - geo.padding
+              for ow in 0..<geo.outW {
+                let iw = ow * geo.stride + base
+                if iw >= 0 && iw < geo.width { row[ow] += wv * src[iw] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+private func depthwiseBackward(
+  _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, g: UnsafePointer<Float>,
+  dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>
+) throws {
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), dws = SendablePointer(dw)
+  let kArea = geo.kernelH * geo.kernelW
+  try forChannelChunks(geo.inChannels, op: "conv2d backward") { channels in
+    for n in 0..<geo.batch {
+      for c in channels {
+        let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
+        let dplane = dxs.pointer + (n * geo.inChannels + c) * geo.inPlane
+        let grad = gs.pointer + (n * geo.inChannels + c) * geo.outPlane
+        for ki in 0..<geo.kernelH {
+          for kj in 0..<geo.kernelW {
+            let wi = c * kArea + ki * geo.kernelW + kj
+            let wv = ws.pointer[wi]
+            var acc: Float = 0
+            for oh in 0..<geo.outH {
+              let ih = oh * geo.stride - geo.padding + ki * geo.dilation
+              guard ih >= 0 && ih < geo.height else { continue }
+              let src = plane + ih * geo.width, dsrc = dplane + ih * geo.width, row = grad + oh * geo.outW
+              let base = kj * geo.dilation - geo.padding
+              for ow in 0..<geo.outW {
+                let iw = ow * geo.stride + base
+                if iw >= 0 && iw < geo.width {
+                  acc += row[ow] * src[iw]
+                  dsrc[iw] += wv * row[ow]
+                }
+              }
+            }
+            dws.pointer[wi] += acc
+          }
+        }
+      }
+    }
+  }
+}

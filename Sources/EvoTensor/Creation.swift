@@ -1,0 +1,55 @@
+extension Tensor {
+  private static func filled(_ shape: [Int], op: String, _ fill: (UnsafeMutablePointer<Float>, Int) -> Void) throws -> Tensor {
+    try Shape.validate(shape, op: op)
+    let storage = TensorStorage(uninitializedCount: Shape.count(shape))
+    fill(storage.pointer, storage.count)
+    return Tensor(shape: shape, storage: storage)
+  }
+
+  /// All zeros.
+  public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
+  /// All ones.
+  public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, 1) }
+  /// Every element `value`.
+  public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
+    try filled(shape, op: "full") { p, n in p.initialize(repeating: value, count: n) }
+  }
+
+  /// `start, start+step, ...` below `end` (NumPy's arange).
+  public static func arange(_ start: Float, _ end: Float, step: Float = 1) throws -> Tensor {
+    guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
+      throw TensorError.argument("arange", "needs finite bounds and a non-zero step")
+    }
+    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    return try filled([n], op: "arange") { p, n in for i in 0..<n { p[i] = start + Float(i) * step } }
+  }
+
+  /// `count` evenly spaced values from `start` to `end` inclusive.
+  public static func linspace(_ start: Float, _ end: Float, count: Int) throws -> Tensor {
+    guard count >= 0 else { throw TensorError.argument("linspace", "count must be non-negative, got \(count)") }
+    let step = count > 1 ? (end - start) / Float(count - 1) : 0
+    return try filled([count], op: "linspace") { p, n in for i in 0..<n { p[i] = start + Float(i) * step } }
+  }
+
+  /// Uniform values in [low, high).
+  public static func rand(_ shape: [Int], low: Float = 0, high: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
+    try filled(shape, op: "rand") { p, n in for i in 0..<n { p[i] = low + (high - low) * rng.uniform() } }
+  }
+
+  /// Normal values with the given mean and standard deviation.
+  public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
+    try filled(shape, op: "randn") { p, n in for i in 0..<n { p[i] = mean + std * rng.normal() } }
+  }
+
+  /// Uniform integers in `low..<high`, stored as floats.
+  public static func randint(_ shape: [Int], low: Int, high: Int, rng: inout RandomGenerator) throws -> Tensor {
+    guard high > low else { throw TensorError.argument("randint", "empty range \(low)..<\(high)") }
+    return try filled(shape, op: "randint") { p, n in for i in 0..<n { p[i] = Float(low + rng.int(below: high - low)) } }
+  }
+
+  /// A random permutation of `0..<n` as floats.
+  public static func permutation(_ n: Int, rng: inout RandomGenerator) throws -> Tensor {
+    let p = rng.permutation(Swift.max(n, 0))
+    return try filled([p.count], op: "permutation") { dst, n in for i in 0..<n { dst[i] = Float(p[i]) } }
+  }
+}

@@ -1,0 +1,2 @@
+import EvoTensor
+print("evo")
