@@ -1,17 +1,14 @@
-import Synchronization
-
 /// Global switches of the autodiff engine.
 public enum Autograd {
-  private static let disabledDepth = Atomic<Int>(0)
+  /// Grad mode of the current task or thread (task-local, so concurrent work does not interfere).
+  @TaskLocal private static var recording = true
 
   /// Whether operations currently record on the tape.
-  public static var isEnabled: Bool { disabledDepth.load(ordering: .relaxed) == 0 }
+  public static var isEnabled: Bool { recording }
 
   /// Runs `body` without recording operations (inference, optimizer updates, backward passes).
   public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-    disabledDepth.add(1, ordering: .relaxed)
-    defer { disabledDepth.subtract(1, ordering: .relaxed) }
-    return try body()
+    try $recording.withValue(false) { try body() }
   }
 }
 

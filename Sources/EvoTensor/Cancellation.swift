@@ -1,21 +1,37 @@
 import Synchronization
 
-/// A process-wide request to stop long computations (the REPL sets it on Ctrl-C).
-/// Long kernels call `Cancellation.check(op)` between chunks of work and throw `.cancelled`.
-public enum Cancellation {
-  private static let flag = Atomic<Bool>(false)
+/// A flag that asks long computations to stop; thread-safe.
+public final class CancellationToken: Sendable {
+  private let flag = Atomic<Bool>(false)
 
-  /// Asks running kernels to stop at their next check. Safe to call from a signal-watching thread.
-  public static func request() { flag.store(true, ordering: .relaxed) }
+  public init() {}
 
+  /// Asks running kernels to stop at their next check. Safe to call from any thread.
+  public func request() { flag.store(true, ordering: .relaxed) }
   /// Clears a pending request (before starting new work).
-  public static func reset() { flag.store(false, ordering: .relaxed) }
-
+  public func reset() { flag.store(false, ordering: .relaxed) }
   /// Whether a stop has been requested.
-  public static var isRequested: Bool { flag.load(ordering: .relaxed) }
+  public var isRequested: Bool { flag.load(ordering: .relaxed) }
+}
 
-  /// Throws a `.cancelled` error naming `op` if a stop was requested.
+/// Stopping long computations early (the REPL requests it on Ctrl-C). Kernels check the token of the
+/// current task or thread — the process-wide `shared` one unless `withToken` installs another — between
+/// chunks of work and throw a `.cancelled` error.
+public enum Cancellation {
+  /// The process-wide token.
+  public static let shared = CancellationToken()
+  @TaskLocal private static var installed: CancellationToken = shared
+
+  /// The token kernels started from this task or thread consult.
+  public static var current: CancellationToken { installed }
+
+  /// Runs `body` with `token` as the current token (tests and embedders isolate their work this way).
+  public static func withToken<R>(_ token: CancellationToken, _ body: () throws -> R) rethrows -> R {
+    try $installed.withValue(token) { try body() }
+  }
+
+  /// Throws a `.cancelled` error naming `op` if the current token was triggered.
   public static func check(_ op: String) throws {
-    if isRequested { throw TensorError(.cancelled, op: op, "interrupted") }
+    if current.isRequested { throw TensorError(.cancelled, op: op, "interrupted") }
   }
 }

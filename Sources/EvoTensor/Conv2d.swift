@@ -89,14 +89,15 @@ struct ConvGeometry {
 
 /// Runs `body(workerIndex, imageRange)` over the batch split among workers, BLAS single-threaded inside.
 /// Stops early (and throws) when cancellation is requested.
-private func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>) -> Void) throws {
+private func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>, CancellationToken) -> Void) throws {
+  let token = Cancellation.current
   let workers = Swift.min(Parallel.workers, batch)
   if workers <= 1 {
-    body(0, 0..<batch)
+    body(0, 0..<batch, token)
   } else {
     BLASThreads.withSingleThread {
       DispatchQueue.concurrentPerform(iterations: workers) { w in
-        body(w, (batch * w / workers)..<(batch * (w + 1) / workers))
+        body(w, (batch * w / workers)..<(batch * (w + 1) / workers), token)
       }
     }
   }
@@ -149,10 +150,10 @@ extension Tensor {
 private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
   let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
-  try forImageChunks(geo.batch, op: "conv2d") { _, images in
+  try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
     let col = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
     defer { col?.deallocate() }
-    for n in images where !Cancellation.isRequested {
+    for n in images where !token.isRequested {
       for gi in 0..<geo.groups {
         let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
         let source: UnsafePointer<Float>
@@ -177,11 +178,11 @@ private func gemmBackward(
   defer { partials.deallocate() }
   let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), ps = SendablePointer(partials)
-  try forImageChunks(geo.batch, op: "conv2d backward") { worker, images in
+  try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
     let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
     defer { col.deallocate() }
     let dwLocal = ps.pointer + worker * weightCount
-    for n in images where !Cancellation.isRequested {
+    for n in images where !token.isRequested {
       for gi in 0..<geo.groups {
         let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
         let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane

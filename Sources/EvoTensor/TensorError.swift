@@ -6,7 +6,7 @@ public enum TensorErrorKind: String, Sendable {
   case argument
   /// A malformed, truncated or unreadable file.
   case file
-  /// A long computation was stopped through `Cancellation.request()`.
+  /// A long computation was stopped through its `CancellationToken`.
   case cancelled
   /// Non-finite numbers where finite ones are required.
   case numeric

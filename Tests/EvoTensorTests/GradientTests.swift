@@ -1,0 +1,211 @@
+import Testing
+@testable import EvoTensor
+
+/// Every differentiable operation's gradient against central finite differences.
+@Suite struct ElementwiseGradients {
+  @Test(arguments: ["neg", "abs", "square", "exp", "sigmoid", "tanh", "relu", "swish", "signed_log", "signed_sqrt", "clamp", "pow3"])
+  func unaryOnAnySign(_ name: String) throws {
+    let x = random([3, 4], seed: 1, awayFromZero: 0.2)
+    try checkGradients([x]) { t in
+      let a = t[0]
+      switch name {
+      case "neg": return a.neg()
+      case "abs": return a.abs()
+      case "square": return a.square()
+      case "exp": return a.exp()
+      case "sigmoid": return a.sigmoid()
+      case "tanh": return a.tanh()
+      case "relu": return a.relu()
+      case "swish": return a.swish()
+      case "signed_log": return a.signedLog()
+      case "signed_sqrt": return a.signedSqrt()
+      case "clamp": return a.clamp(min: -1.05, max: 0.95)
+      default: return a.pow(3)
+      }
+    }
+  }
+
+  @Test(arguments: ["sqrt", "rsqrt", "log", "pow_half"])
+  func unaryOnPositive(_ name: String) throws {
+    let x = random([2, 5], seed: 2, low: 0.5, high: 3)
+    try checkGradients([x]) { t in
+      switch name {
+      case "sqrt": return t[0].sqrt()
+      case "rsqrt": return t[0].rsqrt()
+      case "log": return t[0].log()
+      default: return t[0].pow(0.5)
+      }
+    }
+  }
+
+  @Test(arguments: ["add", "sub", "mul", "div", "max", "min"])
+  func binaryWithBroadcasting(_ name: String) throws {
+    let a = random([2, 3, 4], seed: 3), b = random([3, 1], seed: 4, low: 0.5, high: 2)
+    try checkGradients([a, b]) { t in
+      switch name {
+      case "add": return try t[0] + t[1]
+      case "sub": return try t[0] - t[1]
+      case "mul": return try t[0] * t[1]
+      case "div": return try t[0] / t[1]
+      case "max": return try t[0].maximum(t[1])
+      default: return try t[0].minimum(t[1])
+      }
+    }
+  }
+
+  @Test func powOfTwoTensors() throws {
+    let a = random([3, 3], seed: 5, low: 0.5, high: 2), b = random([3], seed: 6, low: -1.5, high: 1.5)
+    try checkGradients([a, b]) { t in try t[0].pow(t[1]) }
+  }
+
+  @Test func whereRoutesGradients() throws {
+    let cond = try Tensor(shape: [2, 3], values: [1, 0, 1, 0, 0, 1])
+    let a = random([2, 3], seed: 7), b = random([3], seed: 8)
+    try checkGradients([a, b]) { t in try Tensor.where(cond, t[0], t[1]) }
+  }
+
+  @Test func scalarOperators() throws {
+    let x = random([4], seed: 9, low: 0.5, high: 2)
+    try checkGradients([x]) { t in try (2 - t[0]) * 3 + 1 / t[0] - t[0] / 4 }
+  }
+}
+
+@Suite struct ReductionGradients {
+  @Test(arguments: [[0], [1, 2], [0, 2], [Int]()])
+  func sumMeanVariance(_ axes: [Int]) throws {
+    let x = random([3, 4, 5], seed: 10)
+    try checkGradients([x]) { t in try t[0].sum(axes: axes) }
+    try checkGradients([x]) { t in try t[0].mean(axes: axes, keepdims: true) }
+    try checkGradients([x]) { t in try t[0].variance(axes: axes) }
+  }
+
+  @Test func maxAndMin() throws {
+    let x = random([4, 6], seed: 11)
+    try checkGradients([x]) { t in try t[0].max(axes: [1]) }
+    try checkGradients([x]) { t in try t[0].min(axes: [0], keepdims: true) }
+  }
+
+  @Test func groupMoments() throws {
+    let x = random([2, 4, 3, 3], seed: 12)
+    try checkGradients([x]) { t in try t[0].groupMoments(groups: 2).mean }
+    try checkGradients([x]) { t in try t[0].groupMoments(groups: 2).variance }
+    try checkGradients([x]) { t in try t[0].groupMoments(groups: 2).secondMoment }
+  }
+}
+
+@Suite struct ShapeGradients {
+  @Test func reshapePermuteTranspose() throws {
+    let x = random([2, 3, 4], seed: 13)
+    try checkGradients([x]) { t in try t[0].reshape([4, -1]) }
+    try checkGradients([x]) { t in try t[0].permute([2, 0, 1]) }
+    try checkGradients([x]) { t in try t[0].transpose(0, 2) }
+    try checkGradients([x]) { t in try t[0].unsqueeze(1).squeeze(1).flatten() }
+  }
+
+  @Test func broadcastSliceIndexSelect() throws {
+    let x = random([3, 1, 4], seed: 14)
+    try checkGradients([x]) { t in try t[0].broadcast(to: [2, 3, 5, 4]) }
+    let y = random([5, 6], seed: 15)
+    try checkGradients([y]) { t in try t[0].slice([SliceRange(start: 1, end: 5, step: 2), SliceRange(start: -1, end: nil, step: -2)]) }
+    try checkGradients([y]) { t in try t[0].indexSelect(axis: 0, [4, 0, 4, -1]) }
+    try checkGradients([y]) { t in try t[0].indexSelect(axis: 1, [2, 2]) }
+  }
+
+  @Test func concatStackPad() throws {
+    let a = random([2, 3], seed: 16), b = random([2, 2], seed: 17), c = random([2, 3], seed: 18)
+    try checkGradients([a, b]) { t in try Tensor.concat([t[0], t[1]], axis: 1) }
+    try checkGradients([a, c]) { t in try Tensor.stack([t[0], t[1]], axis: 1) }
+    try checkGradients([a]) { t in try t[0].pad([(1, 0), (2, 1)]) }
+  }
+}
+
+@Suite struct LinearAlgebraGradients {
+  @Test func matmulVariants() throws {
+    let a = random([3, 4], seed: 19), b = random([4, 5], seed: 20)
+    try checkGradients([a, b]) { t in try t[0].matmul(t[1]) }
+    let ba = random([2, 3, 4], seed: 21), bb = random([2, 4, 2], seed: 22)
+    try checkGradients([ba, bb]) { t in try t[0].matmul(t[1]) }
+    try checkGradients([ba, b]) { t in try t[0].matmul(t[1]) }
+    let v = random([4], seed: 23)
+    try checkGradients([a, v]) { t in try t[0].matmul(t[1]) }
+    let broadcastBatch = random([1, 4, 3], seed: 24)
+    try checkGradients([ba, broadcastBatch]) { t in try t[0].matmul(t[1]) }
+  }
+
+  @Test func linearLayer() throws {
+    let x = random([5, 4], seed: 25), w = random([3, 4], seed: 26), b = random([3], seed: 27)
+    try checkGradients([x, w, b]) { t in try t[0].linear(t[1], bias: t[2]) }
+  }
+}
+
+@Suite struct ConvolutionGradients {
+  struct Case: CustomTestStringConvertible, Sendable {
+    let input: [Int], weight: [Int], stride: Int, padding: Int, dilation: Int, groups: Int
+    var testDescription: String { "x\(input) w\(weight) s\(stride) p\(padding) d\(dilation) g\(groups)" }
+  }
+
+  @Test(arguments: [
+    Case(input: [2, 3, 6, 6], weight: [4, 3, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    Case(input: [2, 2, 7, 7], weight: [3, 2, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
+    Case(input: [1, 2, 7, 7], weight: [2, 2, 3, 3], stride: 1, padding: 2, dilation: 2, groups: 1),
+    Case(input: [2, 4, 5, 5], weight: [6, 2, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 2),
+    Case(input: [2, 3, 6, 6], weight: [3, 1, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 3),
+    Case(input: [3, 4, 4, 4], weight: [5, 4, 1, 1], stride: 1, padding: 0, dilation: 1, groups: 1),
+  ])
+  func conv2d(_ c: Case) throws {
+    let x = random(c.input, seed: 28), w = random(c.weight, seed: 29), b = random([c.weight[0]], seed: 30)
+    try checkGradients([x, w, b]) { t in
+      try t[0].conv2d(t[1], bias: t[2], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+    }
+  }
+
+  @Test func pooling() throws {
+    let x = random([2, 2, 6, 6], seed: 31)
+    try checkGradients([x]) { t in try t[0].maxPool2d(kernel: 2) }
+    try checkGradients([x]) { t in try t[0].maxPool2d(kernel: 3, stride: 2, padding: 1) }
+    try checkGradients([x]) { t in try t[0].avgPool2d(kernel: 3, stride: 2, padding: 1) }
+    try checkGradients([x]) { t in try t[0].globalAvgPool() }
+    try checkGradients([x]) { t in try t[0].upsampleNearest2x() }
+  }
+}
+
+@Suite struct NeuralGradients {
+  @Test func softmaxFamily() throws {
+    let x = random([3, 5], seed: 32)
+    try checkGradients([x]) { t in try t[0].softmax(axis: 1) }
+    try checkGradients([x]) { t in try t[0].logSoftmax(axis: 0) }
+    try checkGradients([x]) { t in try t[0].crossEntropy(labels: [4, 0, 2]) }
+  }
+
+  @Test func ganHingeLosses() throws {
+    let real = random([6, 1], seed: 33, low: -1.8, high: 1.8, awayFromZero: 0.1)
+    let fake = random([6, 1], seed: 34, low: -0.8, high: 0.8)
+    try checkGradients([real, fake]) { t in try Tensor.hingeDiscriminatorLoss(real: t[0], fake: t[1]) }
+    try checkGradients([fake]) { t in try Tensor.hingeGeneratorLoss(fake: t[0]) }
+  }
+
+  @Test func embeddingAndDropout() throws {
+    let table = random([5, 3], seed: 35)
+    try checkGradients([table]) { t in try t[0].embedding([1, 4, 1]) }
+    let x = random([4, 4], seed: 36)
+    try checkGradients([x]) { t in
+      var rng = RandomGenerator(seed: 5)
+      return try t[0].dropout(0.5, training: true, rng: &rng)
+    }
+  }
+
+  @Test(arguments: [true, false])
+  func batchNorm(_ training: Bool) throws {
+    let x = random([3, 2, 3, 3], seed: 37), gamma = random([2], seed: 38), beta = random([2], seed: 39)
+    let stats = RunningStats(channels: 2)
+    stats.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
+    stats.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+    try checkGradients([x, gamma, beta], eps: 5e-3) { t in
+      // A fresh copy of the statistics each call, so repeated evaluations see the same inputs.
+      let s = RunningStats(channels: 2)
+      s.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
+      s.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+      return try t[0].batchNorm(gamma: t[1], beta: t[2], running: s, training: training)
+    }
+  }
+}
