@@ -131,7 +131,7 @@ public struct BatchLoader: Sequence {
 
   public func makeIterator() -> BatchIterator { epoch(0) }
 
-  public struct BatchIterator: IteratorProtocol {
+  public struct BatchIterator: IteratorProtocol, Sequence {
     let loader: BatchLoader
     let order: [Int]
     var position = 0
