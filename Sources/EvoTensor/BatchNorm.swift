@@ -36,30 +36,37 @@ extension Tensor {
     guard !training || m > 1 else {
       throw TensorError.shape("batch_norm", "training needs more than one value per channel, got input \(shapeString(shape))")
     }
-    var means = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
+    var meanValues = [Float](repeating: 0, count: c), invStdValues = [Float](repeating: 0, count: c)
     let x = storage.pointer
     if training {
-      for ch in 0..<c {
-        var sum: Double = 0
-        for b in 0..<n { let p = x + (b * c + ch) * plane; for i in 0..<plane { sum += Double(p[i]) } }
-        let mu = Float(sum / Double(m))
-        var sq: Double = 0
-        for b in 0..<n { let p = x + (b * c + ch) * plane; for i in 0..<plane { let d = p[i] - mu; sq += Double(d * d) } }
-        let v = Float(sq / Double(m))
-        means[ch] = mu
-        invStd[ch] = 1 / (v + eps).squareRoot()
+      let xp = SendablePointer(x)
+      meanValues.withUnsafeMutableBufferPointer { meanBuffer in
+        invStdValues.withUnsafeMutableBufferPointer { invBuffer in
+          let mp = SendablePointer(meanBuffer.baseAddress!), ip = SendablePointer(invBuffer.baseAddress!)
+          Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
+            for ch in channels {
+              var sum: Double = 0
+              for b in 0..<n { sum += Double(FloatKernels.sum(xp.pointer + (b * c + ch) * plane, plane)) }
+              let mu = Float(sum / Double(m))
+              var sq: Double = 0
+              for b in 0..<n { sq += Double(FloatKernels.sumSquaredDeviation(xp.pointer + (b * c + ch) * plane, plane, from: mu)) }
+              mp.pointer[ch] = mu
+              ip.pointer[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
+            }
+          }
+        }
       }
       if let running {
         let d = running.decay
-        running.mean.withMutableData { rm in for ch in 0..<c { rm[ch] = d * rm[ch] + (1 - d) * means[ch] } }
+        running.mean.withMutableData { rm in for ch in 0..<c { rm[ch] = d * rm[ch] + (1 - d) * meanValues[ch] } }
         running.variance.withMutableData { rv in
-          for ch in 0..<c { rv[ch] = d * rv[ch] + (1 - d) * (1 / (invStd[ch] * invStd[ch]) - eps) }
+          for ch in 0..<c { rv[ch] = d * rv[ch] + (1 - d) * (1 / (invStdValues[ch] * invStdValues[ch]) - eps) }
         }
       }
     } else if let running {
       for ch in 0..<c {
-        means[ch] = running.mean.storage.pointer[ch]
-        invStd[ch] = 1 / (running.variance.storage.pointer[ch] + eps).squareRoot()
+        meanValues[ch] = running.mean.storage.pointer[ch]
+        invStdValues[ch] = 1 / (running.variance.storage.pointer[ch] + eps).squareRoot()
       }
     }
     let out = TensorStorage(uninitializedCount: count)
@@ -67,32 +74,39 @@ extension Tensor {
     for b in 0..<n {
       for ch in 0..<c {
         let src = x + (b * c + ch) * plane, dst = out.pointer + (b * c + ch) * plane
-        let scale = invStd[ch] * gp[ch], shift = bp[ch] - means[ch] * scale
+        let scale = invStdValues[ch] * gp[ch], shift = bp[ch] - meanValues[ch] * scale
         for i in 0..<plane { dst[i] = src[i] * scale + shift }
       }
     }
+    let means = meanValues, invStd = invStdValues
     let xs = detached(), gammaValue = gamma.detached(), inShape = shape
     return Tensor.record(shape: shape, storage: out, inputs: [self, gamma, beta]) { g in
       let dx = TensorStorage(uninitializedCount: n * c * plane)
       var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
-      let gpt = g.storage.pointer, xp = xs.storage.pointer
-      for ch in 0..<c {
-        var sumG: Double = 0, sumGX: Double = 0
-        for b in 0..<n {
-          let gr = gpt + (b * c + ch) * plane, xr = xp + (b * c + ch) * plane
-          for i in 0..<plane { sumG += Double(gr[i]); sumGX += Double(gr[i] * (xr[i] - means[ch])) }
-        }
-        let inv = invStd[ch]
-        dBeta[ch] = Float(sumG)
-        dGamma[ch] = Float(sumGX) * inv
-        let gam = gammaValue.storage.pointer[ch]
-        for b in 0..<n {
-          let gr = gpt + (b * c + ch) * plane, xr = xp + (b * c + ch) * plane, dr = dx.pointer + (b * c + ch) * plane
-          if training {
-            let meanG = Float(sumG) / Float(m), meanGX = Float(sumGX) / Float(m) * inv * inv
-            for i in 0..<plane { dr[i] = gam * inv * (gr[i] - meanG - (xr[i] - means[ch]) * meanGX) }
-          } else {
-            for i in 0..<plane { dr[i] = gam * inv * gr[i] }
+      let gpt = SendablePointer(g.storage.pointer), xp = SendablePointer(xs.storage.pointer), dxp = SendablePointer(dx.pointer)
+      let gammaPointer = SendablePointer(gammaValue.storage.pointer)
+      dGamma.withUnsafeMutableBufferPointer { dgBuffer in
+        dBeta.withUnsafeMutableBufferPointer { dbBuffer in
+          let dgp = SendablePointer(dgBuffer.baseAddress!), dbp = SendablePointer(dbBuffer.baseAddress!)
+          Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
+            for ch in channels {
+              let mu = means[ch], inv = invStd[ch]
+              var sumG: Double = 0, sumGX: Double = 0
+              for b in 0..<n {
+                let offset = (b * c + ch) * plane
+                sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
+                sumGX += Double(FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
+              }
+              dbp.pointer[ch] = Float(sumG)
+              dgp.pointer[ch] = Float(sumGX) * inv
+              let scale = gammaPointer.pointer[ch] * inv
+              let meanG = training ? Float(sumG) / Float(m) : 0, meanGX = training ? Float(sumGX) / Float(m) * inv * inv : 0
+              for b in 0..<n {
+                let offset = (b * c + ch) * plane
+                let gr = gpt.pointer + offset, xr = xp.pointer + offset, dr = dxp.pointer + offset
+                for i in 0..<plane { dr[i] = scale * (gr[i] - meanG - (xr[i] - mu) * meanGX) }
+              }
+            }
           }
         }
       }

@@ -41,6 +41,14 @@ struct ConvGeometry {
     }
   }
 
+  /// The output columns `ow` whose input column `ow·stride + base` lies inside the image.
+  @inline(__always)
+  func validColumns(base: Int) -> Range<Int> {
+    let lo = base >= 0 ? 0 : (-base + stride - 1) / stride
+    let hi = width - base <= 0 ? 0 : Swift.min(outW, (width - base + stride - 1) / stride)
+    return lo..<Swift.max(lo, hi)
+  }
+
   /// Unfolds one group of one image (C/g, H, W) into columns (C/g·kh·kw, outH·outW).
   func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
     for c in 0..<inPerGroup {
@@ -48,16 +56,20 @@ struct ConvGeometry {
         for kj in 0..<kernelW {
           let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
           let plane = x + c * inPlane
+          let base = kj * dilation - padding
+          let valid = validColumns(base: base)
           for oh in 0..<outH {
             let ih = oh * stride - padding + ki * dilation
             let dst = row + oh * outW
-            guard ih >= 0 && ih < height else { dst.update(repeating: 0, count: outW); continue }
-            let src = plane + ih * width
-            let base = kj * dilation - padding
-            for ow in 0..<outW {
-              let iw = ow * stride + base
-              dst[ow] = (iw >= 0 && iw < width) ? src[iw] : 0
+            guard ih >= 0 && ih < height, !valid.isEmpty else { dst.update(repeating: 0, count: outW); continue }
+            let src = plane + ih * width + base
+            if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
+            if stride == 1 {
+              (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+            } else {
+              for ow in valid { dst[ow] = src[ow * stride] }
             }
+            if valid.upperBound < outW { (dst + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound) }
           }
         }
       }
@@ -71,14 +83,16 @@ struct ConvGeometry {
         for kj in 0..<kernelW {
           let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
           let plane = dx + c * inPlane
+          let base = kj * dilation - padding
+          let valid = validColumns(base: base)
           for oh in 0..<outH {
             let ih = oh * stride - padding + ki * dilation
             guard ih >= 0 && ih < height else { continue }
-            let src = row + oh * outW, dst = plane + ih * width
-            let base = kj * dilation - padding
-            for ow in 0..<outW {
-              let iw = ow * stride + base
-              if iw >= 0 && iw < width { dst[iw] += src[ow] }
+            let src = row + oh * outW, dst = plane + ih * width + base
+            if stride == 1 {
+              for ow in valid { dst[ow] += src[ow] }
+            } else {
+              for ow in valid { dst[ow * stride] += src[ow] }
             }
           }
         }

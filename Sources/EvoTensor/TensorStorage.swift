@@ -9,7 +9,7 @@ public final class TensorStorage: @unchecked Sendable {
   /// Allocates uninitialised storage for `count` floats.
   public init(uninitializedCount count: Int) {
     self.count = count
-    pointer = .allocate(capacity: max(count, 1))
+    pointer = StoragePool.allocate(count)
   }
 
   /// Allocates storage filled with `value`.
@@ -28,5 +28,5 @@ public final class TensorStorage: @unchecked Sendable {
   /// The contents as a buffer.
   public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 
-  deinit { pointer.deallocate() }
+  deinit { StoragePool.release(pointer, count: count) }
 }

@@ -1,1 +1,34 @@
-print("bench")
+import ArgumentParser
+import EvoTensor
+import Foundation
+
+/// `evo-bench SUITE`: release-build benchmarks that print a table and a final `RESULT key=value ...` line.
+struct EvoBench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evo-bench",
+    abstract: "Benchmarks of Evo against PyTorch/CPython baselines (build with -c release).")
+
+  @Argument(help: "The suite to run: tensor.")
+  var suite: String
+
+  @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
+  var python: String?
+
+  @Option(help: "Machine fp32 peak in GFLOP/s (default: cores × MHz × 32 FLOP/cycle from /proc/cpuinfo).")
+  var peakGflops: Double?
+
+  @Flag(help: "Fewer repetitions (a smoke run, not a measurement).")
+  var quick = false
+
+  mutating func run() throws {
+    let baseline = Baseline(python: python ?? ProcessInfo.processInfo.environment["EVO_BENCH_PYTHON"] ?? "python3")
+    switch suite {
+    case "tensor":
+      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick).run()
+    default:
+      throw ValidationError("unknown suite '\(suite)'; available: tensor")
+    }
+  }
+}
+
+EvoBench.main()
