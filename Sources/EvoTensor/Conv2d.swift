@@ -41,6 +41,67 @@ struct ConvGeometry {
     }
   }
 
+  /// A stride-1 convolution whose output has the input's size ("same" padding): every column-matrix row
+  /// is the input plane shifted by a constant offset, so it is filled by one block copy.
+  var isSameSizeStrideOne: Bool { stride == 1 && outH == height && outW == width }
+
+  /// For kernel tap (ki, kj) of a same-size convolution: the valid output rows, the flat offset from an
+  /// output position to its input position, and the column shift.
+  @inline(__always)
+  private func sameSizeTap(_ ki: Int, _ kj: Int) -> (rows: Range<Int>, offset: Int, shift: Int) {
+    let rowShift = ki * dilation - padding, shift = kj * dilation - padding
+    let lo = Swift.max(0, -rowShift), hi = Swift.min(outH, height - rowShift)
+    return (lo..<Swift.max(lo, hi), rowShift * width + shift, shift)
+  }
+
+  private func im2colSameSize(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
+    for c in 0..<inPerGroup {
+      let plane = x + c * inPlane
+      for ki in 0..<kernelH {
+        for kj in 0..<kernelW {
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
+          let (rows, offset, shift) = sameSizeTap(ki, kj)
+          guard !rows.isEmpty else { row.update(repeating: 0, count: outPlane); continue }
+          row.update(repeating: 0, count: rows.lowerBound * width)
+          (row + rows.upperBound * width).update(repeating: 0, count: (outH - rows.upperBound) * width)
+          // One block copy of the valid rows; its first or last |shift| elements would read outside the
+          // plane, and in every row the |shift| wrapped-around columns are zeroed afterwards.
+          let start = rows.lowerBound * width, count = rows.count * width
+          let skipHead = Swift.max(0, -shift), skipTail = Swift.max(0, shift)
+          (row + start + skipHead).update(from: plane + start + offset + skipHead, count: count - skipHead - skipTail)
+          for oh in rows {
+            let r = row + oh * width
+            for ow in 0..<skipHead { r[ow] = 0 }
+            for ow in (width - skipTail)..<width { r[ow] = 0 }
+          }
+        }
+      }
+    }
+  }
+
+  /// col2im for a same-size convolution; zeroes the wrapped-around entries of `col` before one block add.
+  private func col2imSameSize(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, rowStride: Int) {
+    for c in 0..<inPerGroup {
+      let plane = dx + c * inPlane
+      for ki in 0..<kernelH {
+        for kj in 0..<kernelW {
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
+          let (rows, offset, shift) = sameSizeTap(ki, kj)
+          guard !rows.isEmpty else { continue }
+          let skipHead = Swift.max(0, -shift), skipTail = Swift.max(0, shift)
+          for oh in rows {
+            let r = row + oh * width
+            for ow in 0..<skipHead { r[ow] = 0 }
+            for ow in (width - skipTail)..<width { r[ow] = 0 }
+          }
+          let start = rows.lowerBound * width + skipHead, count = rows.count * width - skipHead - skipTail
+          let src = row + start, dst = plane + start + offset
+          for i in 0..<count { dst[i] += src[i] }
+        }
+      }
+    }
+  }
+
   /// The output columns `ow` whose input column `ow·stride + base` lies inside the image.
   @inline(__always)
   func validColumns(base: Int) -> Range<Int> {
@@ -49,39 +110,43 @@ struct ConvGeometry {
     return lo..<Swift.max(lo, hi)
   }
 
-  /// Unfolds one group of one image (C/g, H, W) into columns (C/g·kh·kw, outH·outW).
-  func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>) {
+  /// Unfolds one group of one image (C/g, H, W) into columns (C/g·kh·kw, outH·outW) whose rows lie
+  /// `rowStride` floats apart (several images share one column matrix side by side).
+  func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
+    if isSameSizeStrideOne { return im2colSameSize(x, col, rowStride: rowStride) }
     for c in 0..<inPerGroup {
       for ki in 0..<kernelH {
         for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
           let plane = x + c * inPlane
           let base = kj * dilation - padding
           let valid = validColumns(base: base)
           for oh in 0..<outH {
             let ih = oh * stride - padding + ki * dilation
             let dst = row + oh * outW
-            guard ih >= 0 && ih < height, !valid.isEmpty else { dst.update(repeating: 0, count: outW); continue }
+            // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
+            guard ih >= 0 && ih < height, !valid.isEmpty else { for ow in 0..<outW { dst[ow] = 0 }; continue }
             let src = plane + ih * width + base
-            if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
+            for ow in 0..<valid.lowerBound { dst[ow] = 0 }
             if stride == 1 {
-              (dst + valid.lowerBound).update(from: src + valid.lowerBound, count: valid.count)
+              for ow in valid { dst[ow] = src[ow] }
             } else {
               for ow in valid { dst[ow] = src[ow * stride] }
             }
-            if valid.upperBound < outW { (dst + valid.upperBound).update(repeating: 0, count: outW - valid.upperBound) }
+            for ow in valid.upperBound..<outW { dst[ow] = 0 }
           }
         }
       }
     }
   }
 
-  /// Folds column gradients back into one group of one image, adding into `dx`.
-  func col2im(_ col: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+  /// Folds column gradients (rows `rowStride` apart) back into one group of one image, adding into `dx`.
+  func col2im(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, rowStride: Int) {
+    if isSameSizeStrideOne { return col2imSameSize(col, dx, rowStride: rowStride) }
     for c in 0..<inPerGroup {
       for ki in 0..<kernelH {
         for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * outPlane
+          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
           let plane = dx + c * inPlane
           let base = kj * dilation - padding
           let valid = validColumns(base: base)
@@ -161,20 +226,45 @@ extension Tensor {
   }
 }
 
+/// Images unfolded together into one column matrix, so that small planes still make wide GEMMs:
+/// as many as fit in about 1 MB of columns.
+private func imagesPerChunk(_ geo: ConvGeometry) -> Int {
+  Swift.max(1, (1 << 18) / Swift.max(geo.colRows * geo.outPlane, 1))
+}
+
 private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
   let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
+  let chunk = imagesPerChunk(geo), plane = geo.outPlane
   try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
-    let col = geo.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
-    defer { col?.deallocate() }
-    for n in images where !token.isRequested {
+    if geo.isPointwise {
+      for n in images where !token.isRequested {
+        for gi in 0..<geo.groups {
+          sgemm(transA: false, transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
+                ws.pointer + gi * geo.outPerGroup * geo.colRows,
+                xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
+                os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane)
+        }
+      }
+      return
+    }
+    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * plane * chunk)
+    let product = UnsafeMutablePointer<Float>.allocate(capacity: geo.outPerGroup * plane * chunk)
+    defer { col.deallocate(); product.deallocate() }
+    for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
+      let count = Swift.min(chunk, images.upperBound - start), width = count * plane
       for gi in 0..<geo.groups {
-        let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
-        let source: UnsafePointer<Float>
-        if let col { geo.im2col(xg, col); source = UnsafePointer(col) } else { source = UnsafePointer(xg) }
-        sgemm(transA: false, transB: false, m: geo.outPerGroup, n: geo.outPlane, k: geo.colRows,
-              ws.pointer + gi * geo.outPerGroup * geo.colRows, source,
-              os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * geo.outPlane)
+        for i in 0..<count {
+          geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+        }
+        sgemm(transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
+              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
+        for i in 0..<count {
+          for co in 0..<geo.outPerGroup {
+            let dst = os.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane
+            dst.update(from: product + co * width + i * plane, count: plane)
+          }
+        }
       }
     }
   }
@@ -192,25 +282,42 @@ private func gemmBackward(
   defer { partials.deallocate() }
   let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), ps = SendablePointer(partials)
+  let chunk = geo.isPointwise ? 1 : imagesPerChunk(geo), plane = geo.outPlane
   try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * geo.outPlane)
-    defer { col.deallocate() }
     let dwLocal = ps.pointer + worker * weightCount
-    for n in images where !token.isRequested {
+    if geo.isPointwise {
+      for n in images where !token.isRequested {
+        for gi in 0..<geo.groups {
+          let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
+          let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
+          let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane
+          let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
+          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
+                dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
+          sgemm(transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
+        }
+      }
+      return
+    }
+    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * plane * chunk)
+    let gathered = UnsafeMutablePointer<Float>.allocate(capacity: geo.outPerGroup * plane * chunk)
+    defer { col.deallocate(); gathered.deallocate() }
+    for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
+      let count = Swift.min(chunk, images.upperBound - start), width = count * plane
       for gi in 0..<geo.groups {
-        let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
-        let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
-        let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * geo.outPlane
+        for i in 0..<count {
+          geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+          for co in 0..<geo.outPerGroup {
+            (gathered + co * width + i * plane).update(
+              from: gs.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane, count: plane)
+          }
+        }
         let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-        let dwg = dwLocal + gi * geo.outPerGroup * geo.colRows
-        if geo.isPointwise {
-          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: geo.outPlane, gg, xg, dwg, accumulate: true)
-          sgemm(transA: true, transB: false, m: geo.colRows, n: geo.outPlane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
-        } else {
-          geo.im2col(xg, col)
-          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: geo.outPlane, gg, col, dwg, accumulate: true)
-          sgemm(transA: true, transB: false, m: geo.colRows, n: geo.outPlane, k: geo.outPerGroup, wg, gg, col)
-          geo.col2im(col, dxg)
+        sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
+              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
+        sgemm(transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col)
+        for i in 0..<count {
+          geo.col2im(col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, rowStride: width)
         }
       }
     }

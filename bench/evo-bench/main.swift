@@ -17,6 +17,9 @@ struct EvoBench: ParsableCommand {
   @Option(help: "Machine fp32 peak in GFLOP/s (default: cores × MHz × 32 FLOP/cycle from /proc/cpuinfo).")
   var peakGflops: Double?
 
+  @Option(help: "Run only the rows whose group is named: sgemm, conv, add, resnet (tensor suite).")
+  var only: String?
+
   @Flag(help: "Fewer repetitions (a smoke run, not a measurement).")
   var quick = false
 
@@ -24,7 +27,7 @@ struct EvoBench: ParsableCommand {
     let baseline = Baseline(python: python ?? ProcessInfo.processInfo.environment["EVO_BENCH_PYTHON"] ?? "python3")
     switch suite {
     case "tensor":
-      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick).run()
+      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick, only: only).run()
     default:
       throw ValidationError("unknown suite '\(suite)'; available: tensor")
     }
