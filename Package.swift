@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Evo: a notebook-style research environment for evolving normalization-activation layers.
-/// Module layering (dependencies point down only) is described in docs/ARCHITECTURE.md.
+/// Module layering (dependencies point down only) is described in README.md.
 let package = Package(
   name: "Evo",
   platforms: [.macOS(.v14)],

@@ -130,6 +130,20 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     #expect(meta == ["format": "pt"])
   }
 
+  @Test func readsAFileWrittenByPyTorch() throws {
+    // Header and data exactly as `safetensors.torch.save_file({"a": torch.arange(6.).reshape(2, 3)},
+    // metadata={"m": "x"})` wrote them (88-byte header padded with spaces, then 6 little-endian floats).
+    let header = Array(#"{"__metadata__":{"m":"x"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}      "#.utf8)
+    let floats = (0..<6).flatMap { i in withUnsafeBytes(of: Float(i).bitPattern.littleEndian) { Array($0) } }
+    #expect(header.count == 88)
+    let dir = try temporaryFolder()
+    write([88, 0, 0, 0, 0, 0, 0, 0] + header + floats, to: "\(dir)/torch.safetensors")
+    let (tensors, meta) = try Safetensors.load(path: "\(dir)/torch.safetensors")
+    #expect(tensors["a"]?.shape == [2, 3])
+    #expect(tensors["a"]?.values == [0, 1, 2, 3, 4, 5])
+    #expect(meta == ["m": "x"])
+  }
+
   @Test(arguments: ["short", "lying length", "bad json", "offsets", "dtype", "shape mismatch", "negative shape"])
   func malformedFilesAreErrors(_ kind: String) throws {
     let dir = try temporaryFolder()

@@ -1,0 +1,25 @@
+# The two commands of the README: `make run` (set up everything and run the main job) and `make test`.
+SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev dataset-fashion-mnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test deps build bench
+
+## Install the system packages (Debian/Ubuntu), build in release mode and run the main job.
+run: deps build
+	.build/release/evo demo
+
+## Run the whole test suite.
+test:
+	swift test
+
+## Install the system libraries and the Fashion-MNIST data set (skipped when all are present).
+deps:
+	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then echo "system packages present"; \
+	else $(SUDO) apt-get update && $(SUDO) apt-get install -y $(SYSTEM_PACKAGES); fi
+
+build:
+	swift build -c release --product evo
+
+## Benchmarks (release build); EVO_BENCH_PYTHON names a Python with torch for the baseline columns.
+bench:
+	swift run -c release evo-bench tensor

@@ -1,2 +1,0 @@
-import EvoTensor
-print("evo")
