@@ -1,11 +1,52 @@
 import ArgumentParser
+import EvoLang
+import Foundation
 
-/// The `evo` command: the entry point of the Evo research environment.
+/// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo demo`.
 @main
 struct EvoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "evo",
     abstract: "Evo: discover normalization-activation layers by evolution.",
+    discussion: "Without arguments, starts the interactive REPL.",
     version: "0.1.0",
-    subcommands: [DemoCommand.self])
+    subcommands: [RunCommand.self, DemoCommand.self])
+
+  @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
+  var code: String?
+
+  func run() throws {
+    let session = Session()
+    if let code {
+      let (value, failed) = session.evaluate(SourceFile(name: "<-e>", text: code))
+      if failed { throw ExitCode(1) }
+      if let value, !isNil(value) { print(value.repr) }
+      return
+    }
+    try REPL(session: session).run()
+  }
+}
+
+/// Whether a value is nil (the REPL and `-e` print every other final value).
+func isNil(_ value: Value) -> Bool {
+  if case .null = value { return true }
+  return false
+}
+
+/// `evo run FILE [ARGS...]`.
+struct RunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "run", abstract: "Run an Evo script; its arguments are in `args`.")
+
+  @Argument(help: "The .evo file to run.") var file: String
+  @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the script.") var arguments: [String] = []
+
+  func run() throws {
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+      FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
+      throw ExitCode(2)
+    }
+    let session = Session()
+    session.interpreter.scriptArguments = arguments
+    if session.evaluate(SourceFile(name: file, text: text)).failed { throw ExitCode(1) }
+  }
 }

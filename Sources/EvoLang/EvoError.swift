@@ -1,0 +1,100 @@
+/// The class of an Evo error; shown as its name (`SyntaxError`, `TypeError`, ...) and catchable by it.
+public enum ErrorKind: String, Sendable {
+  case syntax = "SyntaxError"
+  case name = "NameError"
+  case type = "TypeError"
+  case value = "ValueError"
+  case index = "IndexError"
+  case key = "KeyError"
+  case argument = "ArgumentError"
+  case attribute = "AttributeError"
+  case zeroDivision = "ZeroDivisionError"
+  case recursion = "RecursionError"
+  case interrupted = "Interrupted"
+  case budget = "StepBudgetError"
+  case io = "IOError"
+  case `import` = "ImportError"
+  /// A value thrown with `throw`.
+  case thrown = "Error"
+  /// An error raised by a host (native) function, e.g. a tensor shape mismatch.
+  case host = "HostError"
+}
+
+/// One Evo call on the stack when an error happened.
+public struct TraceFrame: Sendable {
+  public let function: String
+  public let span: SourceSpan
+}
+
+/// An Evo compile-time or run-time error: kind, message, where it happened, the Evo call stack, and
+/// for a `throw`, the thrown value.
+public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
+  public let kind: ErrorKind
+  public let message: String
+  public internal(set) var span: SourceSpan?
+  /// Innermost frame first.
+  public internal(set) var trace: [TraceFrame] = []
+  /// A suggestion such as `did you mean 'conv2d'?`.
+  public let hint: String?
+  /// The thrown value (`throw x`), or a string value of the message for other errors.
+  public let value: Value?
+  /// True when a syntax error is only the end of input arriving too early (the REPL asks for more).
+  public let isIncomplete: Bool
+
+  public init(_ kind: ErrorKind, _ message: String, span: SourceSpan? = nil, hint: String? = nil, value: Value? = nil, isIncomplete: Bool = false) {
+    self.kind = kind
+    self.message = message
+    self.span = span
+    self.hint = hint
+    self.value = value
+    self.isIncomplete = isIncomplete
+  }
+
+  public var description: String { "\(kind.rawValue): \(message)" }
+
+  /// The full diagnostic: message, location, the source line with a caret under the error, the hint and
+  /// the Evo traceback (innermost call last, as Python prints it).
+  public func rendered() -> String {
+    var out = "error: \(kind == .thrown || kind == .host ? "" : kind.rawValue + ": ")\(message)\n"
+    if let span {
+      let (line, column) = span.source.location(of: span.start)
+      let text = span.source.lineText(line)
+      let gutter = String(repeating: " ", count: String(line).count)
+      let (endLine, endColumn) = span.source.location(of: span.end)
+      let width = endLine == line ? max(1, endColumn - column) : 1
+      out += "\(gutter)--> \(span.source.name):\(line):\(column)\n"
+      out += "\(gutter) |\n"
+      out += "\(line) | \(text)\n"
+      out += "\(gutter) | \(String(repeating: " ", count: max(0, column - 1)))\(String(repeating: "^", count: min(width, max(1, text.count - column + 1))))\n"
+    }
+    if let hint { out += "hint: \(hint)\n" }
+    if !trace.isEmpty {
+      out += "traceback (most recent call last):\n"
+      for frame in trace.reversed() { out += "  \(frame.span.description) in \(frame.function)\n" }
+    }
+    return out
+  }
+}
+
+/// The closest of `candidates` to `name` by edit distance, if close enough to suggest.
+func suggestion(for name: String, among candidates: some Sequence<String>) -> String? {
+  var best: (String, Int)?
+  let a = Array(name)
+  for c in candidates where c != name {
+    let b = Array(c)
+    guard abs(a.count - b.count) <= 2 else { continue }
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+      var previous = row[0]
+      row[0] = i
+      for j in 1...max(b.count, 1) where !b.isEmpty {
+        let old = row[j]
+        row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+        previous = old
+      }
+    }
+    let d = row[b.count]
+    if d <= max(1, min(a.count, b.count) / 3), best.map({ d < $0.1 }) ?? true { best = (c, d) }
+  }
+  return best.map { "did you mean '\($0.0)'?" }
+}

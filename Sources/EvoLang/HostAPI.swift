@@ -1,0 +1,164 @@
+/// A parameter of a native function: its name (the keyword label), an optional default, and whether it
+/// collects the remaining positional arguments into a list.
+public struct NativeParameter: Sendable {
+  public let name: String
+  public let defaultValue: DefaultValue?
+  public let variadic: Bool
+
+  public init(_ name: String, default defaultValue: DefaultValue? = nil, variadic: Bool = false) {
+    self.name = name
+    self.defaultValue = defaultValue
+    self.variadic = variadic
+  }
+}
+
+/// A default for a native parameter (values of a sendable kind, so signatures can be static data).
+public enum DefaultValue: Sendable {
+  case null, bool(Bool), number(Double), string(String)
+
+  var value: Value {
+    switch self {
+    case .null: return .null
+    case .bool(let b): return .bool(b)
+    case .number(let n): return .number(n)
+    case .string(let s): return .string(s)
+    }
+  }
+
+  var text: String {
+    switch self {
+    case .null: return "nil"
+    case .bool(let b): return String(b)
+    case .number(let n): return formatNumber(n)
+    case .string(let s): return "\"\(s)\""
+    }
+  }
+}
+
+/// The bound arguments of a native call, in parameter order, with typed accessors that raise
+/// `TypeError`s naming the function and the parameter.
+public struct Arguments {
+  public let function: String
+  public let names: [String]
+  public let values: [Value]
+  public let interpreter: Interpreter
+
+  public subscript(_ i: Int) -> Value { values[i] }
+
+  private func typeError(_ i: Int, _ expected: String) -> EvoError {
+    EvoError(.type, "\(function)() argument '\(names[i])' must be \(expected), not \(values[i].typeName)")
+  }
+
+  /// The argument as a number.
+  public func number(_ i: Int) throws -> Double {
+    guard case .number(let n) = values[i] else { throw typeError(i, "a number") }
+    return n
+  }
+
+  /// The argument as an integer (a number with no fractional part).
+  public func int(_ i: Int) throws -> Int {
+    guard case .number(let n) = values[i] else { throw typeError(i, "an integer") }
+    guard n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 else {
+      throw EvoError(.value, "\(function)() argument '\(names[i])' must be an integer, got \(formatNumber(n))")
+    }
+    return Int(n)
+  }
+
+  /// The argument as an integer, or nil when it is nil.
+  public func optionalInt(_ i: Int) throws -> Int? {
+    if case .null = values[i] { return nil }
+    return try int(i)
+  }
+
+  public func string(_ i: Int) throws -> String {
+    guard case .string(let s) = values[i] else { throw typeError(i, "a string") }
+    return s
+  }
+
+  public func bool(_ i: Int) throws -> Bool {
+    guard case .bool(let b) = values[i] else { throw typeError(i, "a bool") }
+    return b
+  }
+
+  public func list(_ i: Int) throws -> ListObject {
+    guard case .list(let l) = values[i] else { throw typeError(i, "a list") }
+    return l
+  }
+
+  /// A native object of type `T`.
+  public func native<T: NativeObject>(_ i: Int, as type: T.Type, expected: String) throws -> T {
+    guard case .native(let n) = values[i], let t = n as? T else { throw typeError(i, expected) }
+    return t
+  }
+}
+
+/// A function implemented in Swift, callable from Evo with positional and keyword arguments.
+public final class NativeFunction: @unchecked Sendable {
+  public let name: String
+  public let parameters: [NativeParameter]
+  public let doc: String
+  let body: (Arguments) throws -> Value
+
+  public init(_ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value) {
+    self.name = name
+    self.parameters = parameters
+    self.doc = doc
+    self.body = body
+  }
+
+  /// `name(a, b = 1, ...rest)`.
+  public var signature: String {
+    "\(name)(" + parameters.map { p in
+      p.variadic ? "...\(p.name)" : p.defaultValue.map { "\(p.name) = \($0.text)" } ?? p.name
+    }.joined(separator: ", ") + ")"
+  }
+}
+
+/// One item of an index expression as native objects receive it: `t[0, 1:3, ...]`.
+public enum IndexItem {
+  case value(Value)
+  case slice(start: Value, end: Value, step: Value)
+  case ellipsis
+}
+
+/// A host-defined type: its methods and properties (for member access, `help` and completion),
+/// operators, indexing and printing. Native objects point to their type.
+public final class NativeType {
+  public let name: String
+  public let doc: String
+  /// Methods, called with the receiver as the first argument value.
+  public var methods: [String: NativeFunction] = [:]
+  /// Read-only or read-write properties.
+  public var properties: [String: (get: (any NativeObject) throws -> Value, set: ((any NativeObject, Value) throws -> Void)?)] = [:]
+  /// `a op b` where a or b is of this type (`reversed` when the object is on the right); nil if unsupported.
+  public var binaryOperator: ((String, Value, Value) throws -> Value?)?
+  /// `-a`; nil if unsupported.
+  public var unaryOperator: ((String, any NativeObject) throws -> Value?)?
+  public var getIndex: ((any NativeObject, [IndexItem]) throws -> Value)?
+  public var setIndex: ((any NativeObject, [IndexItem], Value) throws -> Void)?
+  public var truthiness: ((any NativeObject) -> Bool)?
+  /// Iteration as a list of values (`for x in obj`).
+  public var iterate: ((any NativeObject) throws -> [Value])?
+  public var length: ((any NativeObject) throws -> Int)?
+  /// The text shown by `print` and the REPL.
+  public var describe: (any NativeObject) -> String
+
+  public init(name: String, doc: String = "", describe: @escaping (any NativeObject) -> String) {
+    self.name = name
+    self.doc = doc
+    self.describe = describe
+  }
+
+  /// Registers a method; `body` receives the receiver as argument 0 followed by the declared parameters.
+  public func method(_ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value) {
+    methods[name] = NativeFunction(name, [NativeParameter("self")] + parameters, doc: doc, body: body)
+  }
+
+  /// Every member name (for completion).
+  public var memberNames: [String] { (Array(methods.keys) + Array(properties.keys)).sorted() }
+}
+
+/// An object owned by the host (a tensor, a graph, a plot), described by its `NativeType`.
+public protocol NativeObject: AnyObject {
+  var nativeType: NativeType { get }
+}

@@ -1,0 +1,326 @@
+/// How a statement finished.
+enum Flow {
+  case normal, breakLoop, continueLoop, returned
+}
+
+/// An executable expression with resolved names.
+class ExprNode {
+  let span: SourceSpan
+  init(span: SourceSpan) { self.span = span }
+  func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .null }
+}
+
+/// An executable statement.
+class StmtNode {
+  let span: SourceSpan
+  init(span: SourceSpan) { self.span = span }
+  func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow { .normal }
+}
+
+/// A node whose error gets this node's span when the error has none yet.
+@inline(__always)
+func located<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
+  do { return try body() } catch var e as EvoError {
+    if e.span == nil { e.span = span }
+    throw e
+  } catch {
+    throw EvoError(.host, String(describing: error), span: span)
+  }
+}
+
+// MARK: - Constants and variables
+
+final class ConstNode: ExprNode {
+  let value: Value
+  init(_ value: Value, span: SourceSpan) { self.value = value; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { value }
+}
+
+/// Reads a local slot; `boxed` when closures capture the variable (the slot then holds a cell).
+final class LocalGet: ExprNode {
+  let slot: Int
+  var boxed = false
+  let name: String
+  init(slot: Int, name: String, span: SourceSpan) { self.slot = slot; self.name = name; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let v = f[slot]
+    if boxed, case .cell(let c) = v { return c.value }
+    return v
+  }
+}
+
+final class UpvalueGet: ExprNode {
+  let index: Int
+  init(index: Int, span: SourceSpan) { self.index = index; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    guard case .closure(let c) = f[0] else { return .null }
+    return c.captures[index].value
+  }
+}
+
+final class GlobalGet: ExprNode {
+  let module: Module
+  let index: Int
+  let name: String
+  init(module: Module, index: Int, name: String, span: SourceSpan) {
+    self.module = module; self.index = index; self.name = name
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let v = module.globals[index]
+    if case .undefined = v {
+      if let b = vm.builtinIndex[name] { return vm.builtins[b] }
+      throw EvoError(.name, "'\(name)' is used before it is defined", span: span)
+    }
+    return v
+  }
+}
+
+final class BuiltinGet: ExprNode {
+  let index: Int
+  init(index: Int, span: SourceSpan) { self.index = index; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { vm.builtins[index] }
+}
+
+/// Where an assignment stores.
+enum VariableRef {
+  case local(LocalSlot)
+  case upvalue(Int)
+  case global(Module, Int)
+}
+
+/// A local variable's slot and whether closures capture it; shared by all nodes that access it, so
+/// capture discovered later switches all of them to boxed access.
+final class LocalSlot {
+  let slot: Int
+  let name: String
+  private(set) var boxed = false
+  private var readers: [LocalGet] = []
+  private var writers: [StoreNode] = []
+
+  init(slot: Int, name: String) { self.slot = slot; self.name = name }
+
+  func reader(span: SourceSpan) -> LocalGet {
+    let r = LocalGet(slot: slot, name: name, span: span)
+    r.boxed = boxed
+    readers.append(r)
+    return r
+  }
+
+  func register(_ w: StoreNode) { w.boxed = boxed; writers.append(w) }
+
+  func markCaptured() {
+    guard !boxed else { return }
+    boxed = true
+    for r in readers { r.boxed = true }
+    for w in writers { w.boxed = true }
+  }
+}
+
+/// Stores a value into a variable. A declaration (`let`) makes a fresh cell for a boxed local, so each
+/// loop iteration's closures capture their own variable.
+final class StoreNode {
+  let ref: VariableRef
+  let isDeclaration: Bool
+  var boxed = false
+
+  init(ref: VariableRef, isDeclaration: Bool) {
+    self.ref = ref
+    self.isDeclaration = isDeclaration
+    if case .local(let l) = ref { l.register(self) }
+  }
+
+  @inline(__always)
+  func store(_ value: Value, _ f: Frame) {
+    switch ref {
+    case .local(let l):
+      if boxed {
+        if !isDeclaration, case .cell(let c) = f[l.slot] { c.value = value } else { f[l.slot] = .cell(Cell(value)) }
+      } else {
+        f[l.slot] = value
+      }
+    case .upvalue(let i):
+      if case .closure(let c) = f[0] { c.captures[i].value = value }
+    case .global(let m, let i):
+      m.globals[i] = value
+    }
+  }
+}
+
+// MARK: - Operators
+
+final class BinaryNode: ExprNode {
+  let op: BinaryOp
+  let left: ExprNode, right: ExprNode
+  init(op: BinaryOp, left: ExprNode, right: ExprNode, span: SourceSpan) {
+    self.op = op; self.left = left; self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let a = try left.eval(f, vm)
+    let b = try right.eval(f, vm)
+    if case .number(let x) = a, case .number(let y) = b {
+      switch op {
+      case .add: return .number(x + y)
+      case .sub: return .number(x - y)
+      case .mul: return .number(x * y)
+      case .lt: return .bool(x < y)
+      case .le: return .bool(x <= y)
+      case .gt: return .bool(x > y)
+      case .ge: return .bool(x >= y)
+      case .eq: return .bool(x == y)
+      default: break
+      }
+    }
+    return try located(span) { try vm.binary(op, a, b) }
+  }
+}
+
+final class UnaryNode: ExprNode {
+  let op: String
+  let operand: ExprNode
+  init(op: String, operand: ExprNode, span: SourceSpan) { self.op = op; self.operand = operand; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let v = try operand.eval(f, vm)
+    if op == "-", case .number(let n) = v { return .number(-n) }
+    return try located(span) { try vm.unary(op, v) }
+  }
+}
+
+final class LogicalNode: ExprNode {
+  let isAnd: Bool
+  let left: ExprNode, right: ExprNode
+  init(isAnd: Bool, left: ExprNode, right: ExprNode, span: SourceSpan) {
+    self.isAnd = isAnd; self.left = left; self.right = right
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let a = try left.eval(f, vm)
+    if a.isTruthy != isAnd { return a }
+    return try right.eval(f, vm)
+  }
+}
+
+// MARK: - Literals
+
+final class InterpolationNode: ExprNode {
+  let parts: [ExprNode]
+  init(parts: [ExprNode], span: SourceSpan) { self.parts = parts; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    var s = ""
+    for p in parts { s += try p.eval(f, vm).text }
+    return .string(s)
+  }
+}
+
+final class ListNode: ExprNode {
+  let items: [ExprNode]
+  init(items: [ExprNode], span: SourceSpan) { self.items = items; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    var out: [Value] = []
+    out.reserveCapacity(items.count)
+    for i in items { out.append(try i.eval(f, vm)) }
+    return .list(ListObject(out))
+  }
+}
+
+final class DictNode: ExprNode {
+  let pairs: [(ExprNode, ExprNode)]
+  init(pairs: [(ExprNode, ExprNode)], span: SourceSpan) { self.pairs = pairs; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let d = DictObject()
+    for (k, v) in pairs {
+      let key = try k.eval(f, vm)
+      guard let hk = DictKey(key) else { throw EvoError(.type, "\(key.typeName) cannot be a dictionary key", span: k.span) }
+      d[hk] = try v.eval(f, vm)
+    }
+    return .dict(d)
+  }
+}
+
+/// Creates a closure, capturing cells from the current frame or the current closure.
+final class FunctionNode: ExprNode {
+  let proto: FunctionProto
+  init(proto: FunctionProto, span: SourceSpan) { self.proto = proto; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .closure(makeClosure(f)) }
+
+  func makeClosure(_ f: Frame) -> Closure {
+    var cells: [Cell] = []
+    cells.reserveCapacity(proto.captures.count)
+    for source in proto.captures {
+      switch source {
+      case .local(let slot):
+        if case .cell(let c) = f[slot] { cells.append(c) } else {
+          // Declared but not yet assigned (e.g. a recursive local function): box it now.
+          let c = Cell(f[slot])
+          f[slot] = .cell(c)
+          cells.append(c)
+        }
+      case .upvalue(let i):
+        if case .closure(let outer) = f[0] { cells.append(outer.captures[i]) } else { cells.append(Cell(.null)) }
+      }
+    }
+    return Closure(proto: proto, captures: cells)
+  }
+}
+
+// MARK: - Members and indexing
+
+final class MemberNode: ExprNode {
+  let object: ExprNode
+  let name: String
+  init(object: ExprNode, name: String, span: SourceSpan) { self.object = object; self.name = name; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let o = try object.eval(f, vm)
+    if case .instance(let i) = o, let v = i.fields[name] { return v }
+    return try located(span) { try vm.getMember(o, name) }
+  }
+}
+
+/// `super.name`: the method of the defining class's superclass, bound to `self`.
+final class SuperMemberNode: ExprNode {
+  let name: String
+  init(name: String, span: SourceSpan) { self.name = name; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    guard case .closure(let c) = f[0], let k = c.definingClass else {
+      throw EvoError(.syntax, "'super' is only available in methods of a subclass", span: span)
+    }
+    guard let m = k.superclass?.findMethod(name) else {
+      throw EvoError(.attribute, "the superclass of \(k.name) has no method '\(name)'", span: span)
+    }
+    return .boundMethod(BoundMethod(receiver: f[1], method: .closure(m)))
+  }
+}
+
+enum IndexNodePart {
+  case single(ExprNode)
+  case slice(ExprNode?, ExprNode?, ExprNode?)
+  case ellipsis
+
+  func eval(_ f: Frame, _ vm: Interpreter) throws -> IndexItem {
+    switch self {
+    case .single(let e): return .value(try e.eval(f, vm))
+    case .slice(let a, let b, let c):
+      return .slice(start: try a?.eval(f, vm) ?? .null, end: try b?.eval(f, vm) ?? .null, step: try c?.eval(f, vm) ?? .null)
+    case .ellipsis: return .ellipsis
+    }
+  }
+}
+
+final class IndexNode: ExprNode {
+  let object: ExprNode
+  let parts: [IndexNodePart]
+  init(object: ExprNode, parts: [IndexNodePart], span: SourceSpan) { self.object = object; self.parts = parts; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let o = try object.eval(f, vm)
+    if parts.count == 1, case .single(let e) = parts[0], case .list(let l) = o, case .number(let n) = try e.eval(f, vm) {
+      if abs(n) < 1e15, n == n.rounded() {
+        let i = n < 0 ? Int(n) + l.items.count : Int(n)
+        if i >= 0, i < l.items.count { return l.items[i] }
+      }
+      return try located(span) { try vm.getIndex(o, [.value(.number(n))]) }
+    }
+    let items = try parts.map { try $0.eval(f, vm) }
+    return try located(span) { try vm.getIndex(o, items) }
+  }
+}

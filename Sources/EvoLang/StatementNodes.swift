@@ -1,0 +1,264 @@
+final class ExprStmt: StmtNode {
+  let expr: ExprNode
+  /// Set for a chunk's final expression statement: its value becomes the chunk's result.
+  let chunk: Chunk?
+  init(expr: ExprNode, chunk: Chunk?) { self.expr = expr; self.chunk = chunk; super.init(span: expr.span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let v = try expr.eval(f, vm)
+    chunk?.result = v
+    return .normal
+  }
+}
+
+/// `let a = v`, `a = v`, or `let a, b = [x, y]` (destructuring).
+final class StoreStmt: StmtNode {
+  let targets: [StoreNode]
+  let value: ExprNode
+  init(targets: [StoreNode], value: ExprNode, span: SourceSpan) { self.targets = targets; self.value = value; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let v = try value.eval(f, vm)
+    if targets.count == 1 {
+      targets[0].store(v, f)
+      return .normal
+    }
+    let items = try located(span) { try vm.iterate(v) }
+    guard items.count == targets.count else {
+      throw EvoError(.value, "cannot unpack \(items.count) values into \(targets.count) names", span: span)
+    }
+    for (t, item) in zip(targets, items) { t.store(item, f) }
+    return .normal
+  }
+}
+
+/// `object.name = v` and `object.name op= v`.
+final class MemberStoreStmt: StmtNode {
+  let object: ExprNode, name: String, value: ExprNode, op: BinaryOp?
+  init(object: ExprNode, name: String, value: ExprNode, op: BinaryOp?, span: SourceSpan) {
+    self.object = object; self.name = name; self.value = value; self.op = op
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let o = try object.eval(f, vm)
+    var v = try value.eval(f, vm)
+    try located(span) {
+      if let op { v = try vm.binary(op, try vm.getMember(o, name), v) }
+      try vm.setMember(o, name, v)
+    }
+    return .normal
+  }
+}
+
+/// `object[index] = v` and `object[index] op= v`.
+final class IndexStoreStmt: StmtNode {
+  let object: ExprNode, parts: [IndexNodePart], value: ExprNode, op: BinaryOp?
+  init(object: ExprNode, parts: [IndexNodePart], value: ExprNode, op: BinaryOp?, span: SourceSpan) {
+    self.object = object; self.parts = parts; self.value = value; self.op = op
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let o = try object.eval(f, vm)
+    let items = try parts.map { try $0.eval(f, vm) }
+    var v = try value.eval(f, vm)
+    try located(span) {
+      if let op { v = try vm.binary(op, try vm.getIndex(o, items), v) }
+      try vm.setIndex(o, items, v)
+    }
+    return .normal
+  }
+}
+
+/// Runs a block; stops at the first statement that does not finish normally.
+@inline(__always)
+func runBlock(_ body: [StmtNode], _ f: Frame, _ vm: Interpreter) throws -> Flow {
+  for s in body {
+    let flow = try s.exec(f, vm)
+    if case .normal = flow { continue }
+    return flow
+  }
+  return .normal
+}
+
+final class IfStmt: StmtNode {
+  let condition: ExprNode, then: [StmtNode], otherwise: [StmtNode]
+  init(condition: ExprNode, then: [StmtNode], otherwise: [StmtNode], span: SourceSpan) {
+    self.condition = condition; self.then = then; self.otherwise = otherwise
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    try runBlock(try condition.eval(f, vm).isTruthy ? then : otherwise, f, vm)
+  }
+}
+
+final class WhileStmt: StmtNode {
+  let condition: ExprNode, body: [StmtNode]
+  init(condition: ExprNode, body: [StmtNode], span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    while try condition.eval(f, vm).isTruthy {
+      try located(span) { try vm.tick() }
+      switch try runBlock(body, f, vm) {
+      case .breakLoop: return .normal
+      case .returned: return .returned
+      case .normal, .continueLoop: continue
+      }
+    }
+    return .normal
+  }
+}
+
+final class ForStmt: StmtNode {
+  let targets: [StoreNode], iterable: ExprNode, body: [StmtNode]
+  init(targets: [StoreNode], iterable: ExprNode, body: [StmtNode], span: SourceSpan) {
+    self.targets = targets; self.iterable = iterable; self.body = body
+    super.init(span: span)
+  }
+
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let source = try iterable.eval(f, vm)
+    if case .range(let r) = source, targets.count == 1 {
+      for i in 0..<r.count {
+        targets[0].store(.number(r.element(i)), f)
+        if let flow = try step(f, vm) { return flow }
+      }
+      return .normal
+    }
+    if case .dict(let d) = source, targets.count == 2 {
+      for (k, v) in zip(d.keys, d.values) {
+        targets[0].store(k.value, f)
+        targets[1].store(v, f)
+        if let flow = try step(f, vm) { return flow }
+      }
+      return .normal
+    }
+    let items = try located(iterable.span) { try vm.iterate(source) }
+    for item in items {
+      if targets.count == 1 { targets[0].store(item, f) } else {
+        let parts = try located(iterable.span) { try vm.iterate(item) }
+        guard parts.count == targets.count else {
+          throw EvoError(.value, "cannot unpack \(parts.count) values into \(targets.count) loop variables", span: iterable.span)
+        }
+        for (t, p) in zip(targets, parts) { t.store(p, f) }
+      }
+      if let flow = try step(f, vm) { return flow }
+    }
+    return .normal
+  }
+
+  /// Runs one iteration; returns the flow that ends the loop, or nil to go on.
+  @inline(__always)
+  private func step(_ f: Frame, _ vm: Interpreter) throws -> Flow? {
+    try located(span) { try vm.tick() }
+    switch try runBlock(body, f, vm) {
+    case .breakLoop: return .normal
+    case .returned: return .returned
+    case .normal, .continueLoop: return nil
+    }
+  }
+}
+
+final class JumpStmt: StmtNode {
+  let flow: Flow
+  init(flow: Flow, span: SourceSpan) { self.flow = flow; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow { flow }
+}
+
+final class ReturnStmt: StmtNode {
+  let value: ExprNode?
+  init(value: ExprNode?, span: SourceSpan) { self.value = value; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    vm.returnValue = try value?.eval(f, vm) ?? .null
+    return .returned
+  }
+}
+
+final class ThrowStmt: StmtNode {
+  let value: ExprNode
+  init(value: ExprNode, span: SourceSpan) { self.value = value; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let v = try value.eval(f, vm)
+    throw EvoError(.thrown, v.text, span: span, value: v)
+  }
+}
+
+/// `try { } catch e { }`: catches every Evo error except an interruption (Ctrl-C must reach the prompt).
+final class TryStmt: StmtNode {
+  let body: [StmtNode], handler: [StmtNode], binding: StoreNode?
+  init(body: [StmtNode], binding: StoreNode?, handler: [StmtNode], span: SourceSpan) {
+    self.body = body; self.binding = binding; self.handler = handler
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    do {
+      return try runBlock(body, f, vm)
+    } catch let e as EvoError where e.kind != .interrupted {
+      binding?.store(e.kind == .thrown ? (e.value ?? .null) : .string("\(e.kind.rawValue): \(e.message)"), f)
+      return try runBlock(handler, f, vm)
+    }
+  }
+}
+
+/// `fn name() {}` as a statement: declares the variable (a fresh cell when closures capture it, so the
+/// function can capture itself), makes the closure, then stores it.
+final class FunctionStmt: StmtNode {
+  let function: FunctionNode, declaration: StoreNode, assignment: StoreNode
+  init(function: FunctionNode, declaration: StoreNode, assignment: StoreNode) {
+    self.function = function; self.declaration = declaration; self.assignment = assignment
+    super.init(span: function.span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    if case .local = declaration.ref { declaration.store(.null, f) }
+    assignment.store(.closure(function.makeClosure(f)), f)
+    return .normal
+  }
+}
+
+/// `class Name: Base { ... }`.
+final class ClassStmt: StmtNode {
+  let name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?, target: StoreNode
+  init(name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?, target: StoreNode, span: SourceSpan) {
+    self.name = name; self.superclass = superclass; self.methods = methods; self.fields = fields; self.doc = doc; self.target = target
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    var base: ClassObject?
+    if let superclass {
+      guard case .klass(let k) = try superclass.eval(f, vm) else {
+        throw EvoError(.type, "the superclass of \(name) must be a class", span: superclass.span)
+      }
+      base = k
+    }
+    let k = ClassObject(name: name, superclass: base, doc: doc)
+    k.fieldInitializers = fields.map { ($0.0, $0.1.makeClosure(f)) }
+    for m in methods {
+      let c = m.makeClosure(f)
+      c.definingClass = k
+      k.methods[m.proto.name] = c
+    }
+    target.store(.klass(k), f)
+    return .normal
+  }
+}
+
+/// `import name [as alias]` and `from name import a, b`.
+final class ImportStmt: StmtNode {
+  let module: String
+  let fromDirectory: String?
+  let bindings: [(member: String?, target: StoreNode)]
+  init(module: String, fromDirectory: String?, bindings: [(member: String?, target: StoreNode)], span: SourceSpan) {
+    self.module = module; self.fromDirectory = fromDirectory; self.bindings = bindings
+    super.init(span: span)
+  }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    let m = try located(span) { try vm.importModule(module, from: fromDirectory) }
+    for (member, target) in bindings {
+      if let member {
+        guard let v = m.value(of: member) else {
+          throw EvoError(.import, "module '\(module)' has no member '\(member)'", span: span, hint: suggestion(for: member, among: m.definedNames))
+        }
+        target.store(v, f)
+      } else {
+        target.store(.module(m), f)
+      }
+    }
+    return .normal
+  }
+}

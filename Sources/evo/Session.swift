@@ -1,0 +1,45 @@
+import EvoLang
+import EvoTensor
+import Foundation
+
+/// One Evo session: an interpreter with the stdlib on its import path, and the way errors are shown.
+final class Session {
+  let interpreter: Interpreter
+
+  init() {
+    interpreter = Interpreter()
+    interpreter.searchPaths += Session.stdlibFolders()
+  }
+
+  /// `stdlib/` beside the executable's package checkout, installed beside the binary, or from `EVO_STDLIB`.
+  static func stdlibFolders() -> [String] {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    var candidates = [
+      exe.appendingPathComponent("../../stdlib").standardized.path,
+      exe.appendingPathComponent("../share/evo/stdlib").standardized.path,
+      FileManager.default.currentDirectoryPath + "/stdlib",
+    ]
+    if let env = ProcessInfo.processInfo.environment["EVO_STDLIB"] { candidates.insert(env, at: 0) }
+    return candidates.filter { FileManager.default.fileExists(atPath: $0) }
+  }
+
+  /// Runs a chunk on the large-stack interpreter thread; errors are printed, not thrown.
+  /// Returns the chunk's final value, or nil; `failed` tells whether an error was printed.
+  func evaluate(_ source: SourceFile) -> (value: Value?, failed: Bool) {
+    interpreter.interrupt.reset()
+    Cancellation.shared.reset()
+    do {
+      let vm = interpreter
+      return (try LargeStack.run { try vm.run(source) }, false)
+    } catch let error as EvoError {
+      report(error)
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    }
+    return (nil, true)
+  }
+
+  func report(_ error: EvoError) {
+    FileHandle.standardError.write(Data(error.rendered().utf8))
+  }
+}
