@@ -39,7 +39,9 @@ let package = Package(
         "EvoLang",
         "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      // readline's configuration is C global variables, which Swift 6 mode rejects outright.
+      swiftSettings: [.swiftLanguageMode(.v5)]
     ),
     .executableTarget(
       name: "evo-bench",

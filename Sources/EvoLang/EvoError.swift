@@ -55,6 +55,7 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
   /// The full diagnostic: message, location, the source line with a caret under the error, the hint and
   /// the Evo traceback (innermost call last, as Python prints it).
   public func rendered() -> String {
+    if kind == .interrupted { return "interrupted" + (span.map { " at \($0.description)" } ?? "") + "\n" }
     var out = "error: \(kind == .thrown || kind == .host ? "" : kind.rawValue + ": ")\(message)\n"
     if let span {
       let (line, column) = span.source.location(of: span.start)

@@ -4,6 +4,8 @@ struct Parser {
   private let tokens: [Token]
   private var index = 0
   let source: SourceFile
+  /// Brackets and braces not yet closed; an error at the end of input points at the innermost one.
+  private var openers: [Token] = []
 
   init(tokens: [Token], source: SourceFile) {
     self.tokens = tokens
@@ -46,7 +48,9 @@ struct Parser {
 
   private func error(_ message: String, at token: Token? = nil) -> EvoError {
     let t = token ?? current
-    if case .end = t.kind { return EvoError(.syntax, message + ", but the input ended", span: t.span, isIncomplete: true) }
+    if case .end = t.kind {
+      return EvoError(.syntax, message + ", but the input ended", span: openers.last?.span ?? t.span, isIncomplete: true)
+    }
     return EvoError(.syntax, message + ", found \(describe(t))", span: t.span)
   }
 
@@ -97,7 +101,8 @@ struct Parser {
   }
 
   private mutating func block(_ what: String) throws -> [Stmt] {
-    _ = try expect("{", "to open \(what)")
+    openers.append(try expect("{", "to open \(what)"))
+    defer { openers.removeLast() }
     skipNewlines()
     var body: [Stmt] = []
     while !isSymbol("}") {
@@ -359,7 +364,8 @@ struct Parser {
     var expr = try primary()
     while true {
       if isSymbol("(") && !current.followsNewline {
-        _ = advance()
+        openers.append(advance())
+        defer { openers.removeLast() }
         var args: [Argument] = []
         while !isSymbol(")") {
           let spread = match("...")
@@ -374,7 +380,8 @@ struct Parser {
         let close = try expect(")", "to close the argument list")
         expr = .call(expr, args, expr.span.to(close.span))
       } else if isSymbol("[") && !current.followsNewline {
-        _ = advance()
+        openers.append(advance())
+        defer { openers.removeLast() }
         var parts: [IndexPart] = []
         repeat {
           if isSymbol("]") { break }
@@ -445,12 +452,14 @@ struct Parser {
     case .keyword(.fn): return .function(try function())
     case .identifier(let name): _ = advance(); return .name(name, t.span)
     case .symbol("("):
-      _ = advance()
+      openers.append(advance())
+      defer { openers.removeLast() }
       let e = try expression()
       _ = try expect(")", "to close the parenthesis")
       return e
     case .symbol("["):
-      _ = advance()
+      openers.append(advance())
+      defer { openers.removeLast() }
       var items: [Expr] = []
       while !isSymbol("]") {
         items.append(try expression())
@@ -459,7 +468,8 @@ struct Parser {
       let close = try expect("]", "to close the list")
       return .list(items, t.span.to(close.span))
     case .symbol("{"):
-      _ = advance()
+      openers.append(advance())
+      defer { openers.removeLast() }
       skipNewlines()
       var pairs: [(Expr, Expr)] = []
       while !isSymbol("}") {
