@@ -123,7 +123,8 @@ public enum IndexItem {
 
 /// A host-defined type: its methods and properties (for member access, `help` and completion),
 /// operators, indexing and printing. Native objects point to their type.
-public final class NativeType {
+/// Configure a type once, before Evo code uses it; afterwards it is only read (hence `@unchecked Sendable`).
+public final class NativeType: @unchecked Sendable {
   public let name: String
   public let doc: String
   /// Methods, called with the receiver as the first argument value.

@@ -7,7 +7,7 @@ public enum LargeStack {
   public static let size = 1 << 30
 
   /// Runs `body` on a fresh thread with a `size`-byte stack and waits for it.
-  public static func run<T>(_ body: @escaping () throws -> T) throws -> T {
+  public static func run<T>(stackSize: Int = size, _ body: @escaping () throws -> T) throws -> T {
     // The caller blocks until the thread is done, so handing `body` across is safe.
     let box = ResultBox<T>(body)
     let done = DispatchSemaphore(value: 0)
@@ -15,7 +15,7 @@ public enum LargeStack {
       box.result = Result { try box.body() }
       done.signal()
     }
-    thread.stackSize = size
+    thread.stackSize = stackSize
     thread.start()
     done.wait()
     guard let result = box.result else { throw EvoError(.io, "the interpreter thread ended without a result") }

@@ -139,7 +139,9 @@ struct Lexer {
         throw EvoError(.syntax, "unterminated string literal (strings end on the same line)", span: span(start, start + 1))
       }
       if c == UInt8(ascii: "\\") {
-        guard position + 1 < end else { continue }
+        guard position + 1 < end else {
+          throw EvoError(.syntax, "unterminated string literal", span: span(start, start + 1), isIncomplete: true)
+        }
         let e = bytes[position + 1]
         position += 2
         switch e {

@@ -6,6 +6,16 @@ struct Parser {
   let source: SourceFile
   /// Brackets and braces not yet closed; an error at the end of input points at the innermost one.
   private var openers: [Token] = []
+  /// Current recursion depth; bounded so that pathological nesting is a syntax error, not a stack overflow.
+  private var depth = 0
+  private static let maximumDepth = 200
+
+  private mutating func enter() throws {
+    depth += 1
+    guard depth <= Self.maximumDepth else {
+      throw EvoError(.syntax, "expression nested too deeply (more than \(Self.maximumDepth) levels)", span: current.span)
+    }
+  }
 
   init(tokens: [Token], source: SourceFile) {
     self.tokens = tokens
@@ -101,6 +111,8 @@ struct Parser {
   }
 
   private mutating func block(_ what: String) throws -> [Stmt] {
+    try enter()
+    defer { depth -= 1 }
     openers.append(try expect("{", "to open \(what)"))
     defer { openers.removeLast() }
     skipNewlines()
@@ -272,7 +284,11 @@ struct Parser {
 
   // MARK: - Expressions
 
-  mutating func expression() throws -> Expr { try orExpression() }
+  mutating func expression() throws -> Expr {
+    try enter()
+    defer { depth -= 1 }
+    return try orExpression()
+  }
 
   private mutating func orExpression() throws -> Expr {
     var left = try andExpression()
@@ -296,6 +312,8 @@ struct Parser {
 
   private mutating func notExpression() throws -> Expr {
     if isKeyword(.not) {
+      try enter()
+      defer { depth -= 1 }
       let start = advance().span
       let operand = try notExpression()
       return .unary("not", operand, start.to(operand.span))
@@ -343,6 +361,8 @@ struct Parser {
   private mutating func unary() throws -> Expr {
     if isSymbol("-") || isSymbol("+") {
       guard case .symbol(let op) = current.kind else { return try power() }
+      try enter()
+      defer { depth -= 1 }
       let start = advance().span
       let operand = try unary()
       return .unary(op, operand, start.to(operand.span))

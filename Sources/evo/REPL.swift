@@ -68,7 +68,8 @@ struct REPL {
       }
       buffer += buffer.isEmpty ? line : "\n" + line
       let source = SourceFile(name: "<repl>", text: buffer)
-      switch interpreter.parseStatus(source) {
+      let vm = interpreter
+      switch (try? LargeStack.run { vm.parseStatus(source) }) ?? .incomplete {
       case .incomplete: continue
       case .invalid(let error):
         remember(buffer)
