@@ -53,5 +53,6 @@ let package = Package(
     ),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang"]),
+    .testTarget(name: "EvoCLITests", dependencies: ["evo"]),
   ]
 )

@@ -132,6 +132,11 @@ struct REPL {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0  // no SA_RESTART: a blocked select() returns EINTR so the prompt can react
     sigaction(SIGINT, &action, nil)
+    // A parent may have spawned us with SIGINT blocked (the mask survives exec): unblock it.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
   }
 
   private func setUpReadline() {

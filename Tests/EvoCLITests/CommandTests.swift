@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// The built `evo` binary, next to the test bundle.
+let evoPath: String = {
+  let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  for candidate in [dir, dir.deletingLastPathComponent()] {
+    let path = candidate.appendingPathComponent("evo").path
+    if FileManager.default.isExecutableFile(atPath: path) { return path }
+  }
+  return dir.appendingPathComponent("evo").path
+}()
+
+/// Runs `evo` with arguments and optional standard input; returns exit status, stdout and stderr.
+func evo(_ arguments: [String], input: String? = nil, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: evoPath)
+  process.arguments = arguments
+  var environment = ProcessInfo.processInfo.environment
+  if let home { environment["HOME"] = home }
+  process.environment = environment
+  let out = Pipe(), err = Pipe(), inPipe = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  process.standardInput = inPipe
+  try process.run()
+  if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+  try inPipe.fileHandleForWriting.close()
+  let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+func temporaryFile(_ name: String, _ text: String) throws -> String {
+  let dir = NSTemporaryDirectory() + "evo-cli-" + UUID().uuidString
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  let path = dir + "/" + name
+  try text.write(toFile: path, atomically: true, encoding: .utf8)
+  return path
+}
+
+@Suite struct CommandTests {
+  @Test func evaluatesCodeWithE() throws {
+    let r = try evo(["-e", "let x = 20\nx * 2 + 2"])
+    #expect(r.status == 0)
+    #expect(r.out == "42\n")
+  }
+
+  @Test func uncaughtErrorExitsNonZeroWithACaret() throws {
+    let r = try evo(["-e", "let a = 1\nlet b = a + nope"])
+    #expect(r.status == 1)
+    #expect(r.err.contains("error: NameError: undefined name 'nope'"))
+    #expect(r.err.contains("2 | let b = a + nope"))
+    #expect(r.err.contains("^^^^"))
+  }
+
+  @Test func runsAScriptWithArguments() throws {
+    let path = try temporaryFile("script.evo", "print(\"args:\", args)\nprint(len(args))\n")
+    let r = try evo(["run", path, "alpha", "--beta"])
+    #expect(r.status == 0)
+    #expect(r.out == "args: [\"alpha\", \"--beta\"]\n2\n")
+  }
+
+  @Test func scriptErrorsShowTheFileAndTraceback() throws {
+    let path = try temporaryFile("bad.evo", "fn inner() { [1][5] }\nfn outer() { inner() }\nouter()\n")
+    let r = try evo(["run", path])
+    #expect(r.status == 1)
+    #expect(r.err.contains("bad.evo:1:14"))
+    #expect(r.err.contains("traceback (most recent call last):"))
+    #expect(r.err.contains("bad.evo:3:1 in <module>"))
+    #expect(r.err.contains("bad.evo:2:14 in outer"))
+  }
+
+  @Test func scriptsImportModulesBesideThem() throws {
+    let path = try temporaryFile("main.evo", "import util\nprint(util.twice(21))\n")
+    try "fn twice(x) { x * 2 }\n".write(toFile: URL(fileURLWithPath: path).deletingLastPathComponent().path + "/util.evo", atomically: true, encoding: .utf8)
+    let r = try evo(["run", path])
+    #expect(r.out == "42\n")
+  }
+
+  @Test func missingScriptIsAClearError() throws {
+    let r = try evo(["run", "/nonexistent/x.evo"])
+    #expect(r.status != 0)
+    #expect(r.err.contains("cannot read /nonexistent/x.evo"))
+  }
+
+  @Test func versionAndHelp() throws {
+    #expect(try evo(["--version"]).out == "0.1.0\n")
+    let help = try evo(["--help"]).out
+    #expect(help.contains("USAGE"))
+    #expect(help.contains("run"))
+  }
+
+  @Test func pipedInputRunsLineByLineWithoutPrompts() throws {
+    let r = try evo([], input: "let x = 41\nx + 1\nfn f(a) {\n  a * 2\n}\nf(x)\n?len\nnope\nx\n")
+    #expect(r.out == "42\n82\nlen(x)\n  Number of items of a list, dict, string, range or sized object.\n41\n")
+    #expect(r.err.contains("undefined name 'nope'"))
+    #expect(r.status == 0)
+  }
+
+  @Test func metaCommandsWork() throws {
+    let lib = try temporaryFile("lib.evo", "let loaded = \"yes\"\n")
+    let r = try evo([], input: ":load \(lib)\nloaded\n:time 1 + 1\n:reset\nloaded\n:quit\nprint(\"not reached\")\n")
+    #expect(r.out.hasPrefix("\"yes\"\n2\ntime: "))
+    #expect(r.out.contains("session reset"))
+    #expect(!r.out.contains("not reached"))
+    #expect(r.err.contains("'loaded' is used before it is defined"))
+  }
+}
