@@ -47,12 +47,13 @@ let package = Package(
       name: "evo-bench",
       dependencies: [
         "EvoTensor",
+        "EvoLang",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "bench/evo-bench"
     ),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor"]),
-    .testTarget(name: "EvoLangTests", dependencies: ["EvoLang"]),
+    .testTarget(name: "EvoLangTests", dependencies: ["EvoLang"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo"]),
   ]
 )

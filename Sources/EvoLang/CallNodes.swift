@@ -55,21 +55,66 @@ final class CallNode: ExprNode {
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let target = try callee.eval(f, vm)
     if simple, case .closure(let c) = target, !c.proto.variadic, !c.proto.isMethod, args.count <= c.proto.parameterNames.count {
-      return try traced(span, in: enclosing) { try fastCall(c, f, vm) }
+      return try traced(span, in: enclosing) { try vm.callDirect(c, receiver: nil, args, f) }
     }
     let (positional, keywords) = try evaluateArguments(args, f, vm)
     return try traced(span, in: enclosing) { try vm.call(target, positional, keywords, span: span) }
   }
 
+}
+
+/// `object.method(args)` without building a bound method for Evo instances.
+final class MethodCallNode: ExprNode {
+  let object: ExprNode
+  let name: String
+  let args: [ArgumentNode]
+  let enclosing: String
+  let simple: Bool
+
+  init(object: ExprNode, name: String, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
+    self.object = object
+    self.name = name
+    self.args = args
+    self.enclosing = enclosing
+    simple = args.allSatisfy { $0.label == nil && !$0.spread }
+    super.init(span: span)
+  }
+
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let receiver = try object.eval(f, vm)
+    if case .instance(let i) = receiver, i.fields[name] == nil, let m = i.klass.findMethod(name) {
+      if simple, !m.proto.variadic, args.count <= m.proto.parameterNames.count {
+        return try traced(span, in: enclosing) { try vm.callDirect(m, receiver: receiver, args, f) }
+      }
+      let (positional, keywords) = try evaluateArguments(args, f, vm)
+      return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
+    }
+    if let m = Builtins.method(of: receiver, named: name) {
+      let (positional, keywords) = try evaluateArguments(args, f, vm)
+      return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
+    }
+    if case .native(let n) = receiver, let m = n.nativeType.methods[name] {
+      let (positional, keywords) = try evaluateArguments(args, f, vm)
+      return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
+    }
+    let method = try located(span) { try vm.getMember(receiver, name) }
+    let (positional, keywords) = try evaluateArguments(args, f, vm)
+    return try traced(span, in: enclosing) { try vm.call(method, positional, keywords, span: span) }
+  }
+}
+
+extension Interpreter {
+  /// Calls a closure with plain positional arguments evaluated straight into its new frame (the common
+  /// case: no keywords, no spreading, not variadic, at most as many arguments as parameters).
   @inline(__always)
-  private func fastCall(_ c: Closure, _ f: Frame, _ vm: Interpreter) throws -> Value {
+  func callDirect(_ c: Closure, receiver: Value?, _ args: [ArgumentNode], _ f: Frame) throws -> Value {
     let proto = c.proto
     // Evaluate the arguments before reserving the frame: they may call functions themselves.
     let count = args.count
     var a0 = Value.null, a1 = Value.null, a2 = Value.null
     var rest: [Value] = []
     for i in 0..<count {
-      let v = try args[i].value.eval(f, vm)
+      let v = try args[i].value.eval(f, self)
       switch i {
       case 0: a0 = v
       case 1: a1 = v
@@ -77,8 +122,9 @@ final class CallNode: ExprNode {
       default: rest.append(v)
       }
     }
-    let frame = try vm.pushFrame(c)
-    defer { vm.popFrame(frame, size: proto.frameSize) }
+    let frame = try pushFrame(c)
+    defer { popFrame(frame, size: proto.frameSize) }
+    if let receiver { frame[1] = receiver }
     let first = proto.firstParameterSlot
     if count > 0 { frame[first] = a0 }
     if count > 1 { frame[first + 1] = a1 }
@@ -89,40 +135,9 @@ final class CallNode: ExprNode {
         guard let d = proto.defaults[i] else {
           throw EvoError(.argument, "\(proto.name)() is missing the argument '\(proto.parameterNames[i])'")
         }
-        frame[first + i] = try d.eval(frame, vm)
+        frame[first + i] = try d.eval(frame, self)
       }
     }
-    return try vm.runBody(proto, frame)
-  }
-}
-
-/// `object.method(args)` without building a bound method for Evo instances.
-final class MethodCallNode: ExprNode {
-  let object: ExprNode
-  let name: String
-  let args: [ArgumentNode]
-  let enclosing: String
-
-  init(object: ExprNode, name: String, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
-    self.object = object
-    self.name = name
-    self.args = args
-    self.enclosing = enclosing
-    super.init(span: span)
-  }
-
-  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    let receiver = try object.eval(f, vm)
-    if case .instance(let i) = receiver, i.fields[name] == nil, let m = i.klass.findMethod(name) {
-      let (positional, keywords) = try evaluateArguments(args, f, vm)
-      return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
-    }
-    if case .native(let n) = receiver, let m = n.nativeType.methods[name] {
-      let (positional, keywords) = try evaluateArguments(args, f, vm)
-      return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
-    }
-    let method = try located(span) { try vm.getMember(receiver, name) }
-    let (positional, keywords) = try evaluateArguments(args, f, vm)
-    return try traced(span, in: enclosing) { try vm.call(method, positional, keywords, span: span) }
+    return try runBody(proto, frame)
   }
 }

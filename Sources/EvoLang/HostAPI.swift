@@ -98,12 +98,16 @@ public final class NativeFunction: @unchecked Sendable {
   public let parameters: [NativeParameter]
   public let doc: String
   let body: (Arguments) throws -> Value
+  let parameterNames: [String]
+  let hasVariadic: Bool
 
   public init(_ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value) {
     self.name = name
     self.parameters = parameters
     self.doc = doc
     self.body = body
+    parameterNames = parameters.map(\.name)
+    hasVariadic = parameters.contains { $0.variadic }
   }
 
   /// `name(a, b = 1, ...rest)`.

@@ -50,7 +50,7 @@ public final class Interpreter {
   /// Arguments of `evo run FILE ARGS...`, visible as `args`.
   public var scriptArguments: [String] = [] { didSet { defineGlobal("args", .list(ListObject(scriptArguments.map { .string($0) }))) } }
 
-  public init(stackCapacity: Int = 1 << 20, maxDepth: Int = 10_000) {
+  public init(stackCapacity: Int = 1 << 18, maxDepth: Int = 10_000) {
     self.stackCapacity = stackCapacity
     self.maxDepth = maxDepth
     stack = .allocate(capacity: stackCapacity)
@@ -269,6 +269,9 @@ public final class Interpreter {
   }
 
   func callNative(_ f: NativeFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+    if keywords.isEmpty, positional.count == f.parameters.count, !f.hasVariadic {
+      return try f.body(Arguments(function: f.name, names: f.parameterNames, values: positional, interpreter: self))
+    }
     let params = f.parameters
     let variadicIndex = params.firstIndex { $0.variadic }
     let fixed = variadicIndex ?? params.count
@@ -293,7 +296,7 @@ public final class Interpreter {
         throw EvoError(.argument, "\(f.name)() is missing the argument '\(p.name)'")
       }
     }
-    return try f.body(Arguments(function: f.name, names: params.map(\.name), values: bound, interpreter: self))
+    return try f.body(Arguments(function: f.name, names: f.parameterNames, values: bound, interpreter: self))
   }
 }
 

@@ -8,7 +8,7 @@ struct EvoBench: ParsableCommand {
     commandName: "evo-bench",
     abstract: "Benchmarks of Evo against PyTorch/CPython baselines (build with -c release).")
 
-  @Argument(help: "The suite to run: tensor.")
+  @Argument(help: "The suite to run: tensor or lang.")
   var suite: String
 
   @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
@@ -28,8 +28,10 @@ struct EvoBench: ParsableCommand {
     switch suite {
     case "tensor":
       try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick, only: only).run()
+    case "lang":
+      try LangSuite(baseline: baseline, quick: quick).run()
     default:
-      throw ValidationError("unknown suite '\(suite)'; available: tensor")
+      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang")
     }
   }
 }

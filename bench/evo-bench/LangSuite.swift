@@ -1,0 +1,66 @@
+import EvoLang
+import Foundation
+
+/// `evo-bench lang`: the interpreter on scalar code next to CPython and Lua 5.4 (same programs, in
+/// bench/lang/, timed inside each interpreter so start-up is excluded), plus `evo` start-up time.
+struct LangSuite {
+  let baseline: Baseline
+  let quick: Bool
+
+  static let rows: [(file: String, title: String)] = [
+    ("fib", "fib(30), naive recursion"),
+    ("loop", "while loop summing 10^7 numbers"),
+    ("list", "build a 10^6-element list"),
+    ("strings", "build and join 2·10^5 strings"),
+    ("methods", "10^6 method calls on an instance"),
+  ]
+
+  func run() throws {
+    let folder = Baseline.benchFolder + "/lang"
+    let repeats = quick ? 1 : 3
+    let hasLua = (try? Baseline.run("lua5.4", ["-v"]))?.status == 0
+    print("evo-bench lang — \(Machine.model), release build; best of \(repeats); baselines: \(baseline.python)\(hasLua ? ", lua5.4" : " (no lua5.4 installed)")")
+    var table = Table(["program", "Evo s", "CPython s", "Lua s", "vs CPython", "vs Lua"])
+    var result = "RESULT"
+    for (file, title) in Self.rows {
+      let text = try String(contentsOfFile: "\(folder)/\(file).evo", encoding: .utf8)
+      let evo = try bestTime(repeats: repeats) {
+        let vm = Interpreter()
+        _ = try LargeStack.run { try vm.run(SourceFile(name: "\(file).evo", text: text)) }
+      }
+      let python = Baseline.values(of: baseline.python, ["\(folder)/time_python.py", "\(folder)/\(file).py", "\(repeats)"])?["seconds"]
+      let lua = hasLua ? luaSeconds("\(folder)/\(file).lua", repeats: repeats) : nil
+      table.add([title, format(evo, 3), python.map { format($0, 3) } ?? "-", lua.map { format($0, 3) } ?? "-",
+                 python.map { format($0 / evo, 2) } ?? "-", lua.map { format($0 / evo, 2) } ?? "-"])
+      if file == "fib" { result += " fib30_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
+      if file == "loop" { result += " loop_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
+    }
+    let startup = startupMilliseconds()
+    table.add(["evo start-up to prompt (ms)", startup.map { format($0, 1) } ?? "-", "-", "-", "-", "-"])
+    table.print()
+    print(result + " startup_ms=" + (startup.map { format($0, 1) } ?? "nan"))
+  }
+
+  private func luaSeconds(_ path: String, repeats: Int) -> Double? {
+    let code = "local best = math.huge for _ = 1, \(repeats) do local t = os.clock() dofile('\(path)') best = math.min(best, os.clock() - t) end print('seconds=' .. best)"
+    return Baseline.values(of: "lua5.4", ["-e", code])?["seconds"]
+  }
+
+  /// Wall time of `evo` starting, reaching its prompt loop and exiting at end of input, best of 5.
+  private func startupMilliseconds() -> Double? {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("evo").path
+    guard FileManager.default.isExecutableFile(atPath: exe) else { return nil }
+    var best = Double.infinity
+    for _ in 0..<5 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: exe)
+      process.standardInput = FileHandle.nullDevice
+      process.standardOutput = FileHandle.nullDevice
+      let start = DispatchTime.now().uptimeNanoseconds
+      guard (try? process.run()) != nil else { return nil }
+      process.waitUntilExit()
+      best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return best
+  }
+}

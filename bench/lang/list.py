@@ -1,0 +1,3 @@
+xs = []
+for i in range(1000000):
+    xs.append(i)
