@@ -32,11 +32,13 @@ let package = Package(
       // never holds overlapping accesses to its own state.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
+    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor"]),
     .executableTarget(
       name: "evo",
       dependencies: [
         "EvoTensor",
         "EvoLang",
+        "EvoRuntime",
         "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -52,8 +54,10 @@ let package = Package(
       ],
       path: "bench/evo-bench"
     ),
+    .target(name: "EvoTestSupport", dependencies: ["EvoLang"], path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor"]),
-    .testTarget(name: "EvoLangTests", dependencies: ["EvoLang"], exclude: ["lang"]),
+    .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo"]),
+    .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),
   ]
 )

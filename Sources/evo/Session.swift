@@ -1,4 +1,5 @@
 import EvoLang
+import EvoRuntime
 import EvoTensor
 import Foundation
 
@@ -8,6 +9,7 @@ final class Session {
 
   init() {
     interpreter = Interpreter()
+    EvoRuntime.install(into: interpreter)
     interpreter.searchPaths += Session.stdlibFolders()
   }
 

@@ -1,0 +1,45 @@
+import EvoLang
+import EvoTensor
+
+/// Binds the tensor core into the Evo language.
+public enum EvoRuntime {
+  /// Registers tensors, their operations, optimizers, data readers and checkpoints in an interpreter.
+  /// Operations that share a name with a number builtin (`exp`, `max`, ...) accept both: numbers keep
+  /// their number result, tensors get the tensor operation.
+  public static func install(into vm: Interpreter) {
+    vm.register(TensorType.type)
+    vm.register(OptimizerObject.type)
+    vm.register(ScheduleObject.type)
+    for f in TensorMethods.all {
+      if let existing = vm.lookup(f.name), case .builtin(let numeric) = existing {
+        vm.register(combined(tensor: f, numeric: numeric))
+      } else {
+        vm.register(f)
+      }
+    }
+    for f in TensorFunctions.all(random: TensorFunctions.RandomState()) + OptimizerFunctions.all { vm.register(f) }
+  }
+
+  /// One builtin for both worlds: the tensor signature, falling back to the number builtin when the
+  /// first argument is not a tensor (`max(3, 4)`, `max([1, 2])`, `exp(1)`).
+  static func combined(tensor: NativeFunction, numeric: NativeFunction) -> NativeFunction {
+    let variadicNumeric = numeric.parameters.first?.variadic ?? false
+    let params: [NativeParameter] = variadicNumeric
+      ? [NativeParameter("values", variadic: true)] + tensor.parameters.dropFirst().map { $0 }
+      : tensor.parameters
+    return NativeFunction(tensor.name, params, doc: tensor.doc + " With numbers: " + numeric.doc) { a in
+      let first: Value = variadicNumeric ? ((try? a.list(0).items) ?? []).first ?? .null : a[0]
+      let isTensor: Bool = { if case .native(let n) = first { return n is TensorObject } else { return false } }()
+      if isTensor {
+        var positional = Array(a.values.dropFirst())
+        positional.insert(first, at: 0)
+        if variadicNumeric, let extra = try? a.list(0).items, extra.count > 1 {
+          throw EvoError(.argument, "\(tensor.name)() of a tensor takes one tensor; use maximum(a, b) for element-wise")
+        }
+        return try a.interpreter.call(.builtin(tensor), positional)
+      }
+      if variadicNumeric { return try a.interpreter.call(.builtin(numeric), (try a.list(0)).items) }
+      return try a.interpreter.call(.builtin(numeric), [a[0]])
+    }
+  }
+}
