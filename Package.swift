@@ -50,6 +50,7 @@ let package = Package(
       dependencies: [
         "EvoTensor",
         "EvoLang",
+        "EvoRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "bench/evo-bench"

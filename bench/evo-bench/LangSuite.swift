@@ -1,4 +1,5 @@
 import EvoLang
+import EvoRuntime
 import Foundation
 
 /// `evo-bench lang`: the interpreter on scalar code next to CPython and Lua 5.4 (same programs, in
@@ -35,6 +36,21 @@ struct LangSuite {
       if file == "fib" { result += " fib30_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
       if file == "loop" { result += " loop_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
     }
+    // Tensor-op call overhead: 10^6 adds of two 4-element tensors (the Python baseline uses the
+    // interpreter named by --python / EVO_BENCH_PYTHON, with torch and/or numpy).
+    let callText = try String(contentsOfFile: "\(folder)/tensor_calls.evo", encoding: .utf8)
+    let callSeconds = try bestTime(repeats: repeats) {
+      let vm = Interpreter()
+      EvoRuntime.install(into: vm)
+      _ = try LargeStack.run { try vm.run(SourceFile(name: "tensor_calls.evo", text: callText)) }
+    }
+    let evoNs = callSeconds * 1e9 / 1e6
+    let pythonCalls = Baseline.values(of: baseline.python, ["\(folder)/tensor_calls.py"]) ?? [:]
+    print("tensor op call overhead (ns per a + b on 4-element tensors): Evo \(format(evoNs, 0))"
+      + (pythonCalls["torch_ns"].map { ", Python+torch \(format($0, 0))" } ?? ", no torch")
+      + (pythonCalls["numpy_ns"].map { ", Python+numpy \(format($0, 0))" } ?? ", no numpy"))
+    result += " tensor_call_ns=\(format(evoNs, 0))"
+    result += " tensor_call_speedup_vs_torch=" + (pythonCalls["torch_ns"].map { format($0 / evoNs, 3) } ?? "nan")
     let startup = startupMilliseconds()
     table.add(["evo start-up to prompt (ms)", startup.map { format($0, 1) } ?? "-", "-", "-", "-", "-"])
     table.print()
