@@ -69,9 +69,12 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
       out += "\(gutter) | \(String(repeating: " ", count: max(0, column - 1)))\(String(repeating: "^", count: min(width, max(1, text.count - column + 1))))\n"
     }
     if let hint { out += "hint: \(hint)\n" }
-    if !trace.isEmpty {
+    // A lone frame at the error's own location adds nothing to the caret above.
+    var frames = trace
+    if let first = frames.first, let span, first.span.start == span.start, first.span.source === span.source { frames.removeFirst() }
+    if !frames.isEmpty {
       out += "traceback (most recent call last):\n"
-      for frame in trace.reversed() { out += "  \(frame.span.description) in \(frame.function)\n" }
+      for frame in frames.reversed() { out += "  \(frame.span.description) in \(frame.function)\n" }
     }
     return out
   }

@@ -33,6 +33,7 @@ extension Tensor {
       throw TensorError.argument("batch_norm", "inference mode needs running statistics")
     }
     let m = n * plane
+    guard c > 0 else { throw TensorError.shape("batch_norm", "input \(shapeString(shape)) has no channels") }
     guard !training || m > 1 else {
       throw TensorError.shape("batch_norm", "training needs more than one value per channel, got input \(shapeString(shape))")
     }
@@ -42,7 +43,8 @@ extension Tensor {
       let xp = SendablePointer(x)
       meanValues.withUnsafeMutableBufferPointer { meanBuffer in
         invStdValues.withUnsafeMutableBufferPointer { invBuffer in
-          let mp = SendablePointer(meanBuffer.baseAddress!), ip = SendablePointer(invBuffer.baseAddress!)
+          guard let meanBase = meanBuffer.baseAddress, let invBase = invBuffer.baseAddress else { return }
+          let mp = SendablePointer(meanBase), ip = SendablePointer(invBase)
           Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
             for ch in channels {
               var sum: Double = 0
@@ -87,7 +89,8 @@ extension Tensor {
       let gammaPointer = SendablePointer(gammaValue.storage.pointer)
       dGamma.withUnsafeMutableBufferPointer { dgBuffer in
         dBeta.withUnsafeMutableBufferPointer { dbBuffer in
-          let dgp = SendablePointer(dgBuffer.baseAddress!), dbp = SendablePointer(dbBuffer.baseAddress!)
+          guard let dgBase = dgBuffer.baseAddress, let dbBase = dbBuffer.baseAddress else { return }
+          let dgp = SendablePointer(dgBase), dbp = SendablePointer(dbBase)
           Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
             for ch in channels {
               let mu = means[ch], inv = invStd[ch]

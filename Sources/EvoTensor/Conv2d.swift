@@ -34,9 +34,11 @@ struct ConvGeometry {
     guard weight[1] == inChannels / groups else {
       throw TensorError.shape(op, "weight \(shapeString(weight)) expects \(weight[1] * groups) input channels, input \(shapeString(input)) has \(inChannels)")
     }
-    outH = (height + 2 * padding - dilation * (kernelH - 1) - 1) / stride + 1
-    outW = (width + 2 * padding - dilation * (kernelW - 1) - 1) / stride + 1
-    guard outH > 0, outW > 0, kernelH > 0, kernelW > 0 else {
+    let spanH = height + 2 * padding - dilation * (kernelH - 1) - 1
+    let spanW = width + 2 * padding - dilation * (kernelW - 1) - 1
+    outH = spanH / stride + 1
+    outW = spanW / stride + 1
+    guard spanH >= 0, spanW >= 0, kernelH > 0, kernelW > 0 else {
       throw TensorError.shape(op, "kernel \(kernelH)×\(kernelW) (dilation \(dilation)) does not fit input \(height)×\(width) with padding \(padding)")
     }
   }

@@ -6,7 +6,7 @@ extension Tensor {
       throw TensorError.argument(op, "kernel \(kernel), stride \(s), padding \(padding): need kernel, stride ≥ 1 and padding ≤ kernel/2")
     }
     let oh = (shape[2] + 2 * padding - kernel) / s + 1, ow = (shape[3] + 2 * padding - kernel) / s + 1
-    guard oh > 0, ow > 0 else { throw TensorError.shape(op, "kernel \(kernel) does not fit input \(shape[2])×\(shape[3])") }
+    guard shape[2] + 2 * padding >= kernel, shape[3] + 2 * padding >= kernel else { throw TensorError.shape(op, "kernel \(kernel) does not fit input \(shape[2])×\(shape[3])") }
     return (s, oh, ow, shape[0] * shape[1])
   }
 

@@ -35,7 +35,7 @@ public final class Tensor {
       throw TensorError.shape("tensor", "\(values.count) values do not fill shape \(shapeString(shape))")
     }
     let storage = TensorStorage(uninitializedCount: values.count)
-    values.withUnsafeBufferPointer { storage.pointer.initialize(from: $0.baseAddress!, count: values.count) }
+    values.withUnsafeBufferPointer { if let base = $0.baseAddress { storage.pointer.initialize(from: base, count: values.count) } }
     self.init(shape: shape, storage: storage)
   }
 

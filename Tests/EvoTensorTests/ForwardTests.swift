@@ -246,3 +246,20 @@ import Testing
     #expect(try Cancellation.withToken(token) { try Tensor.zeros([4, 3, 8, 8]).conv2d(Tensor.zeros([2, 3, 3, 3])) }.shape == [4, 2, 6, 6])
   }
 }
+
+@Suite struct WindowsThatDoNotFit {
+  @Test func kernelsLargerThanThePaddedInputAreErrors() {
+    #expect(throws: TensorError.self) { try Tensor.zeros([1, 1, 2, 2]).maxPool2d(kernel: 3) }
+    #expect(throws: TensorError.self) { try Tensor.zeros([1, 1, 5, 5]).conv2d(Tensor.zeros([1, 1, 7, 7]), stride: 3) }
+    #expect(throws: TensorError.self) { try Tensor.zeros([1, 1, 5, 5]).avgPool2d(kernel: 7, stride: 3) }
+  }
+
+  @Test func emptyTensorsAreValid() throws {
+    #expect(try Tensor(shape: [0], values: []).count == 0)
+    #expect(try Tensor.zeros([0, 3]).sum(axes: [0]).values == [0, 0, 0])
+    #expect(throws: TensorError.self) { try Tensor.zeros([0]).max() }
+    #expect(throws: TensorError.self) {
+      try Tensor.zeros([2, 0, 2, 2]).batchNorm(gamma: Tensor.zeros([0]), beta: Tensor.zeros([0]), running: nil, training: true)
+    }
+  }
+}
