@@ -5,6 +5,17 @@ struct ArgumentNode {
   let spread: Bool
 }
 
+extension [ArgumentNode] {
+  /// Positional only: no `label:` and no `...spread`.
+  var arePlain: Bool { allSatisfy { $0.label == nil && !$0.spread } }
+}
+
+extension FunctionProto {
+  /// Whether `count` plain positional arguments can be bound straight into a frame (`callDirect`).
+  @inline(__always)
+  func acceptsDirect(_ count: Int) -> Bool { !variadic && count <= parameterNames.count }
+}
+
 /// Evaluates arguments into positional values and keyword pairs (spreading `...list`).
 @inline(__always)
 func evaluateArguments(_ args: [ArgumentNode], _ f: Frame, _ vm: Interpreter) throws -> ([Value], [(String, Value)]) {
@@ -48,13 +59,13 @@ final class CallNode: ExprNode {
     self.callee = callee
     self.args = args
     self.enclosing = enclosing
-    simple = args.allSatisfy { $0.label == nil && !$0.spread }
+    simple = args.arePlain
     super.init(span: span)
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let target = try callee.eval(f, vm)
-    if simple, case .closure(let c) = target, !c.proto.variadic, !c.proto.isMethod, args.count <= c.proto.parameterNames.count {
+    if simple, case .closure(let c) = target, !c.proto.isMethod, c.proto.acceptsDirect(args.count) {
       return try traced(span, in: enclosing) { try vm.callDirect(c, receiver: nil, args, f) }
     }
     let (positional, keywords) = try evaluateArguments(args, f, vm)
@@ -76,14 +87,14 @@ final class MethodCallNode: ExprNode {
     self.name = name
     self.args = args
     self.enclosing = enclosing
-    simple = args.allSatisfy { $0.label == nil && !$0.spread }
+    simple = args.arePlain
     super.init(span: span)
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let receiver = try object.eval(f, vm)
     if case .instance(let i) = receiver, i.fields[name] == nil, let m = i.klass.findMethod(name) {
-      if simple, !m.proto.variadic, args.count <= m.proto.parameterNames.count {
+      if simple, m.proto.acceptsDirect(args.count) {
         return try traced(span, in: enclosing) { try vm.callDirect(m, receiver: receiver, args, f) }
       }
       let (positional, keywords) = try evaluateArguments(args, f, vm)

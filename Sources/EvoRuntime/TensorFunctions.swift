@@ -61,6 +61,34 @@ enum TensorFunctions {
       NativeFunction("where", [p("condition"), p("a"), p("b")], doc: "a where condition is non-zero, else b.") { a in
         .tensor(try Tensor.where(Convert.tensor(a[0], "where"), Convert.tensor(a[1], "where"), Convert.tensor(a[2], "where")))
       },
+      NativeFunction("kaiming_normal", [p("shape")], doc: "He/Kaiming normal weights N(0, 2/fan_in) (seeded).") { a in
+        .tensor(try Initializer.kaimingNormal(Convert.shape(a[0], "kaiming_normal"), rng: &random.generator))
+      },
+      NativeFunction("xavier_uniform", [p("shape")], doc: "Xavier/Glorot uniform weights (seeded).") { a in
+        .tensor(try Initializer.xavierUniform(Convert.shape(a[0], "xavier_uniform"), rng: &random.generator))
+      },
+      NativeFunction("orthogonal", [p("shape"), p("gain", .number(1))], doc: "A (semi-)orthogonal matrix over the first dimension (seeded).") { a in
+        .tensor(try Initializer.orthogonal(Convert.shape(a[0], "orthogonal"), gain: Float(a.number(1)), rng: &random.generator))
+      },
+      NativeFunction("dropout", [p("x"), p("p", .number(0.5)), p("training", .bool(true))],
+                     doc: "Zeroes each element with probability p and scales the rest by 1/(1-p) while training (seeded).") { a in
+        .tensor(try Convert.tensor(a[0], "dropout").dropout(Float(a.number(1)), training: a[2].isTruthy, rng: &random.generator))
+      },
+      NativeFunction("hinge_d_loss", [p("real"), p("fake")], doc: "GAN discriminator hinge loss: mean(relu(1 - real)) + mean(relu(1 + fake)).") { a in
+        .tensor(try Tensor.hingeDiscriminatorLoss(real: Convert.tensor(a[0], "hinge_d_loss"), fake: Convert.tensor(a[1], "hinge_d_loss")))
+      },
+      NativeFunction("hinge_g_loss", [p("fake")], doc: "GAN generator hinge loss: -mean(fake).") { a in
+        .tensor(try Tensor.hingeGeneratorLoss(fake: Convert.tensor(a[0], "hinge_g_loss")))
+      },
+      NativeFunction("batches", [p("data"), p("batch_size"), p("shuffle", .bool(true)), p("seed", .number(0)), p("epoch", .number(0)), p("drop_last", .bool(false))],
+                     doc: "Mini-batches {images, labels} of a data set dict, in a seeded order that changes with `epoch`.") { a in
+        guard case .dict(let d) = a[0], let images = d[.string("images")], let labels = d[.string("labels")] else {
+          throw EvoError(.type, "batches() needs a data set dict with \"images\" and \"labels\"")
+        }
+        let set = LabeledImages(images: try Convert.tensor(images, "batches"), labels: try Convert.labels(labels, "batches"))
+        let loader = try BatchLoader(set, batchSize: a.int(1), shuffle: a[2].isTruthy, seed: UInt64(truncatingIfNeeded: try a.int(3)), dropLast: a[5].isTruthy)
+        return .list(ListObject(loader.epoch(try a.int(4)).map(labeled)))
+      },
       NativeFunction("no_grad", [p("body")], doc: "Calls body() without recording operations for autodiff; returns its result.") { a in
         try Autograd.withNoGrad { try a.interpreter.call(a[0], []) }
       },

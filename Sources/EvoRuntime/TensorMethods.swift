@@ -103,6 +103,40 @@ enum TensorMethods {
     },
     op("global_avg_pool", [], "Mean over H and W: (N, C, H, W) → (N, C).") { t, _ in .tensor(try t.globalAvgPool()) },
     op("upsample", [], "Nearest-neighbour upsampling by 2.") { t, _ in .tensor(try t.upsampleNearest2x()) },
+    op("pad", [p("padding"), p("value", .number(0))], "Pads with a constant: padding is a list of [before, after] per leading axis.") { t, a in
+      let pairs = try a.list(1).items.map { item -> (Int, Int) in
+        let ends = try Convert.shape(item, "pad")
+        guard ends.count == 2 else { throw EvoError(.value, "pad(): each padding entry is [before, after]") }
+        return (ends[0], ends[1])
+      }
+      return .tensor(try t.pad(pairs, value: Float(a.number(2))))
+    },
+    op("index_select", [p("axis"), p("indices")], "The rows `indices` along `axis` (indices may repeat).") { t, a in
+      .tensor(try t.indexSelect(axis: a.int(1), Convert.labels(a[2], "index_select")))
+    },
+    op("embedding", [p("ids")], "Rows of an embedding table (V, D) for integer ids.") { t, a in
+      .tensor(try t.embedding(Convert.labels(a[1], "embedding")))
+    },
+    op("group_mean", [p("groups")], "Per-group mean over (C/g, H, W), shaped (N, C, 1, 1) so it broadcasts.") { t, a in
+      .tensor(try t.groupMoments(groups: a.int(1)).mean)
+    },
+    op("group_var", [p("groups")], "Per-group biased variance over (C/g, H, W), shaped (N, C, 1, 1).") { t, a in
+      .tensor(try t.groupMoments(groups: a.int(1)).variance)
+    },
+    op("batch_norm", [p("gamma"), p("beta"), p("running_mean", .null), p("running_var", .null), p("training", .bool(true)),
+                      p("decay", .number(0.9)), p("eps", .number(1e-5))],
+       "Fused batch normalisation per channel; with running statistics they are updated while training and used otherwise.") { t, a in
+      var stats: RunningStats?
+      switch (a[3], a[4]) {
+      case (.null, .null): stats = nil
+      case (.null, _), (_, .null): throw EvoError(.argument, "batch_norm() needs both running_mean and running_var, or neither")
+      default:
+        stats = RunningStats(mean: try Convert.tensor(a[3], "batch_norm"), variance: try Convert.tensor(a[4], "batch_norm"),
+                             decay: Float(try a.number(6)))
+      }
+      return .tensor(try t.batchNorm(gamma: Convert.tensor(a[1], "batch_norm"), beta: Convert.tensor(a[2], "batch_norm"),
+                                     running: stats, training: a[5].isTruthy, eps: Float(a.number(7))))
+    },
     op("item", [], "The single value of a one-element tensor, as a number.") { t, _ in .number(Double(try t.item())) },
     op("tolist", [], "The values as nested lists.") { t, _ in Convert.nested(t) },
     op("backward", [p("gradient", .null)], "Back-propagates from a scalar (or with a gradient of the same shape).") { t, a in

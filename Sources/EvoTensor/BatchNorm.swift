@@ -12,6 +12,13 @@ public final class RunningStats {
     variance = Tensor(shape: [channels], storage: TensorStorage(count: channels, repeating: 1))
     self.decay = decay
   }
+
+  /// Statistics kept in existing tensors (updated in place), e.g. ones an Evo layer owns.
+  public init(mean: Tensor, variance: Tensor, decay: Float = 0.9) {
+    self.mean = mean
+    self.variance = variance
+    self.decay = decay
+  }
 }
 
 extension Tensor {
@@ -26,7 +33,7 @@ extension Tensor {
     guard gamma.shape == [c], beta.shape == [c] else {
       throw TensorError.shape("batch_norm", "gamma and beta must have shape [\(c)], got \(shapeString(gamma.shape)) and \(shapeString(beta.shape))")
     }
-    if let running, running.mean.shape != [c] {
+    if let running, running.mean.shape != [c] || running.variance.shape != [c] {
       throw TensorError.shape("batch_norm", "running statistics have \(running.mean.count) channels, input has \(c)")
     }
     guard training || running != nil else {
