@@ -81,6 +81,9 @@ final class MethodCallNode: ExprNode {
   let args: [ArgumentNode]
   let enclosing: String
   let simple: Bool
+  /// Inline cache: the class last seen at this call site and its method.
+  private var cachedClass: ClassObject?
+  private var cachedMethod: Closure?
 
   init(object: ExprNode, name: String, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
     self.object = object
@@ -93,7 +96,7 @@ final class MethodCallNode: ExprNode {
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let receiver = try object.eval(f, vm)
-    if case .instance(let i) = receiver, i.fields[name] == nil, let m = i.klass.findMethod(name) {
+    if case .instance(let i) = receiver, i.field(name) == nil, let m = method(of: i.klass) {
       if simple, m.proto.acceptsDirect(args.count) {
         return try traced(span, in: enclosing) { try vm.callDirect(m, receiver: receiver, args, f) }
       }
@@ -101,6 +104,14 @@ final class MethodCallNode: ExprNode {
       return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
     }
     if let m = Builtins.method(of: receiver, named: name) {
+      if simple {
+        // One array holding the receiver and the arguments: a single allocation per call.
+        var values: [Value] = []
+        values.reserveCapacity(args.count + 1)
+        values.append(receiver)
+        for a in args { values.append(try a.value.eval(f, vm)) }
+        return try traced(span, in: enclosing) { try vm.callNative(m, values, []) }
+      }
       let (positional, keywords) = try evaluateArguments(args, f, vm)
       return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
     }
@@ -108,9 +119,17 @@ final class MethodCallNode: ExprNode {
       let (positional, keywords) = try evaluateArguments(args, f, vm)
       return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
     }
-    let method = try located(span) { try vm.getMember(receiver, name) }
+    let member = try located(span) { try vm.getMember(receiver, name) }
     let (positional, keywords) = try evaluateArguments(args, f, vm)
-    return try traced(span, in: enclosing) { try vm.call(method, positional, keywords, span: span) }
+    return try traced(span, in: enclosing) { try vm.call(member, positional, keywords, span: span) }
+  }
+
+  @inline(__always)
+  private func method(of klass: ClassObject) -> Closure? {
+    if klass === cachedClass { return cachedMethod }
+    cachedClass = klass
+    cachedMethod = klass.findMethod(name)
+    return cachedMethod
   }
 }
 

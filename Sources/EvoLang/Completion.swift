@@ -33,7 +33,7 @@ extension Interpreter {
   /// Member names offered after `value.`.
   public func memberNames(of value: Value) -> [String] {
     switch value {
-    case .instance(let i): return Array(i.fields.keys).sorted() + i.klass.allMethodNames
+    case .instance(let i): return i.fieldNames.sorted() + i.klass.allMethodNames
     case .module(let m): return m.definedNames.sorted()
     case .native(let n): return n.nativeType.memberNames
     case .klass(let k): return k.allMethodNames

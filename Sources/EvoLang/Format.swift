@@ -50,7 +50,7 @@ extension Value {
     case .instance(let i):
       guard visited.insert(ObjectIdentifier(i)).inserted else { return "\(i.klass.name)(...)" }
       defer { visited.remove(ObjectIdentifier(i)) }
-      let fields = i.fieldOrder.compactMap { name in i.fields[name].map { "\(name): \($0.repr(&visited))" } }
+      let fields = i.fieldNames.compactMap { name in i.field(name).map { "\(name): \($0.repr(&visited))" } }
       return "\(i.klass.name)(\(fields.joined(separator: ", ")))"
     case .native(let n): return n.nativeType.describe(n)
     case .module(let m): return "<module \(m.name)>"

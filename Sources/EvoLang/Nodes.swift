@@ -272,7 +272,7 @@ final class MemberNode: ExprNode {
   init(object: ExprNode, name: String, span: SourceSpan) { self.object = object; self.name = name; super.init(span: span) }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let o = try object.eval(f, vm)
-    if case .instance(let i) = o, let v = i.fields[name] { return v }
+    if case .instance(let i) = o, let v = i.field(name) { return v }
     return try located(span) { try vm.getMember(o, name) }
   }
 }

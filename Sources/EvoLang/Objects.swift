@@ -169,16 +169,29 @@ public final class ClassObject {
   }
 }
 
-/// An instance of an Evo class.
+/// An instance of an Evo class. Fields are a short list scanned linearly: for the handful of fields a
+/// layer has, comparing small strings is cheaper than hashing them.
 public final class Instance {
   public let klass: ClassObject
-  public var fields: [String: Value] = [:]
-  /// Field names in the order they were first set (for printing).
-  var fieldOrder: [String] = []
+  /// Field names in the order they were first set, and their values.
+  public private(set) var fieldNames: [String] = []
+  private var fieldValues: [Value] = []
 
   init(klass: ClassObject) { self.klass = klass }
 
+  /// The value of a field, if set.
+  @inline(__always)
+  public func field(_ name: String) -> Value? {
+    for i in fieldNames.indices where fieldNames[i] == name { return fieldValues[i] }
+    return nil
+  }
+
   func set(_ name: String, _ value: Value) {
-    if fields.updateValue(value, forKey: name) == nil { fieldOrder.append(name) }
+    for i in fieldNames.indices where fieldNames[i] == name {
+      fieldValues[i] = value
+      return
+    }
+    fieldNames.append(name)
+    fieldValues.append(value)
   }
 }

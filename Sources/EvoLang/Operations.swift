@@ -148,10 +148,10 @@ extension Interpreter {
   func getMember(_ object: Value, _ name: String) throws -> Value {
     switch object {
     case .instance(let i):
-      if let v = i.fields[name] { return v }
+      if let v = i.field(name) { return v }
       if let m = i.klass.findMethod(name) { return .boundMethod(BoundMethod(receiver: object, method: .closure(m))) }
       throw EvoError(.attribute, "\(i.klass.name) has no field or method '\(name)'",
-                     hint: suggestion(for: name, among: Array(i.fields.keys) + i.klass.allMethodNames))
+                     hint: suggestion(for: name, among: i.fieldNames + i.klass.allMethodNames))
     case .module(let m):
       if let v = m.value(of: name) { return v }
       throw EvoError(.attribute, "module '\(m.name)' has no member '\(name)'", hint: suggestion(for: name, among: m.definedNames))
