@@ -130,13 +130,15 @@ struct REPL {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = handleSigint
     sigemptyset(&action.sa_mask)
-    action.sa_flags = 0  // no SA_RESTART: a blocked select() returns EINTR so the prompt can react
+    action.sa_flags = 0  // no SA_RESTART: a blocked poll() returns EINTR so the prompt can react
     sigaction(SIGINT, &action, nil)
-    // A parent may have spawned us with SIGINT blocked (the mask survives exec): unblock it.
+    // A parent may have spawned us with signals blocked (the mask survives exec): Ctrl-C must reach
+    // us, and so must the SIGHUP of a closing terminal and a plain kill.
     var unblock = sigset_t()
     sigemptyset(&unblock)
-    sigaddset(&unblock, SIGINT)
+    for signal in [SIGINT, SIGHUP, SIGTERM, SIGQUIT] { sigaddset(&unblock, signal) }
     pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    for signal in [SIGHUP, SIGTERM] { Foundation.signal(signal, SIG_DFL) }
   }
 
   private func setUpReadline() {
@@ -182,7 +184,7 @@ struct REPL {
   }
 
   /// The next line; nil at end of input. On a terminal, readline's callback interface is driven by a
-  /// select() loop so that Ctrl-C at the prompt can clear the line.
+  /// poll() loop so that Ctrl-C at the prompt can clear the line.
   private func readLine(prompt: String) -> String? {
     guard interactive else { return Swift.readLine(strippingNewline: true) }
     lineReady = false
@@ -198,10 +200,13 @@ struct REPL {
       rl_callback_handler_remove()
     }
     while !lineReady {
-      var fds = fd_set()
-      fdZero(&fds)
-      fdSet(0, &fds)
-      let ready = select(1, &fds, nil, nil, nil)
+      var watch = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&watch, 1, -1)
+      if ready > 0 && watch.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+        // The terminal went away (window closed, tmux session killed): leave instead of spinning.
+        rl_callback_handler_remove()
+        return nil
+      }
       if interruptedAtPrompt.load(ordering: .relaxed) {
         rl_free_line_state()
         rl_callback_sigcleanup()
@@ -214,16 +219,5 @@ struct REPL {
     }
     if endOfInput { return nil }
     return pendingLine ?? ""
-  }
-}
-
-private func fdZero(_ set: inout fd_set) {
-  withUnsafeMutableBytes(of: &set) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-}
-
-private func fdSet(_ fd: Int32, _ set: inout fd_set) {
-  withUnsafeMutableBytes(of: &set) { raw in
-    let words = raw.bindMemory(to: Int.self)
-    words[Int(fd) / Int.bitWidth] |= 1 << (Int(fd) % Int.bitWidth)
   }
 }

@@ -13,24 +13,39 @@ final class TmuxSession {
     try waitFor("evo>")
   }
 
-  deinit { _ = try? tmux(["kill-session", "-t", name]) }
+  deinit { _ = try? tmux(["kill-server"]) }
 
-  /// Runs a tmux command; its output is read only for `capture-pane` (a tmux server started by
-  /// `new-session` would otherwise hold the pipe open forever).
+  /// Runs a tmux command on this test's own tmux server (`-L`), returning its standard output.
+  /// It is spawned with an empty signal mask and default dispositions: test-runner threads block
+  /// signals, and a tmux server (and the evo it starts) inheriting that mask would hang or never die.
   @discardableResult
   func tmux(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["tmux"] + arguments
-    process.standardError = FileHandle.nullDevice
-    process.standardInput = FileHandle.nullDevice
-    let capture = arguments.first == "capture-pane"
-    let out = Pipe()
-    process.standardOutput = capture ? out : FileHandle.nullDevice
-    try process.run()
-    let data = capture ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-    process.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    let output = NSTemporaryDirectory() + "evo-tmux-out-" + UUID().uuidString
+    defer { unlink(output) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t(), all = sigset_t()
+    sigemptyset(&empty)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv = (["tmux", "-L", name] + arguments).map { strdup($0) } + [nil]
+    defer { for a in argv { free(a) } }
+    var pid = pid_t()
+    guard posix_spawnp(&pid, "tmux", &actions, &attributes, argv, environ) == 0 else {
+      throw CocoaError(.executableNotLoadable)
+    }
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
   }
 
   func type(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
@@ -95,6 +110,27 @@ let hasTmux = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
     try t.type("C-d")
     Thread.sleep(forTimeInterval: 0.5)
     #expect(t.screen.isEmpty || !t.screen.contains("evo> 1 + 1\n2\nevo> \n"), "the session should have ended")
+  }
+
+  @Test func closingTheTerminalEndsTheREPL() throws {
+    let t = try TmuxSession()
+    try t.type("let unfinished = [1,")
+    let pid = pid_t(try t.tmux(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    #expect(pid > 0)
+    try t.tmux(["kill-session", "-t", t.name])
+    // Running means present and not a zombie (in a container nobody may reap it).
+    func running() -> Bool {
+      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")") else { return false }
+      return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+    }
+    var alive = true
+    for _ in 0..<100 where alive {
+      Thread.sleep(forTimeInterval: 0.05)
+      alive = running()
+    }
+    #expect(!alive, "evo kept running after its terminal closed")
+    if alive { kill(pid, SIGKILL) }
   }
 
   @Test func historyIsSavedAcrossSessions() throws {
