@@ -244,7 +244,6 @@ enum Builtins {
       guard let r = s.range(of: t) else { return .number(-1) }
       return .int(s.distance(from: s.startIndex, to: r.lowerBound))
     },
-    method("format", [p("digits", .number(4))], doc: "For numbers in strings: not used; see `fixed`.") { a in .string(try a.string(0)) },
   ])
 
   static let dictMethods = table([

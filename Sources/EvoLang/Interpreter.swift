@@ -108,11 +108,6 @@ public final class Interpreter {
     return try execute(chunk)
   }
 
-  /// Compiles a chunk without running it (syntax and name errors only).
-  public func check(_ source: SourceFile) throws {
-    _ = try Compiler.compileChunk(source, module: main, interpreter: self)
-  }
-
   func execute(_ chunk: Chunk) throws -> Value? {
     let base = stackTop
     guard base + chunk.frameSize <= stackCapacity else { throw EvoError(.recursion, "the value stack is exhausted") }

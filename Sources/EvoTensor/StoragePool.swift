@@ -44,13 +44,4 @@ enum StoragePool {
     }
     pointer.deallocate()
   }
-
-  /// Frees every cached buffer (e.g. after a large one-off computation).
-  static func drain() {
-    let addresses = state.withLock { s -> [UInt] in
-      defer { s.free = [:]; s.cachedBytes = 0 }
-      return s.free.values.flatMap { $0 }
-    }
-    for address in addresses { UnsafeMutablePointer<Float>(bitPattern: address)?.deallocate() }
-  }
 }
