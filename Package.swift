@@ -11,6 +11,7 @@ let package = Package(
     .executable(name: "evo-bench", targets: ["evo-bench"]),
     .library(name: "EvoTensor", targets: ["EvoTensor"]),
     .library(name: "EvoLang", targets: ["EvoLang"]),
+    .library(name: "EvoGraph", targets: ["EvoGraph"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,7 +33,8 @@ let package = Package(
       // never holds overlapping accesses to its own state.
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
-    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor"]),
+    .target(name: "EvoGraph", dependencies: ["EvoTensor"]),
+    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph"]),
     .executableTarget(
       name: "evo",
       dependencies: [
@@ -55,8 +57,9 @@ let package = Package(
       ],
       path: "bench/evo-bench"
     ),
-    .target(name: "EvoTestSupport", dependencies: ["EvoLang"], path: "Tests/EvoTestSupport"),
-    .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor"]),
+    .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoTensor"], path: "Tests/EvoTestSupport"),
+    .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
+    .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo"]),
     .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EvoTensor
+import EvoTestSupport
 
 /// A fresh temporary folder for one test.
 func temporaryFolder() throws -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EvoTensor
+import EvoTestSupport
 
 @Suite struct HarnessSelfCheck {
   @Test func gradientCheckCatchesAWrongBackward() throws {

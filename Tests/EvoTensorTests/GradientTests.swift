@@ -1,5 +1,6 @@
 import Testing
 @testable import EvoTensor
+import EvoTestSupport
 
 /// Every differentiable operation's gradient against central finite differences.
 @Suite struct ElementwiseGradients {

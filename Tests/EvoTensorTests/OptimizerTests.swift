@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import EvoTensor
+import EvoTestSupport
 
 @Suite struct OptimizerTests {
   /// Reference SGD in float64 following PyTorch's documented update rule.

@@ -1,0 +1,109 @@
+import EvoTensor
+
+/// Settings a layer instance evaluates its graph with.
+public struct LayerOptions: Sendable, Equatable {
+  /// Groups for the (h, w, c/g) aggregations; reduced until it divides the channel count
+  /// (our default, after the reference implementation's fallback).
+  public var groups: Int = 32
+  /// Added inside the square root of every variance or second moment, and the smallest magnitude a
+  /// denominator may have.
+  public var eps: Float = 1e-5
+  /// Weight of the old value in the moving averages of batch statistics.
+  public var decay: Float = 0.9
+  /// Initial value of gamma (0 for the last norm of a residual block).
+  public var gammaInit: Float = 1
+
+  public init(groups: Int = 32, eps: Float = 1e-5, decay: Float = 0.9, gammaInit: Float = 1) {
+    self.groups = groups
+    self.eps = eps
+    self.decay = decay
+    self.gammaInit = gammaInit
+  }
+
+  /// The group count used for `channels`: `groups`, reduced until it divides `channels`.
+  public func effectiveGroups(channels: Int) -> Int {
+    var g = Swift.max(1, Swift.min(groups, channels))
+    while channels % g != 0 { g -= 1 }
+    return g
+  }
+}
+
+/// One instance of a layer graph inside a model: it owns its trainable vectors v0 and v1, the affine
+/// gamma and beta (all shaped (1, C, 1, 1)) and the moving averages of its batch statistics.
+public final class GraphLayer {
+  public let graph: LayerGraph
+  public let channels: Int
+  public let options: LayerOptions
+  /// The group count actually used (see `LayerOptions.effectiveGroups`).
+  public let groups: Int
+  public let v0: Tensor
+  public let v1: Tensor
+  public let gamma: Tensor
+  public let beta: Tensor
+  /// Moving averages of batch statistics, by node index (means start at 0, variances and second
+  /// moments at 1), used in inference mode.
+  public let movingAverages: [Int: Tensor]
+  /// Training mode uses and updates batch statistics; inference mode uses the moving averages.
+  public var training = true
+
+  public init(graph: LayerGraph, channels: Int, options: LayerOptions = LayerOptions()) throws {
+    guard channels > 0 else { throw GraphError.invalid("a layer needs at least one channel, got \(channels)") }
+    self.graph = graph
+    self.channels = channels
+    self.options = options
+    groups = options.effectiveGroups(channels: channels)
+    let vector = [1, channels, 1, 1]
+    v0 = try Tensor.full(vector, 0).requiringGrad()
+    v1 = try Tensor.full(vector, 1).requiringGrad()
+    gamma = try Tensor.full(vector, options.gammaInit).requiringGrad()
+    beta = try Tensor.full(vector, 0).requiringGrad()
+    var moving: [Int: Tensor] = [:]
+    for (i, node) in graph.nodes.enumerated() {
+      if case .aggregate(let statistic, .batch) = node.primitive {
+        moving[LayerGraph.leafCount + i] = try Tensor.full(vector, statistic == .mean ? 0 : 1)
+      }
+    }
+    movingAverages = moving
+  }
+
+  /// The trainable tensors the output depends on (v0, v1 when used; gamma and beta when affine). None
+  /// of them should get weight decay.
+  public var parameters: [Tensor] {
+    var result: [Tensor] = []
+    if graph.uses(.v0) { result.append(v0) }
+    if graph.uses(.v1) { result.append(v1) }
+    if graph.affine { result += [gamma, beta] }
+    return result
+  }
+
+  /// Evaluates the layer on x (N, C, H, W) through autodiff. Throws a `.numeric` `TensorError` when
+  /// the output is not finite, a `.shape` one when x does not fit.
+  public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    guard x.rank == 4, x.shape[1] == channels else {
+      throw TensorError(.shape, op: "layer", "expects (N, \(channels), H, W), got [\(x.shape.map(String.init).joined(separator: ", "))]")
+    }
+    let y = try GraphEvaluator(layer: self, input: x).run()
+    guard y.isFinite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
+    return y
+  }
+
+  /// The layer's output, or a failure value when it is not finite or cannot be computed.
+  public func evaluate(_ x: Tensor) -> LayerEvaluation {
+    do {
+      return .tensor(try self(x))
+    } catch {
+      return .failure("\(error)")
+    }
+  }
+}
+
+/// The result of evaluating a candidate layer: a tensor, or why there is none.
+public enum LayerEvaluation {
+  case tensor(Tensor)
+  case failure(String)
+}
+
+extension Tensor {
+  /// Whether every element is finite.
+  public var isFinite: Bool { withData { data in !data.contains { !$0.isFinite } } }
+}
