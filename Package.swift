@@ -34,7 +34,8 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     .target(name: "EvoGraph", dependencies: ["EvoTensor"]),
-    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph"]),
+    .target(name: "EvoPlot", dependencies: ["EvoTensor"]),
+    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
     .executableTarget(
       name: "evo",
       dependencies: [

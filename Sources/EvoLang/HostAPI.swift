@@ -141,6 +141,8 @@ public final class NativeType: @unchecked Sendable {
   public var unaryOperator: ((String, any NativeObject) throws -> Value?)?
   public var getIndex: ((any NativeObject, [IndexItem]) throws -> Value)?
   public var setIndex: ((any NativeObject, [IndexItem], Value) throws -> Void)?
+  /// Makes objects of this type callable: `obj(args)` calls this with the object as first argument.
+  public var call: NativeFunction?
   public var truthiness: ((any NativeObject) -> Bool)?
   /// Iteration as a list of values (`for x in obj`).
   public var iterate: ((any NativeObject) throws -> [Value])?

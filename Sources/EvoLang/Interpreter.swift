@@ -165,9 +165,12 @@ public final class Interpreter {
       }
     case .klass(let k):
       return try instantiate(k, positional, keywords)
+    case .native(let n):
+      if let f = n.nativeType.call { return try callNative(f, [callee] + positional, keywords) }
     default:
-      throw EvoError(.type, "\(callee.typeName) value is not callable", span: span)
+      break
     }
+    throw EvoError(.type, "\(callee.typeName) value is not callable", span: span)
   }
 
   func instantiate(_ k: ClassObject, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {

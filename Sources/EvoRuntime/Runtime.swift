@@ -10,6 +10,10 @@ public enum EvoRuntime {
     vm.register(TensorType.type)
     vm.register(OptimizerObject.type)
     vm.register(ScheduleObject.type)
+    vm.register(GraphObject.type)
+    vm.register(LayerObject.type)
+    vm.register(GraphFunctions.Catalog.type)
+    let random = TensorFunctions.RandomState()
     for f in TensorMethods.all {
       if let existing = vm.lookup(f.name), case .builtin(let numeric) = existing {
         vm.register(combined(tensor: f, numeric: numeric))
@@ -17,7 +21,9 @@ public enum EvoRuntime {
         vm.register(f)
       }
     }
-    for f in TensorFunctions.all(random: TensorFunctions.RandomState()) + OptimizerFunctions.all { vm.register(f) }
+    for f in TensorFunctions.all(random: random) + OptimizerFunctions.all { vm.register(f) }
+    vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
+    vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
   }
 
   /// One builtin for both worlds: the tensor signature, falling back to the number builtin when the
