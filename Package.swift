@@ -53,6 +53,7 @@ let package = Package(
       dependencies: [
         "EvoTensor",
         "EvoLang",
+        "EvoGraph",
         "EvoRuntime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],

@@ -45,6 +45,11 @@ public final class GraphLayer {
   public let movingAverages: [Int: Tensor]
   /// Training mode uses and updates batch statistics; inference mode uses the moving averages.
   public var training = true
+  /// Whether to evaluate fused (one pass over memory for the element-wise chain) when the graph allows
+  /// it; off, every node is a separate tensor operation. Both give the same values and gradients.
+  public var fused = true
+  /// The fused evaluation plan, nil for graphs that need the node-by-node evaluator.
+  let fusedPlan: FusedPlan?
 
   public init(graph: LayerGraph, channels: Int, options: LayerOptions = LayerOptions()) throws {
     guard channels > 0 else { throw GraphError.invalid("a layer needs at least one channel, got \(channels)") }
@@ -64,6 +69,7 @@ public final class GraphLayer {
       }
     }
     movingAverages = moving
+    fusedPlan = FusedPlan(graph)
   }
 
   /// The trainable tensors the output depends on (v0, v1 when used; gamma and beta when affine). None
@@ -81,6 +87,9 @@ public final class GraphLayer {
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
     guard x.rank == 4, x.shape[1] == channels else {
       throw TensorError(.shape, op: "layer", "expects (N, \(channels), H, W), got [\(x.shape.map(String.init).joined(separator: ", "))]")
+    }
+    if fused, x.count > 0, let plan = fusedPlan {
+      return try FusedEvaluator(plan: plan, layer: self, x: x).forward()
     }
     let y = try GraphEvaluator(layer: self, input: x).run()
     guard y.isFinite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }

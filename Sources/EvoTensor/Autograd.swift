@@ -28,6 +28,12 @@ extension Tensor {
     return out
   }
 
+  /// Records a custom operation: `value` (a fresh tensor computed outside the tape) becomes the result,
+  /// and `backward` maps its gradient to one gradient per input (shaped like the input, or nil).
+  public static func custom(_ value: Tensor, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+    record(shape: value.shape, storage: value.storage, inputs: inputs, backward: backward)
+  }
+
   /// Whether this tensor is a leaf of the tape (a parameter or an input), as opposed to an op result.
   public var isLeaf: Bool { backwardFunction == nil }
 

@@ -10,6 +10,10 @@ extension Tensor {
   public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, 0) }
   /// All ones.
   public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, 1) }
+  /// A tensor whose contents are unspecified, for kernels that write every element before reading any.
+  public static func uninitialized(_ shape: [Int]) throws -> Tensor {
+    try filled(shape, op: "uninitialized") { _, _ in }
+  }
   /// Every element `value`.
   public static func full(_ shape: [Int], _ value: Float) throws -> Tensor {
     try filled(shape, op: "full") { p, n in p.initialize(repeating: value, count: n) }

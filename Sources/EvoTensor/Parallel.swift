@@ -3,13 +3,13 @@ import Foundation
 import Dispatch
 
 /// Splitting work over the machine's cores, and keeping OpenBLAS threads from nesting inside it.
-enum Parallel {
+public enum Parallel {
   /// Worker count used for splitting loops.
-  static let workers = max(1, min(ProcessInfoCores.count, 8))
+  public static let workers = max(1, min(ProcessInfoCores.count, 8))
 
   /// Calls `body(range)` on disjoint ranges covering `0..<count`, in parallel when `count` is at least
   /// `minimumPerWorker * 2`. BLAS is limited to one thread while the workers run (never nest threads).
-  static func forRanges(_ count: Int, minimumPerWorker: Int, _ body: @Sendable (Range<Int>) -> Void) {
+  public static func forRanges(_ count: Int, minimumPerWorker: Int, _ body: @Sendable (Range<Int>) -> Void) {
     let chunks = min(workers, count / max(minimumPerWorker, 1))
     if chunks <= 1 {
       body(0..<count)
@@ -46,7 +46,7 @@ public enum BLASThreads {
 }
 
 /// Lets raw pointers cross into `concurrentPerform`'s `@Sendable` closure; callers guarantee disjoint writes.
-struct SendablePointer<T>: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<T>
-  init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
+public struct SendablePointer<T>: @unchecked Sendable {
+  public let pointer: UnsafeMutablePointer<T>
+  public init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
 }

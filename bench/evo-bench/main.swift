@@ -8,7 +8,7 @@ struct EvoBench: ParsableCommand {
     commandName: "evo-bench",
     abstract: "Benchmarks of Evo against PyTorch/CPython baselines (build with -c release).")
 
-  @Argument(help: "The suite to run: tensor or lang.")
+  @Argument(help: "The suite to run: tensor, lang or graph.")
   var suite: String
 
   @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
@@ -30,8 +30,10 @@ struct EvoBench: ParsableCommand {
       try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick, only: only).run()
     case "lang":
       try LangSuite(baseline: baseline, quick: quick).run()
+    case "graph":
+      try GraphSuite(baseline: baseline, quick: quick).run()
     default:
-      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang")
+      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang, graph")
     }
   }
 }

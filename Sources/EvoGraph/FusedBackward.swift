@@ -1,0 +1,177 @@
+import EvoTensor
+
+extension FusedEvaluator {
+  /// Gradients for x, v0, v1 (and gamma, beta) from the output gradient `dy`.
+  func backward(_ dy: Tensor) throws -> [Tensor?] {
+    let graph = plan.graph
+    let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
+    let channels = c, count = nc, level = plan.outputLevel
+    let dx = try Tensor.uninitialized(x.shape)
+    let lightPass = plan.aggregatesOnlyInput, gradientRows = plan.gradientRows
+    var dGamma = [Float](repeating: 0, count: count), dBeta = dGamma
+    var tableGrads = [Float](repeating: 0, count: rows * count)
+    var spread = [Float](repeating: 0, count: rows * count)
+    let gamma = layer.gamma.values
+    let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
+    guard let dxBase = dx.mutableBase else { return [dx, nil, nil, nil, nil] }
+    let sweeps = lightPass ? 1 : level + 1
+    for sweep in 1...sweeps {
+      let last = sweep == sweeps
+      var current = [Float](repeating: 0, count: rows * count)
+      x.withData { xd in dyFull.withData { dd in tables.withUnsafeBufferPointer { tb in spread.withUnsafeBufferPointer { sb in
+        current.withUnsafeMutableBufferPointer { cur in dGamma.withUnsafeMutableBufferPointer { dg in dBeta.withUnsafeMutableBufferPointer { db in
+          guard let xb = xd.baseAddress, let dyb = dd.baseAddress, let tbase = tb.baseAddress, let sbase = sb.baseAddress,
+            let cb = cur.baseAddress, let dgb = dg.baseAddress, let dbb = db.baseAddress
+          else { return }
+          let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
+          let tp = SendablePointer(UnsafeMutablePointer(mutating: tbase)), sp = SendablePointer(UnsafeMutablePointer(mutating: sbase))
+          let cp = SendablePointer(cb), gp = SendablePointer(dgb), bp = SendablePointer(dbb)
+          forEachBlock { r, p0, p1 in
+            let len = (p1 - p0) * planeSize
+            let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
+            self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+            for row in gradientRows { (r.grads + row * cap).update(repeating: 0, count: len) }
+            let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+            let gOut = r.grads + out * cap
+            for q in p0..<p1 {
+              let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
+              FusedKernels.addScaled(gOut + o, dyBlock + o, planeSize, scale: scale)
+              if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
+            }
+            for step in self.plan.steps.reversed() {
+              self.addAggregationGradients(r, node: step.node, p0, p1, values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
+              self.propagate(r, step, p0, p1, len: len, x: xBlock, into: cp.pointer)
+            }
+            self.addAggregationGradients(r, node: 0, p0, p1, values: xBlock, spread: sp.pointer)
+            if last { (dxBase.pointer + p0 * planeSize).update(from: r.grads, count: len) }
+          }
+        } } }
+      } } } }
+      propagateTables(&current)
+      tableGrads = current
+      spread = spreadAggregationGradients(tableGrads)
+    }
+    if lightPass { addInputAggregationGradients(dx, spread: spread) }
+    var result: [Tensor?] = [dx, graph.uses(.v0) ? try channelSums(tableGrads, row: 2) : nil, graph.uses(.v1) ? try channelSums(tableGrads, row: 3) : nil]
+    if affine { result += [try channelSums(dGamma, row: 0), try channelSums(dBeta, row: 0)] }
+    return result
+  }
+
+  /// Adds, for every aggregation reading node k, its gradient with respect to k's values.
+  private func addAggregationGradients(
+    _ r: Registers, node k: Int, _ p0: Int, _ p1: Int, values: UnsafePointer<Float>, spread: UnsafePointer<Float>
+  ) {
+    let g = r.grads + k * capacity
+    for a in plan.readers[k] where !frozen[a.node] {
+      let size = Float(setSize(a.axes))
+      for q in p0..<p1 {
+        let coefficient = spread[a.node * nc + q] / size
+        guard coefficient != 0 else { continue }
+        let o = (q - p0) * plane
+        switch a.statistic {
+        case .mean: for i in o..<o + plane { g[i] += coefficient }
+        case .secondMoment: for i in o..<o + plane { g[i] += 2 * coefficient * values[i] }
+        case .variance:
+          let m = means[a.node * nc + q]
+          for i in o..<o + plane { g[i] += 2 * coefficient * (values[i] - m) }
+        }
+      }
+    }
+  }
+
+  /// dx += the gradients of the aggregations of x, all at once per plane as dx += A + B·x.
+  private func addInputAggregationGradients(_ dx: Tensor, spread: [Float]) {
+    let planeSize = plane, count = nc
+    var shifts = [Float](repeating: 0, count: count), scales = shifts
+    for a in plan.readers[0] where !frozen[a.node] {
+      let size = Float(setSize(a.axes))
+      for q in 0..<count {
+        let coefficient = spread[a.node * count + q] / size
+        switch a.statistic {
+        case .mean: shifts[q] += coefficient
+        case .secondMoment: scales[q] += 2 * coefficient
+        case .variance:
+          scales[q] += 2 * coefficient
+          shifts[q] -= 2 * coefficient * means[a.node * count + q]
+        }
+      }
+    }
+    guard let d = dx.mutableBase else { return }
+    x.withData { xd in shifts.withUnsafeBufferPointer { sh in scales.withUnsafeBufferPointer { sc in
+      guard let xb = xd.baseAddress, let shb = sh.baseAddress, let scb = sc.baseAddress else { return }
+      let xp = SendablePointer(UnsafeMutablePointer(mutating: xb))
+      let shp = SendablePointer(UnsafeMutablePointer(mutating: shb)), scp = SendablePointer(UnsafeMutablePointer(mutating: scb))
+      Parallel.forRanges(count, minimumPerWorker: Swift.max(1, 16384 / Swift.max(planeSize, 1))) { range in
+        for q in range {
+          FusedKernels.addLinear(d.pointer + q * planeSize, xp.pointer + q * planeSize, planeSize, shift: shp.pointer[q], scale: scp.pointer[q])
+        }
+      }
+    } } }
+  }
+
+  private func setSize(_ axes: AggregationAxes) -> Int {
+    switch axes {
+    case .instance: return plane
+    case .batch: return n * plane
+    case .layer: return c * plane
+    case .group: return (c / layer.groups) * plane
+    }
+  }
+
+  /// Back-propagates a full node's register gradient into its inputs: full inputs' registers, table
+  /// inputs' (N, C) gradient entries.
+  private func propagate(_ r: Registers, _ step: FusedPlan.Step, _ p0: Int, _ p1: Int, len: Int, x: UnsafePointer<Float>, into tableGrads: UnsafeMutablePointer<Float>) {
+    let aTable = plan.kinds[step.a] == .table, bTable = !step.unary && plan.kinds[step.b] == .table
+    let ga = aTable ? r.scratch : r.grads + step.a * capacity
+    let gb = bTable ? r.scratch + capacity : r.grads + step.b * capacity
+    if aTable { ga.update(repeating: 0, count: len) }
+    if bTable { gb.update(repeating: 0, count: len) }
+    let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
+    let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
+    FusedKernels.backward(step.primitive, g: UnsafePointer(r.grads + step.node * capacity), out: UnsafePointer(r.values + step.node * capacity),
+                          a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, statisticSqrt: false)
+    func collect(_ node: Int, _ scratch: UnsafeMutablePointer<Float>) {
+      for q in p0..<p1 {
+        let (sum, _) = FusedEvaluator.sums(scratch + (q - p0) * plane, plane)
+        tableGrads[node * nc + q] += Float(sum)
+      }
+    }
+    if aTable { collect(step.a, ga) }
+    if bTable { collect(step.b, gb) }
+  }
+
+  /// Back-propagates through element-wise table nodes (in reverse order) into their table inputs.
+  private func propagateTables(_ grads: inout [Float]) {
+    let count = nc
+    for (s, step) in plan.tableSteps.enumerated().reversed() {
+      tables.withUnsafeBufferPointer { tb in grads.withUnsafeMutableBufferPointer { gb in
+        guard let t = tb.baseAddress, let g = gb.baseAddress else { return }
+        let own = [Float](UnsafeBufferPointer(start: g + step.node * count, count: count))
+        own.withUnsafeBufferPointer { ob in
+          guard let o = ob.baseAddress else { return }
+          FusedKernels.backward(step.primitive, g: o, out: t + step.node * count, a: t + step.a * count, b: t + step.b * count,
+                                ga: g + step.a * count, gb: step.unary ? nil : g + step.b * count, count, eps: eps,
+                                statisticSqrt: plan.statisticSqrt[s])
+        }
+      } }
+    }
+  }
+
+  /// For each aggregation, the total gradient of each entry's statistic (summed over its index set).
+  private func spreadAggregationGradients(_ grads: [Float]) -> [Float] {
+    var result = [Float](repeating: 0, count: grads.count)
+    for a in plan.aggregations {
+      let row = grads[a.node * nc..<(a.node + 1) * nc].map(Double.init)
+      let (total, _, _) = combine(row, row, a.axes)
+      for p in 0..<nc { result[a.node * nc + p] = Float(total[p]) }
+    }
+    return result
+  }
+
+  /// Sums an (N, C) row over the batch into a (1, C, 1, 1) tensor.
+  private func channelSums(_ values: [Float], row: Int) throws -> Tensor {
+    var sums = [Float](repeating: 0, count: c)
+    for p in 0..<nc { sums[p % c] += values[row * nc + p] }
+    return try Tensor(shape: [1, c, 1, 1], values: sums)
+  }
+}

@@ -1,0 +1,261 @@
+import EvoTensor
+
+/// Evaluates a layer graph fused (see `FusedPlan`): aggregations from per-plane sums, then one pass over
+/// memory for the element-wise chain, a block of planes at a time in registers that stay in cache. The
+/// whole layer is one autodiff operation whose backward re-runs the chain block by block.
+final class FusedEvaluator: @unchecked Sendable {
+  let plan: FusedPlan
+  let layer: GraphLayer
+  let x: Tensor
+  let n: Int, c: Int, plane: Int, nc: Int
+  let eps: Float
+  /// Planes per register block, and the block's capacity in floats.
+  let planesPerBlock: Int, capacity: Int
+  /// (N, C) tables of the table nodes, node-major (rows of full nodes unused).
+  var tables: [Float]
+  /// The mean of each variance aggregation's index set, node-major, for its backward.
+  var means: [Float]
+  /// Batch aggregations read from moving averages (inference): no gradient flows through them.
+  var frozen: [Bool]
+
+  /// Floats per register row: a block of planes small enough for the registers to stay in cache.
+  static let blockElements = 1024
+
+  init(plan: FusedPlan, layer: GraphLayer, x: Tensor) {
+    self.plan = plan
+    self.layer = layer
+    self.x = x
+    n = x.shape[0]
+    c = x.shape[1]
+    plane = x.shape[2] * x.shape[3]
+    nc = n * c
+    eps = layer.options.eps
+    planesPerBlock = Swift.max(1, Self.blockElements / Swift.max(plane, 1))
+    capacity = planesPerBlock * plane
+    let rows = plan.graph.nodeCount
+    tables = [Float](repeating: 0, count: rows * nc)
+    means = [Float](repeating: 0, count: rows * nc)
+    frozen = [Bool](repeating: false, count: rows)
+  }
+
+  // MARK: - Forward
+
+  func forward() throws -> Tensor {
+    let graph = plan.graph
+    fillLeafTables()
+    var computed = [Bool](repeating: false, count: graph.nodeCount)
+    for leaf in 0..<LayerGraph.leafCount { computed[leaf] = true }
+    computeReadyTables(upTo: 0, computed: &computed)
+    for level in 0..<plan.outputLevel {
+      let aggregations = plan.aggregations.filter { plan.levels[$0.input] == level }
+      var sources: [Int] = []
+      for a in aggregations where !sources.contains(a.input) { sources.append(a.input) }
+      var buffers: [Int: Tensor] = [0: x]
+      let materialise = sources.filter { $0 != 0 }
+      if !materialise.isEmpty {
+        for k in materialise { buffers[k] = try Tensor.uninitialized(x.shape) }
+        sweepForward(level: level, materialise: materialise.compactMap { k in buffers[k].map { (k, $0) } }, output: nil)
+      }
+      for source in sources {
+        guard let buffer = buffers[source] else { continue }
+        let (s1, s2) = planeSums(buffer)
+        for a in aggregations where a.input == source {
+          aggregate(a, s1, s2)
+          computed[a.node] = true
+        }
+      }
+      computeReadyTables(upTo: level + 1, computed: &computed)
+    }
+    let y = try Tensor.uninitialized(x.shape)
+    let finite = sweepForward(level: plan.outputLevel, materialise: [], output: y)
+    guard finite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
+    var recorded = [x, layer.v0, layer.v1]
+    if graph.affine { recorded += [layer.gamma, layer.beta] }
+    return Tensor.custom(y, inputs: recorded) { [self] g in try backward(g) }
+  }
+
+  private func fillLeafTables() {
+    let v0 = layer.v0.values, v1 = layer.v1.values
+    for p in 0..<nc {
+      tables[2 * nc + p] = v0[p % c]
+      tables[3 * nc + p] = v1[p % c]
+    }
+  }
+
+  /// Computes the element-wise table nodes whose inputs are known (level at most `level`).
+  private func computeReadyTables(upTo level: Int, computed: inout [Bool]) {
+    let count = nc
+    for (s, step) in plan.tableSteps.enumerated() where !computed[step.node] && step.level <= level {
+      guard computed[step.a] && computed[step.b] else { continue }
+      tables.withUnsafeMutableBufferPointer { tb in
+        guard let base = tb.baseAddress else { return }
+        FusedKernels.forward(step.primitive, base + step.node * count, base + step.a * count, base + step.b * count, count,
+                             eps: eps, statisticSqrt: plan.statisticSqrt[s])
+      }
+      computed[step.node] = true
+    }
+  }
+
+  /// Sum and sum of squares of every plane of a full value, in parallel.
+  private func planeSums(_ source: Tensor) -> ([Double], [Double]) {
+    var s1 = [Double](repeating: 0, count: nc), s2 = s1
+    let planeSize = plane
+    source.withData { data in s1.withUnsafeMutableBufferPointer { b1 in s2.withUnsafeMutableBufferPointer { b2 in
+      guard let base = data.baseAddress, let p1 = b1.baseAddress, let p2 = b2.baseAddress else { return }
+      let src = SendablePointer(UnsafeMutablePointer(mutating: base)), d1 = SendablePointer(p1), d2 = SendablePointer(p2)
+      Parallel.forRanges(nc, minimumPerWorker: Swift.max(1, 16384 / Swift.max(planeSize, 1))) { range in
+        for p in range {
+          let (a, b) = FusedEvaluator.sums(src.pointer + p * planeSize, planeSize)
+          d1.pointer[p] = a
+          d2.pointer[p] = b
+        }
+      }
+    } } }
+    return (s1, s2)
+  }
+
+  /// Sum and sum of squares of `count` floats, eight lanes wide.
+  static func sums(_ x: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
+    var a = SIMD8<Float>(), b = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      a += v
+      b += v * v
+      i += 8
+    }
+    var s1 = Double(a.sum()), s2 = Double(b.sum())
+    while i < count { let v = Double(x[i]); s1 += v; s2 += v * v; i += 1 }
+    return (s1, s2)
+  }
+
+  /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
+  private func aggregate(_ a: FusedPlan.Aggregation, _ s1: [Double], _ s2: [Double]) {
+    let (g1, g2, count) = combine(s1, s2, a.axes)
+    var values = [Float](repeating: 0, count: nc)
+    for p in 0..<nc {
+      let m = g1[p] / count, m2 = g2[p] / count
+      means[a.node * nc + p] = Float(m)
+      switch a.statistic {
+      case .mean: values[p] = Float(m)
+      case .secondMoment: values[p] = Float(m2)
+      case .variance: values[p] = Float(Swift.max(0, m2 - m * m))
+      }
+    }
+    if a.axes == .batch, let moving = layer.movingAverages[a.node] {
+      if layer.training {
+        let decay = layer.options.decay
+        moving.withMutableData { avg in for ch in 0..<c { avg[ch] = decay * avg[ch] + (1 - decay) * values[ch] } }
+      } else {
+        moving.withData { avg in for p in 0..<nc { values[p] = avg[p % c] } }
+        frozen[a.node] = true
+      }
+    }
+    tables.replaceSubrange(a.node * nc..<(a.node + 1) * nc, with: values)
+  }
+
+  /// Sums over each (N, C) entry's index set, spread back to every entry of the set, and the set's size.
+  func combine(_ s1: [Double], _ s2: [Double], _ axes: AggregationAxes) -> ([Double], [Double], Double) {
+    switch axes {
+    case .instance:
+      return (s1, s2, Double(plane))
+    case .batch:
+      var c1 = [Double](repeating: 0, count: c), c2 = c1
+      for p in 0..<nc { c1[p % c] += s1[p]; c2[p % c] += s2[p] }
+      return ((0..<nc).map { c1[$0 % c] }, (0..<nc).map { c2[$0 % c] }, Double(n * plane))
+    case .layer:
+      var r1 = [Double](repeating: 0, count: n), r2 = r1
+      for p in 0..<nc { r1[p / c] += s1[p]; r2[p / c] += s2[p] }
+      return ((0..<nc).map { r1[$0 / c] }, (0..<nc).map { r2[$0 / c] }, Double(c * plane))
+    case .group:
+      let size = c / layer.groups
+      var r1 = [Double](repeating: 0, count: n * layer.groups), r2 = r1
+      for p in 0..<nc { r1[p / size] += s1[p]; r2[p / size] += s2[p] }
+      return ((0..<nc).map { r1[$0 / size] }, (0..<nc).map { r2[$0 / size] }, Double(size * plane))
+    }
+  }
+
+  // MARK: - Blocks and registers
+
+  /// Register rows for one worker: values and gradients of every node over one block, plus scratch.
+  struct Registers {
+    let values: UnsafeMutablePointer<Float>
+    let grads: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    init(rows: Int, capacity: Int) {
+      values = .allocate(capacity: rows * capacity)
+      grads = .allocate(capacity: rows * capacity)
+      scratch = .allocate(capacity: 2 * capacity)
+    }
+    func free() { values.deallocate(); grads.deallocate(); scratch.deallocate() }
+  }
+
+  /// Calls `body(registers, firstPlane, endPlane)` for every block of planes, blocks split over cores.
+  func forEachBlock(_ body: @escaping @Sendable (Registers, Int, Int) -> Void) {
+    let blocks = (nc + planesPerBlock - 1) / planesPerBlock
+    let rows = plan.graph.nodeCount, cap = capacity, per = planesPerBlock, total = nc
+    Parallel.forRanges(blocks, minimumPerWorker: Swift.max(1, 16 / Swift.max(1, cap / 1024))) { range in
+      let r = Registers(rows: rows, capacity: cap)
+      defer { r.free() }
+      for block in range { body(r, block * per, Swift.min(total, (block + 1) * per)) }
+    }
+  }
+
+  /// Fills the operand tables of planes p0..<p1 and computes the full nodes up to `level` into registers.
+  func computeChain(_ r: Registers, _ p0: Int, _ p1: Int, level: Int, x: UnsafePointer<Float>, tables t: UnsafePointer<Float>) {
+    let len = (p1 - p0) * plane
+    for k in plan.operandTables where plan.levels[k] <= level {
+      let row = r.values + k * capacity
+      for q in p0..<p1 { (row + (q - p0) * plane).update(repeating: t[k * nc + q], count: plane) }
+    }
+    for step in plan.steps where step.level <= level {
+      let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
+      let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
+      FusedKernels.forward(step.primitive, r.values + step.node * capacity, a, b, len, eps: eps, statisticSqrt: false)
+    }
+  }
+
+  /// Computes the chain up to `level` over every block, copying `materialise` nodes out and writing the
+  /// output with its affine into `output`; returns whether every output value is finite.
+  @discardableResult
+  private func sweepForward(level: Int, materialise: [(Int, Tensor)], output: Tensor?) -> Bool {
+    let planeSize = plane, cap = capacity, affine = plan.graph.affine, out = plan.graph.output, channels = c
+    let targets = materialise.compactMap { k, t in t.mutableBase.map { (k, $0) } }
+    let y = output?.mutableBase
+    let gamma = layer.gamma.values, beta = layer.beta.values
+    var nonFinite = [UInt8](repeating: 0, count: (nc + planesPerBlock - 1) / planesPerBlock)
+    let per = planesPerBlock
+    x.withData { xd in tables.withUnsafeBufferPointer { tb in nonFinite.withUnsafeMutableBufferPointer { nf in
+      guard let xBase = xd.baseAddress, let tBase = tb.baseAddress, let flags = nf.baseAddress else { return }
+      let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase)), tp = SendablePointer(UnsafeMutablePointer(mutating: tBase))
+      let fp = SendablePointer(flags)
+      forEachBlock { r, p0, p1 in
+        let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), len = (p1 - p0) * planeSize
+        self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+        for (k, target) in targets {
+          (target.pointer + p0 * planeSize).update(from: k == 0 ? xBlock : UnsafePointer(r.values + k * cap), count: len)
+        }
+        guard let y else { return }
+        let src = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+        let dst = y.pointer + p0 * planeSize
+        if affine {
+          for q in p0..<p1 {
+            let g = gamma[q % channels], b = beta[q % channels], o = (q - p0) * planeSize
+            FusedKernels.affine(dst + o, src + o, planeSize, scale: g, shift: b)
+          }
+        } else {
+          dst.update(from: src, count: len)
+        }
+        if !FusedKernels.allFinite(dst, len) { fp.pointer[p0 / per] = 1 }
+      }
+    } } }
+    return !nonFinite.contains(1)
+  }
+}
+
+extension Tensor {
+  /// The start of the (uniquely owned, non-empty) storage, kept alive by the tensor.
+  var mutableBase: SendablePointer<Float>? {
+    withMutableData { data in data.baseAddress.map { SendablePointer($0) } }
+  }
+}

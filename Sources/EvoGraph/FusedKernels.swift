@@ -1,0 +1,145 @@
+import Foundation
+
+/// Element-wise forward and backward of the primitives over contiguous float runs: the inner loops of
+/// fused evaluation, eight lanes at a time where the primitive is arithmetic (libm functions stay
+/// scalar). Gradient outputs accumulate (`+=`).
+enum FusedKernels {
+  typealias V = SIMD8<Float>
+
+  @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+  @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
+  }
+
+  /// Runs `vector` on each full group of 8 and `scalar` on the rest.
+  @inline(__always) static func each(_ n: Int, _ vector: (Int) -> Void, _ scalar: (Int) -> Void) {
+    var i = 0
+    while i + 8 <= n { vector(i); i += 8 }
+    while i < n { scalar(i); i += 1 }
+  }
+
+  /// A denominator with magnitude at least eps, keeping its sign (+eps for 0).
+  @inline(__always) static func guarded(_ b: Float, _ eps: Float) -> Float {
+    Swift.abs(b) >= eps ? b : (b < 0 ? -eps : eps)
+  }
+
+  @inline(__always) static func guarded(_ b: V, _ eps: Float) -> V {
+    let small = abs(b) .< V(repeating: eps)
+    let signed = V(repeating: eps).replacing(with: V(repeating: -eps), where: b .< V.zero)
+    return b.replacing(with: signed, where: small)
+  }
+
+  @inline(__always) static func abs(_ v: V) -> V { v.replacing(with: -v, where: v .< V.zero) }
+
+  /// out[i] = primitive(a[i], b[i]); `statisticSqrt` takes sqrt(a + eps) instead of the signed sqrt.
+  static func forward(
+    _ primitive: Primitive, _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ n: Int, eps: Float, statisticSqrt: Bool
+  ) {
+    switch primitive {
+    case .add: each(n, { store(load(a, $0) + load(b, $0), out, $0) }, { out[$0] = a[$0] + b[$0] })
+    case .mul: each(n, { store(load(a, $0) * load(b, $0), out, $0) }, { out[$0] = a[$0] * b[$0] })
+    case .div: each(n, { store(load(a, $0) / guarded(load(b, $0), eps), out, $0) }, { out[$0] = a[$0] / guarded(b[$0], eps) })
+    case .max:
+      each(n, { i in let x = load(a, i), y = load(b, i); store(y.replacing(with: x, where: x .>= y), out, i) },
+           { out[$0] = a[$0] >= b[$0] ? a[$0] : b[$0] })
+    case .neg: each(n, { store(-load(a, $0), out, $0) }, { out[$0] = -a[$0] })
+    case .abs: each(n, { store(abs(load(a, $0)), out, $0) }, { out[$0] = Swift.abs(a[$0]) })
+    case .square: each(n, { let x = load(a, $0); store(x * x, out, $0) }, { out[$0] = a[$0] * a[$0] })
+    case .sqrt:
+      if statisticSqrt {
+        each(n, { store((load(a, $0) + eps).squareRoot(), out, $0) }, { out[$0] = (a[$0] + eps).squareRoot() })
+      } else {
+        each(n, { i in
+          let x = load(a, i), r = abs(x).squareRoot()
+          store(r.replacing(with: -r, where: x .< V.zero), out, i)
+        }, { i in let v = a[i]; out[i] = v >= 0 ? v.squareRoot() : -(-v).squareRoot() })
+      }
+    case .sigmoid: for i in 0..<n { out[i] = 1 / (1 + expf(-a[i])) }
+    case .tanh: for i in 0..<n { out[i] = tanhf(a[i]) }
+    case .exp: for i in 0..<n { out[i] = expf(a[i]) }
+    case .log: for i in 0..<n { let v = a[i]; out[i] = v > 0 ? logf(v) : (v < 0 ? -logf(-v) : -.infinity) }
+    case .aggregate: break
+    }
+  }
+
+  /// Adds the gradient contributions of `g` (the gradient of `out`) into `ga` and `gb` (either may be nil).
+  static func backward(
+    _ primitive: Primitive, g: UnsafePointer<Float>, out: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, statisticSqrt: Bool
+  ) {
+    /// target[i] += contribution(i), eight lanes at a time.
+    @inline(__always) func accumulate(_ target: UnsafeMutablePointer<Float>?, _ vector: (Int) -> V, _ scalar: (Int) -> Float) {
+      guard let t = target else { return }
+      each(n, { i in store(load(t, i) + vector(i), t, i) }, { i in t[i] += scalar(i) })
+    }
+    switch primitive {
+    case .add:
+      accumulate(ga, { load(g, $0) }, { g[$0] })
+      accumulate(gb, { load(g, $0) }, { g[$0] })
+    case .mul:
+      accumulate(ga, { load(g, $0) * load(b, $0) }, { g[$0] * b[$0] })
+      accumulate(gb, { load(g, $0) * load(a, $0) }, { g[$0] * a[$0] })
+    case .div:
+      accumulate(ga, { load(g, $0) / guarded(load(b, $0), eps) }, { g[$0] / guarded(b[$0], eps) })
+      accumulate(gb, { i in
+        let y = load(b, i), d = guarded(y, eps)
+        let value = -load(g, i) * load(a, i) / (d * d)
+        return V.zero.replacing(with: value, where: abs(y) .>= V(repeating: eps))
+      }, { i in
+        let d = guarded(b[i], eps)
+        return Swift.abs(b[i]) >= eps ? -g[i] * a[i] / (d * d) : 0
+      })
+    case .max:
+      accumulate(ga, { i in V.zero.replacing(with: load(g, i), where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? g[$0] : 0 })
+      accumulate(gb, { i in load(g, i).replacing(with: V.zero, where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? 0 : g[$0] })
+    case .neg: accumulate(ga, { -load(g, $0) }, { -g[$0] })
+    case .abs:
+      accumulate(ga, { i in
+        let x = load(a, i), s = V.zero.replacing(with: V(repeating: 1), where: x .> V.zero).replacing(with: V(repeating: -1), where: x .< V.zero)
+        return load(g, i) * s
+      }, { i in a[i] > 0 ? g[i] : (a[i] < 0 ? -g[i] : 0) })
+    case .square: accumulate(ga, { 2 * load(a, $0) * load(g, $0) }, { 2 * a[$0] * g[$0] })
+    case .sqrt:
+      if statisticSqrt {
+        accumulate(ga, { load(g, $0) * 0.5 / load(out, $0) }, { g[$0] * 0.5 / out[$0] })
+      } else {
+        accumulate(ga, { load(g, $0) * 0.5 / abs(load(a, $0)).squareRoot() }, { g[$0] * 0.5 / Swift.abs(a[$0]).squareRoot() })
+      }
+    case .sigmoid: if let ga { for i in 0..<n { ga[i] += g[i] * out[i] * (1 - out[i]) } }
+    case .tanh: if let ga { for i in 0..<n { ga[i] += g[i] * (1 - out[i] * out[i]) } }
+    case .exp: if let ga { for i in 0..<n { ga[i] += g[i] * out[i] } }
+    case .log: if let ga { for i in 0..<n { ga[i] += g[i] / Swift.abs(a[i]) } }
+    case .aggregate: break
+    }
+  }
+
+  /// out[i] = x[i] · scale + shift.
+  static func affine(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, scale: Float, shift: Float) {
+    each(n, { store(load(x, $0) * scale + shift, out, $0) }, { out[$0] = x[$0] * scale + shift })
+  }
+
+  /// Whether no value is infinite or NaN (x · 0 is 0 exactly for finite x, NaN otherwise).
+  static func allFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Bool {
+    var vector = V.zero, scalar: Float = 0
+    each(n, { vector += load(x, $0) * 0 }, { scalar += x[$0] * 0 })
+    return (vector.sum() + scalar) == 0
+  }
+
+  /// Σ a[i]·b[i] and Σ a[i], eight lanes wide.
+  static func dotAndSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
+    var dot = V.zero, sum = V.zero, dotTail: Float = 0, sumTail: Float = 0
+    each(n, { i in let x = load(a, i); dot += x * load(b, i); sum += x }, { i in dotTail += a[i] * b[i]; sumTail += a[i] })
+    return (dot.sum() + dotTail, sum.sum() + sumTail)
+  }
+
+  /// out[i] += x[i] · scale.
+  static func addScaled(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, scale: Float) {
+    each(n, { store(load(out, $0) + load(x, $0) * scale, out, $0) }, { out[$0] += x[$0] * scale })
+  }
+
+  /// out[i] += shift + x[i] · scale.
+  static func addLinear(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, shift: Float, scale: Float) {
+    each(n, { store(load(out, $0) + load(x, $0) * scale + shift, out, $0) }, { out[$0] += shift + x[$0] * scale })
+  }
+}
