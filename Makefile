@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (set up everything and run the main job) and `make test`.
-SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev dataset-fashion-mnist
+SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev libcairo2-dev fonts-dejavu-core graphviz dataset-fashion-mnist
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build bench
@@ -23,3 +23,4 @@ build:
 ## Benchmarks (release build); EVO_BENCH_PYTHON names a Python with torch for the baseline columns.
 bench:
 	swift run -c release evo-bench tensor
+	swift run -c release evo-bench graph

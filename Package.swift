@@ -21,6 +21,7 @@ let package = Package(
     .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
+    .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
     .target(
       name: "EvoTensor",
       dependencies: ["CBLAS", "CPNG", "CZlib"],
@@ -34,7 +35,7 @@ let package = Package(
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
     ),
     .target(name: "EvoGraph", dependencies: ["EvoTensor"]),
-    .target(name: "EvoPlot", dependencies: ["EvoTensor"]),
+    .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"]),
     .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
     .executableTarget(
       name: "evo",
@@ -61,6 +62,7 @@ let package = Package(
     ),
     .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoTensor"], path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
+    .testTarget(name: "EvoPlotTests", dependencies: ["EvoPlot", "EvoTensor"], exclude: ["golden"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo"]),

@@ -3,16 +3,23 @@ import EvoTensor
 
 /// Binds the tensor core into the Evo language.
 public enum EvoRuntime {
-  /// Registers tensors, their operations, optimizers, data readers and checkpoints in an interpreter.
+  /// Registers tensors, their operations, optimizers, data readers, checkpoints, layer graphs and plots
+  /// in an interpreter, and returns where it sends displayed values.
   /// Operations that share a name with a number builtin (`exp`, `max`, ...) accept both: numbers keep
   /// their number result, tensors get the tensor operation.
-  public static func install(into vm: Interpreter) {
+  @discardableResult
+  public static func install(into vm: Interpreter) -> DisplaySink {
     vm.register(TensorType.type)
     vm.register(OptimizerObject.type)
     vm.register(ScheduleObject.type)
     vm.register(GraphObject.type)
     vm.register(LayerObject.type)
     vm.register(GraphFunctions.Catalog.type)
+    vm.register(FigureObject.type)
+    vm.register(AxesObject.type)
+    vm.register(ImageObject.type)
+    let display = DisplaySink()
+    for f in PlotFunctions.all(display: display) { vm.register(f) }
     let random = TensorFunctions.RandomState()
     for f in TensorMethods.all {
       if let existing = vm.lookup(f.name), case .builtin(let numeric) = existing {
@@ -24,6 +31,7 @@ public enum EvoRuntime {
     for f in TensorFunctions.all(random: random) + OptimizerFunctions.all { vm.register(f) }
     vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
     vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
+    return display
   }
 
   /// One builtin for both worlds: the tensor signature, falling back to the number builtin when the

@@ -20,7 +20,7 @@ struct EvoCommand: ParsableCommand {
     if let code {
       let (value, failed) = session.evaluate(SourceFile(name: "<-e>", text: code))
       if failed { throw ExitCode(1) }
-      if let value, !isNil(value) { print(value.repr) }
+      if let value { session.show(value) }
       return
     }
     try REPL(session: session).run()
@@ -28,10 +28,7 @@ struct EvoCommand: ParsableCommand {
 }
 
 /// Whether a value is nil (the REPL and `-e` print every other final value).
-func isNil(_ value: Value) -> Bool {
-  if case .null = value { return true }
-  return false
-}
+
 
 /// `evo run FILE [ARGS...]`.
 struct RunCommand: ParsableCommand {

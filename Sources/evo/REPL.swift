@@ -86,7 +86,7 @@ struct REPL {
     evaluating.store(true, ordering: .relaxed)
     let (value, _) = session.evaluate(source)
     evaluating.store(false, ordering: .relaxed)
-    if let value, !isNil(value) { print(value.repr) }
+    if let value { session.show(value) }
   }
 
   /// Runs a `:command`; returns false to quit.

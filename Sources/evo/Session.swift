@@ -6,10 +6,12 @@ import Foundation
 /// One Evo session: an interpreter with the stdlib on its import path, and the way errors are shown.
 final class Session {
   let interpreter: Interpreter
+  /// Where displayed values go: pictures become PNG files under evo-out/ (inline where the terminal can).
+  let display: DisplaySink
 
   init() {
     interpreter = Interpreter()
-    EvoRuntime.install(into: interpreter)
+    display = EvoRuntime.install(into: interpreter)
     interpreter.searchPaths += Session.stdlibFolders()
   }
 
@@ -39,6 +41,20 @@ final class Session {
       FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     }
     return (nil, true)
+  }
+
+  /// Shows a REPL or `-e` result: pictures through the display sink, other values as their repr.
+  func show(_ value: Value) {
+    if case .null = value { return }
+    guard value.displayPNG != nil else {
+      print(value.repr)
+      return
+    }
+    do {
+      try display.show(value, interpreter: interpreter)
+    } catch {
+      FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    }
   }
 
   func report(_ error: EvoError) {

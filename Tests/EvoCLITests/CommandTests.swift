@@ -12,11 +12,14 @@ let evoPath: String = {
 }()
 
 /// Runs `evo` with arguments and optional standard input; returns exit status, stdout and stderr.
-func evo(_ arguments: [String], input: String? = nil, home: String? = nil) throws -> (status: Int32, out: String, err: String) {
+func evo(
+  _ arguments: [String], input: String? = nil, home: String? = nil, directory: String? = nil, environment extra: [String: String] = [:]
+) throws -> (status: Int32, out: String, err: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: evoPath)
   process.arguments = arguments
-  var environment = ProcessInfo.processInfo.environment
+  if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+  var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
   if let home { environment["HOME"] = home }
   process.environment = environment
   let out = Pipe(), err = Pipe(), inPipe = Pipe()

@@ -9,12 +9,17 @@ struct RuntimeGoldenFile: CustomTestStringConvertible, Sendable {
   let path: String
   var testDescription: String { String(path.split(separator: "/").last ?? "") }
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("evo").path
+  /// The repository's stdlib/ folder.
+  static let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib").standardized.path
   static func all() -> [RuntimeGoldenFile] { GoldenRunner.files(in: folder).map(RuntimeGoldenFile.init) }
 }
 
 @Suite struct RuntimeGoldenTests {
   @Test(arguments: RuntimeGoldenFile.all())
   func run(_ file: RuntimeGoldenFile) throws {
-    checkGolden(try GoldenRunner.run(file.path) { EvoRuntime.install(into: $0) })
+    checkGolden(try GoldenRunner.run(file.path) { vm in
+      EvoRuntime.install(into: vm)
+      vm.searchPaths.append(RuntimeGoldenFile.stdlib)
+    })
   }
 }
