@@ -4,9 +4,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build bench
 
-## Install the system packages (Debian/Ubuntu), build in release mode and run the main job.
+## Install the system packages (Debian/Ubuntu), build in release mode and run the quickstart notebook.
 run: deps build
-	.build/release/evo demo
+	.build/release/evo notebook run notebooks/01-tour.evo -o evo-out/01-tour.ipynb --html evo-out/01-tour.html
+	@echo "outputs: evo-out/01-tour.ipynb and evo-out/01-tour.html (pictures inside both)"
 
 ## Run the whole test suite.
 test:

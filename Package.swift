@@ -12,9 +12,11 @@ let package = Package(
     .library(name: "EvoTensor", targets: ["EvoTensor"]),
     .library(name: "EvoLang", targets: ["EvoLang"]),
     .library(name: "EvoGraph", targets: ["EvoGraph"]),
+    .library(name: "EvoNotebook", targets: ["EvoNotebook"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -37,12 +39,17 @@ let package = Package(
     .target(name: "EvoGraph", dependencies: ["EvoTensor"]),
     .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"]),
     .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
+    .target(
+      name: "EvoNotebook",
+      dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", .product(name: "Ink", package: "Ink")]
+    ),
     .executableTarget(
       name: "evo",
       dependencies: [
         "EvoTensor",
         "EvoLang",
         "EvoRuntime",
+        "EvoNotebook",
         "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -62,6 +69,7 @@ let package = Package(
     ),
     .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoTensor"], path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
+    .testTarget(name: "EvoNotebookTests", dependencies: ["EvoNotebook", "EvoRuntime", "EvoLang"]),
     .testTarget(name: "EvoPlotTests", dependencies: ["EvoPlot", "EvoTensor"], exclude: ["golden"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),

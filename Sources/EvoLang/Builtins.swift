@@ -220,6 +220,14 @@ enum Builtins {
     },
   ])
 
+  /// `ljust` / `rjust`: the string padded to the width with a one-character fill.
+  private static func padded(_ a: Arguments, left: Bool) throws -> String {
+    let s = try a.string(0), width = try a.int(1), fill = try a.string(2)
+    guard fill.count == 1 else { throw EvoError(.value, "the fill must be one character, got \"\(fill)\"") }
+    let padding = String(repeating: fill, count: max(0, min(width, 1_000_000) - s.count))
+    return left ? padding + s : s + padding
+  }
+
   static let stringMethods = table([
     method("upper", doc: "Upper-case copy.") { a in .string(try a.string(0).uppercased()) },
     method("lower", doc: "Lower-case copy.") { a in .string(try a.string(0).lowercased()) },
@@ -236,6 +244,12 @@ enum Builtins {
     },
     method("replace", [p("old"), p("new")], doc: "Copy with every `old` replaced by `new`.") { a in
       .string(try a.string(0).replacingOccurrences(of: try a.string(1), with: try a.string(2)))
+    },
+    method("ljust", [p("width"), p("fill", .string(" "))], doc: "Copy padded on the right with `fill` to `width` characters.") { a in
+      .string(try padded(a, left: false))
+    },
+    method("rjust", [p("width"), p("fill", .string(" "))], doc: "Copy padded on the left with `fill` to `width` characters.") { a in
+      .string(try padded(a, left: true))
     },
     method("startswith", [p("prefix")], doc: "Whether the string starts with the prefix.") { a in .bool(try a.string(0).hasPrefix(try a.string(1))) },
     method("endswith", [p("suffix")], doc: "Whether the string ends with the suffix.") { a in .bool(try a.string(0).hasSuffix(try a.string(1))) },

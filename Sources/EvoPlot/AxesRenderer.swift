@@ -81,8 +81,10 @@ struct AxesRenderer {
   }
 
   private func label(_ value: Double, _ ticks: [Double], log: Bool) -> String {
-    let step = ticks.count > 1 ? Swift.abs(ticks[1] - ticks[0]) : Swift.max(Swift.abs(value), 1)
-    return Ticks.label(value, step: step, logarithmic: log)
+    let steps = zip(ticks, ticks.dropFirst()).map { Swift.abs($1 - $0) }
+    let step = steps.min() ?? Swift.max(Swift.abs(value), 1)
+    if log && ticks.count >= 2 && ticks[1] / ticks[0] >= 9.99 { return Ticks.label(value, step: step, logarithmic: true) }
+    return Ticks.label(value, step: step)
   }
 
   /// X ticks with labels that do not overlap: fewer ticks until they fit.
@@ -185,20 +187,33 @@ struct AxesRenderer {
           canvas.text(text, x: p.x + radius + 3 * s, y: p.y - radius, color: Self.textColor)
         }
       }
-    case .histogram, .bar:
+    case .bar:
       for i in series.ys.indices {
-        let (x0, x1): (Double, Double) = series.kind == .bar ? (Double(i) - 0.4, Double(i) + 0.4) : (series.xs[i], series.xs[i + 1])
-        let base = axes.logY ? frame.yRange.lowerBound : 0
-        guard usable(x0, series.ys[i]) || !axes.logY else { continue }
-        let a = frame.pixel(x0, series.ys[i]), b = frame.pixel(x1, base)
-        canvas.fill(a.x, a.y, b.x - a.x, b.y - a.y, color, alpha: series.kind == .bar ? 0.85 : 0.55)
-        if series.kind == .histogram {
-          canvas.color(color)
-          cairo_set_line_width(cr, 0.8 * s)
-          cairo_rectangle(cr, a.x, a.y, b.x - a.x, b.y - a.y)
-          cairo_stroke(cr)
-        }
+        let a = frame.pixel(Double(i) - 0.4, series.ys[i]), b = frame.pixel(Double(i) + 0.4, axes.logY ? frame.yRange.lowerBound : 0)
+        canvas.fill(a.x, a.y, b.x - a.x, b.y - a.y, color, alpha: 0.85)
       }
+    case .histogram:
+      // Several histograms share the axes: light fills under full-colour step outlines.
+      let shared = axes.series.filter { $0.kind == .histogram }.count > 1
+      let base = axes.logY ? frame.yRange.lowerBound : 0
+      func top(_ v: Double) -> Double { axes.logY && v <= 0 ? base : v }
+      for i in series.ys.indices {
+        let a = frame.pixel(series.xs[i], top(series.ys[i])), b = frame.pixel(series.xs[i + 1], base)
+        canvas.fill(a.x, a.y, b.x - a.x, b.y - a.y, color, alpha: shared ? 0.22 : 0.55)
+      }
+      canvas.color(color)
+      cairo_set_line_width(cr, (shared ? 1.6 : 1) * s)
+      cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER)
+      let start = frame.pixel(series.xs[0], base)
+      cairo_move_to(cr, start.x, start.y)
+      for i in series.ys.indices {
+        let left = frame.pixel(series.xs[i], top(series.ys[i])), right = frame.pixel(series.xs[i + 1], top(series.ys[i]))
+        cairo_line_to(cr, left.x, left.y)
+        cairo_line_to(cr, right.x, right.y)
+      }
+      let end = frame.pixel(series.xs[series.xs.count - 1], base)
+      cairo_line_to(cr, end.x, end.y)
+      cairo_stroke(cr)
     case .heatmap(let columns):
       let rows = series.ys.count / columns
       let finite = series.ys.filter(\.isFinite)

@@ -108,15 +108,18 @@ public struct Series {
     self.color = color
   }
 
-  /// A histogram of `values` in `bins` equal bins over their range (non-finite values left out).
-  public static func histogram(_ values: [Double], bins: Int, label: String? = nil) throws -> Series {
+  /// A histogram of `values` in `bins` equal bins over `range` (default: the values' range); values
+  /// outside the range and non-finite ones are left out.
+  public static func histogram(_ values: [Double], bins: Int, range: ClosedRange<Double>? = nil, label: String? = nil) throws -> Series {
     guard bins >= 1 && bins <= 10_000 else { throw PlotError("bins must be between 1 and 10000, got \(bins)") }
-    let finite = values.filter(\.isFinite)
-    guard let low = finite.min(), let high = finite.max() else { throw PlotError("a histogram needs finite values") }
+    let finite = values.filter { $0.isFinite && (range?.contains($0) ?? true) }
+    guard let low = range?.lowerBound ?? finite.min(), let high = range?.upperBound ?? finite.max() else {
+      throw PlotError("a histogram needs finite values")
+    }
     let span = high > low ? high - low : 1
     let start = high > low ? low : low - 0.5
     var counts = [Double](repeating: 0, count: bins)
-    for v in finite { counts[Swift.min(bins - 1, Int((v - start) / span * Double(bins)))] += 1 }
+    for v in finite { counts[Swift.max(0, Swift.min(bins - 1, Int((v - start) / span * Double(bins))))] += 1 }
     let edges = (0...bins).map { start + span * Double($0) / Double(bins) }
     return try Series(.histogram, xs: edges, ys: counts, label: label)
   }

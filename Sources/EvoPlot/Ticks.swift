@@ -24,20 +24,29 @@ public enum Ticks {
     }
   }
 
-  /// Powers of ten inside [low, high] (positive values), thinned to at most `count`.
+  /// Ticks for a log axis over [low, high] (positive): powers of ten, thinned to at most `count`; when
+  /// the range spans too few decades, 1-2-5 steps inside them, or else linear nice ticks.
   public static func logarithmic(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
     guard low > 0, high > low, low.isFinite, high.isFinite else { return [] }
-    let first = Int(ceil(log10(low) - 1e-9)), last = Int(floor(log10(high) + 1e-9))
-    guard last >= first else { return [low, high] }
-    let every = Swift.max(1, Int(ceil(Double(last - first + 1) / Double(count))))
-    return stride(from: first, through: last, by: every).map { pow(10, Double($0)) }
+    let first = Int(floor(log10(low) + 1e-9)), last = Int(ceil(log10(high) - 1e-9))
+    let inside = { (v: Double) in v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9) }
+    let decades = (first...last).map { pow(10, Double($0)) }.filter(inside)
+    if decades.count >= 3 {
+      let every = Swift.max(1, Int(ceil(Double(decades.count) / Double(count))))
+      return stride(from: 0, to: decades.count, by: every).map { decades[$0] }
+    }
+    let steps = (first...last).flatMap { k in [1.0, 2.0, 5.0].map { $0 * pow(10, Double(k)) } }.filter(inside)
+    if steps.count >= 3 && steps.count <= count + 2 { return steps }
+    return linear(low, high, count: count).filter { $0 > 0 }
   }
 
   /// A label for `value` with as many decimals as `step` needs; powers of ten on log axes as 1e-3.
   public static func label(_ value: Double, step: Double, logarithmic: Bool = false) -> String {
     if logarithmic {
-      let exponent = Int(log10(value).rounded())
-      return (-3...4).contains(exponent) ? label(value, step: value) : "1e\(exponent)"
+      let exponent = Int(floor(log10(value) + 1e-9))
+      let mantissa = value / pow(10, Double(exponent))
+      if (-3...3).contains(exponent) { return label(value, step: pow(10, Double(Swift.min(exponent, 0)))) }
+      return abs(mantissa - 1) < 1e-9 ? "1e\(exponent)" : String(format: "%.0fe%d", mantissa, exponent)
     }
     if value == 0 { return "0" }
     let magnitude = Swift.abs(value)

@@ -54,6 +54,7 @@ final class GraphObject: PNGDisplayable {
     property("nodes") { .number(Double($0.nodes.count)) }
     property("affine") { .bool($0.affine) }
     property("uses_batch") { .bool($0.usesBatchStatistics) }
+    property("leaves") { g in .list(ListObject(LayerGraph.Leaf.allCases.filter { g.uses($0) }.map { .string($0.name) })) }
     t.method("mutate", [p("seed", .null), p("space", .string("B"))],
              doc: "A mutant: one node gets a new primitive and new inputs; never equal to this graph.") { a in
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")

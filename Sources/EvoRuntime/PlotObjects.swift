@@ -78,10 +78,11 @@ final class AxesObject: PNGDisplayable {
       ax.axes.add(series)
       return a[0]
     }
-    t.method("hist", [p("values"), p("bins", .number(50)), p("label", .null), p("color", .null)],
-             doc: "A histogram of the values (a tensor or list) in equal bins.") { a in
+    t.method("hist", [p("values"), p("bins", .number(50)), p("label", .null), p("color", .null), p("range", .null)],
+             doc: "A histogram of the values (a tensor or list) in equal bins over range [low, high] (default: their range).") { a in
       let ax = try axes(a)
-      var series = try Series.histogram(PlotConvert.numbers(a[1], "hist"), bins: a.int(2), label: PlotConvert.optionalString(a[3], "label"))
+      var series = try Series.histogram(PlotConvert.numbers(a[1], "hist"), bins: a.int(2), range: PlotConvert.limits(a[5], "range"),
+                                        label: PlotConvert.optionalString(a[3], "label"))
       series.color = try PlotConvert.color(a[4])
       ax.axes.add(series)
       return a[0]

@@ -1,4 +1,5 @@
 import EvoLang
+import Foundation
 import EvoTensor
 
 /// Binds the tensor core into the Evo language.
@@ -32,6 +33,19 @@ public enum EvoRuntime {
     vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
     vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
     return display
+  }
+
+  /// Folders holding the Evo standard library: `$EVO_STDLIB`, `stdlib/` of the package checkout the
+  /// running executable was built in, `share/evo/stdlib` beside an installed binary, `./stdlib`.
+  public static func stdlibFolders() -> [String] {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    var candidates = [
+      exe.appendingPathComponent("../../stdlib").standardized.path,
+      exe.appendingPathComponent("../share/evo/stdlib").standardized.path,
+      FileManager.default.currentDirectoryPath + "/stdlib",
+    ]
+    if let env = ProcessInfo.processInfo.environment["EVO_STDLIB"] { candidates.insert(env, at: 0) }
+    return candidates.filter { FileManager.default.fileExists(atPath: $0) }
   }
 
   /// One builtin for both worlds: the tensor signature, falling back to the number builtin when the

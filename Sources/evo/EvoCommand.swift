@@ -2,7 +2,7 @@ import ArgumentParser
 import EvoLang
 import Foundation
 
-/// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo demo`.
+/// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo notebook ...`; `evo demo`.
 @main
 struct EvoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -10,7 +10,7 @@ struct EvoCommand: ParsableCommand {
     abstract: "Evo: discover normalization-activation layers by evolution.",
     discussion: "Without arguments, starts the interactive REPL.",
     version: "0.1.0",
-    subcommands: [RunCommand.self, DemoCommand.self])
+    subcommands: [RunCommand.self, NotebookCommand.self, DemoCommand.self])
 
   @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
   var code: String?
@@ -26,9 +26,6 @@ struct EvoCommand: ParsableCommand {
     try REPL(session: session).run()
   }
 }
-
-/// Whether a value is nil (the REPL and `-e` print every other final value).
-
 
 /// `evo run FILE [ARGS...]`.
 struct RunCommand: ParsableCommand {

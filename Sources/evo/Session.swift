@@ -12,19 +12,7 @@ final class Session {
   init() {
     interpreter = Interpreter()
     display = EvoRuntime.install(into: interpreter)
-    interpreter.searchPaths += Session.stdlibFolders()
-  }
-
-  /// `stdlib/` beside the executable's package checkout, installed beside the binary, or from `EVO_STDLIB`.
-  static func stdlibFolders() -> [String] {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    var candidates = [
-      exe.appendingPathComponent("../../stdlib").standardized.path,
-      exe.appendingPathComponent("../share/evo/stdlib").standardized.path,
-      FileManager.default.currentDirectoryPath + "/stdlib",
-    ]
-    if let env = ProcessInfo.processInfo.environment["EVO_STDLIB"] { candidates.insert(env, at: 0) }
-    return candidates.filter { FileManager.default.fileExists(atPath: $0) }
+    interpreter.searchPaths += EvoRuntime.stdlibFolders()
   }
 
   /// Runs a chunk on the large-stack interpreter thread; errors are printed, not thrown.

@@ -42,6 +42,7 @@ import Testing
     #expect(Ticks.label(0, step: 0.1) == "0")
     #expect(Ticks.label(2e6, step: 1e6) == "2e+06")
     #expect(Ticks.label(1000, step: 1000, logarithmic: true) == "1000")
+    #expect(Ticks.label(10000, step: 10000, logarithmic: true) == "1e4")
     #expect(Ticks.label(1e-6, step: 1e-6, logarithmic: true) == "1e-6")
   }
 
@@ -49,5 +50,8 @@ import Testing
     #expect(Ticks.logarithmic(0.5, 2000) == [1, 10, 100, 1000])
     #expect(Ticks.logarithmic(1e-8, 1, count: 5).count <= 5)
     #expect(Ticks.logarithmic(-1, 10).isEmpty)
+    // Within one or two decades: 1-2-5 steps.
+    #expect(Ticks.logarithmic(0.3, 3) == [0.5, 1, 2])
+    #expect(Ticks.logarithmic(0.15, 0.9).count >= 2)
   }
 }

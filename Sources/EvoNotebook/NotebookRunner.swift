@@ -1,0 +1,210 @@
+import EvoLang
+import EvoRuntime
+import EvoTensor
+import Foundation
+
+/// Runs a notebook's code cells in order in one Evo session and records each cell's outputs: printed
+/// text (`stream`), the trailing expression (`execute_result`), pictures (`display_data` with a PNG),
+/// and errors (`error`, with the Evo traceback at notebook line numbers).
+public final class NotebookRunner {
+  public struct Options: Sendable {
+    /// `-p NAME VALUE` pairs, injected after the cell tagged `parameters`.
+    public var parameters: [(name: String, value: String)] = []
+    /// Keep running after a failing cell.
+    public var allowErrors = false
+    /// Longest a cell may run, in seconds.
+    public var timeout: Double?
+    /// Record per-cell execution timestamps in the cell metadata (off for byte-identical re-runs).
+    public var timestamps = true
+
+    public init() {}
+  }
+
+  /// What happened to one cell, for progress reports.
+  public struct CellReport: Sendable {
+    public let index: Int
+    public let count: Int
+    public let title: String
+    public let seconds: Double
+    public let failed: Bool
+  }
+
+  public let options: Options
+  /// Called before each code cell runs (index, count, title) and after it (the report).
+  public var onStart: ((Int, Int, String) -> Void)?
+  public var onFinish: ((CellReport) -> Void)?
+
+  public init(options: Options) { self.options = options }
+
+  /// Runs `notebook` (read from `path`, which names it in tracebacks); returns it with outputs and
+  /// whether every cell succeeded.
+  public func run(_ notebook: Notebook, path: String) throws -> (notebook: Notebook, succeeded: Bool) {
+    var nb = try injectParameters(into: notebook)
+    nb.assignIds()
+    let vm = Interpreter()
+    let display = EvoRuntime.install(into: vm)
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    vm.searchPaths = [folder] + vm.searchPaths + EvoRuntime.stdlibFolders()
+    let codeCells = nb.cells.indices.filter { nb.cells[$0].kind == .code }
+    var executionCount = 0, succeeded = true
+    for (position, index) in codeCells.enumerated() {
+      var cell = nb.cells[index]
+      let title = cell.metadata["title"]?.string ?? Self.summary(of: cell.source)
+      onStart?(position + 1, codeCells.count, title)
+      executionCount += 1
+      let started = Date()
+      let collector = OutputCollector(executionCount: executionCount)
+      vm.output = { collector.stream($0) }
+      display.handler = { value in try collector.display(value) }
+      let failed = execute(cell, in: vm, path: path, collector: collector)
+      cell.outputs = collector.outputs
+      cell.executionCount = executionCount
+      if options.timestamps {
+        cell.metadata["execution"] = .object([
+          "iopub.execute_input": .string(Self.timestamp(started)), "shell.execute_reply": .string(Self.timestamp(Date())),
+        ])
+      }
+      if failed {
+        cell.metadata["evo"] = .object(["status": .string("error")])
+        succeeded = false
+      }
+      nb.cells[index] = cell
+      onFinish?(CellReport(index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started), failed: failed))
+      if failed && !options.allowErrors { break }
+    }
+    vm.output = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    display.handler = nil
+    return (nb, succeeded)
+  }
+
+  /// Runs one cell; returns whether it failed.
+  private func execute(_ cell: Notebook.Cell, in vm: Interpreter, path: String, collector: OutputCollector) -> Bool {
+    vm.interrupt.reset()
+    Cancellation.shared.reset()
+    let timer = options.timeout.map { seconds -> DispatchWorkItem in
+      let item = DispatchWorkItem { [collector] in
+        collector.timedOut = true
+        vm.interrupt.request()
+        Cancellation.shared.request()
+      }
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+      return item
+    }
+    defer { timer?.cancel() }
+    let source = SourceFile(name: path, text: cell.source, firstLine: cell.firstLine)
+    do {
+      let value = try LargeStack.run { try vm.run(source) }
+      if let value { try collector.result(value) }
+      collector.finish()
+      return false
+    } catch let error as EvoError {
+      if collector.timedOut, let seconds = options.timeout {
+        collector.error(name: "TimeoutError", message: "the cell ran longer than \(formatNumber(seconds)) s", traceback: error.rendered())
+      } else {
+        collector.error(name: error.kind.rawValue, message: error.message, traceback: error.rendered())
+      }
+    } catch {
+      collector.error(name: "Error", message: "\(error)", traceback: "error: \(error)\n")
+    }
+    return true
+  }
+
+  /// The notebook with a cell tagged `injected-parameters` after the `parameters` cell (or first).
+  func injectParameters(into notebook: Notebook) throws -> Notebook {
+    guard !options.parameters.isEmpty else { return notebook }
+    var nb = notebook
+    let lines = try options.parameters.map { name, value -> String in
+      guard let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+        throw NotebookError("parameter name '\(name)' is not an identifier")
+      }
+      return "let \(name) = \(Self.literal(value))"
+    }
+    var cell = Notebook.Cell(.code, "# Parameters\n" + lines.joined(separator: "\n"), metadata: ["tags": .array([.string("injected-parameters")])])
+    let anchor = nb.cells.firstIndex { $0.tags.contains("parameters") }
+    cell.firstLine = 1
+    nb.cells.insert(cell, at: anchor.map { $0 + 1 } ?? 0)
+    return nb
+  }
+
+  /// An Evo literal for a command-line value: numbers, true, false, nil and list or dict literals as
+  /// written, anything else as a string.
+  static func literal(_ value: String) -> String {
+    let trimmed = value.trimmingCharacters(in: .whitespaces)
+    if Double(trimmed) != nil || ["true", "false", "nil"].contains(trimmed) { return trimmed }
+    if let first = trimmed.first, first == "[" || first == "{" || first == "\"" { return trimmed }
+    let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      .replacingOccurrences(of: "\n", with: "\\n")
+    return "\"\(escaped)\""
+  }
+
+  static func summary(of source: String) -> String {
+    let line = source.split(separator: "\n").first { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? ""
+    return line.count > 50 ? String(line.prefix(47)) + "..." : String(line)
+  }
+
+  static func timestamp(_ date: Date) -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: date)
+  }
+}
+
+/// Gathers one cell's outputs in nbformat form, merging consecutive printed text into one stream.
+final class OutputCollector: @unchecked Sendable {
+  let executionCount: Int
+  private(set) var outputs: [JSONValue] = []
+  private var pendingText = ""
+  var timedOut = false
+
+  init(executionCount: Int) { self.executionCount = executionCount }
+
+  func stream(_ text: String) { pendingText += text }
+
+  private func flush() {
+    guard !pendingText.isEmpty else { return }
+    outputs.append(.object([
+      "name": .string("stdout"), "output_type": .string("stream"),
+      "text": .array(IPYNBFormat.sourceLines(pendingText).map(JSONValue.string)),
+    ]))
+    pendingText = ""
+  }
+
+  /// A displayed value: a picture as `display_data`, anything else as printed text.
+  func display(_ value: Value) throws {
+    guard let picture = value.displayPNG else {
+      stream(value.text + "\n")
+      return
+    }
+    flush()
+    outputs.append(.object([
+      "data": .object([
+        "image/png": .string(Data(try picture.pngData()).base64EncodedString()),
+        "text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string)),
+      ]),
+      "metadata": .object([:]), "output_type": .string("display_data"),
+    ]))
+  }
+
+  /// The cell's trailing value: pictures are displayed, other non-nil values become `execute_result`.
+  func result(_ value: Value) throws {
+    if case .null = value { flush(); return }
+    if value.displayPNG != nil { try display(value); flush(); return }
+    flush()
+    outputs.append(.object([
+      "data": .object(["text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string))]),
+      "execution_count": .int(executionCount), "metadata": .object([:]), "output_type": .string("execute_result"),
+    ]))
+  }
+
+  /// Writes out text printed since the last output.
+  func finish() { flush() }
+
+  func error(name: String, message: String, traceback: String) {
+    flush()
+    outputs.append(.object([
+      "ename": .string(name), "evalue": .string(message), "output_type": .string("error"),
+      "traceback": .array(traceback.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }),
+    ]))
+  }
+
+}

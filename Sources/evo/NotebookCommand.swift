@@ -1,0 +1,97 @@
+import ArgumentParser
+import EvoNotebook
+import EvoTensor
+import Foundation
+
+/// `evo notebook run|convert`.
+struct NotebookCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "notebook", abstract: "Run notebooks headless and convert between .evo and .ipynb.",
+    subcommands: [NotebookRunCommand.self, NotebookConvertCommand.self])
+}
+
+/// Reads a notebook: `.ipynb` as nbformat JSON, anything else as the percent format.
+func readNotebook(_ path: String) throws -> Notebook {
+  guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw NotebookError("cannot read \(path)") }
+  do {
+    return path.hasSuffix(".ipynb") ? try IPYNBFormat.parse(text) : try PercentFormat.parse(text)
+  } catch let error as NotebookError {
+    throw NotebookError("\(path): \(error.message)")
+  }
+}
+
+/// Writes text atomically, creating the folder.
+func writeText(_ text: String, to path: String) throws {
+  let folder = (path as NSString).deletingLastPathComponent
+  if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+  try AtomicFile.write(Data(text.utf8), to: path, op: "notebook")
+}
+
+/// Prints a one-line error and exits with status 2.
+func fail(_ message: String) -> ExitCode {
+  FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+  return ExitCode(2)
+}
+
+struct NotebookRunCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a notebook's cells in one session and save the outputs as .ipynb (and HTML).",
+    discussion: "Exits with status 1 when a cell fails; the output is written either way, the failing cell marked.")
+
+  @Argument(help: "The notebook: a percent-format .evo file or an .ipynb.") var notebook: String
+  @Option(name: .shortAndLong, help: "The output notebook (default: evo-out/NAME.ipynb).") var output: String?
+  @Option(help: "Also write a self-contained HTML report here.") var html: String?
+  @Option(name: .customShort("p"), parsing: .upToNextOption, help: ArgumentHelp("Set a parameter: -p NAME VALUE (repeatable).", valueName: "NAME VALUE"))
+  var parameters: [String] = []
+  @Flag(help: "Keep running after a failing cell.") var allowErrors = false
+  @Option(help: "Stop a cell that runs longer than this many seconds.") var timeout: Double?
+  @Flag(help: "Leave out execution timestamps, so re-runs give identical files.") var noTimestamps = false
+
+  func run() throws {
+    guard parameters.count % 2 == 0 else { throw fail("-p takes a name and a value") }
+    let source: Notebook
+    do { source = try readNotebook(notebook) } catch { throw fail("\(error)") }
+    var options = NotebookRunner.Options()
+    options.parameters = stride(from: 0, to: parameters.count, by: 2).map { (parameters[$0], parameters[$0 + 1]) }
+    options.allowErrors = allowErrors
+    options.timeout = timeout
+    options.timestamps = !noTimestamps
+    let runner = NotebookRunner(options: options)
+    let terminal = isatty(2) != 0
+    runner.onStart = { index, count, title in
+      if terminal { FileHandle.standardError.write(Data("[\(index)/\(count)] \(title) …".utf8)) }
+    }
+    runner.onFinish = { report in
+      let status = report.failed ? "failed after" : "done in"
+      let line = String(format: "%@[%d/%d] %@ — %@ %.2f s\n", terminal ? "\r\u{1B}[K" : "", report.index, report.count, report.title, status, report.seconds)
+      FileHandle.standardError.write(Data(line.utf8))
+    }
+    let result: (notebook: Notebook, succeeded: Bool)
+    do { result = try runner.run(source, path: notebook) } catch { throw fail("\(error)") }
+    let stem = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
+    let target = output ?? "evo-out/\(stem).ipynb"
+    try writeText(IPYNBFormat.write(result.notebook), to: target)
+    FileHandle.standardError.write(Data("wrote \(target)\n".utf8))
+    if let html {
+      try writeText(HTMLReport.render(result.notebook, title: stem), to: html)
+      FileHandle.standardError.write(Data("wrote \(html)\n".utf8))
+    }
+    if !result.succeeded { throw ExitCode(1) }
+  }
+}
+
+struct NotebookConvertCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "convert", abstract: "Convert between the percent format (.evo) and .ipynb, keeping sources and metadata.")
+
+  @Argument(help: "The notebook to convert.") var notebook: String
+  @Option(name: .shortAndLong, help: "The output file; its extension (.ipynb or .evo) picks the format.") var output: String
+
+  func run() throws {
+    let nb: Notebook
+    do { nb = try readNotebook(notebook) } catch { throw fail("\(error)") }
+    let text = output.hasSuffix(".ipynb") ? IPYNBFormat.write(nb) : PercentFormat.write(nb)
+    try writeText(text, to: output)
+  }
+}
