@@ -34,6 +34,13 @@ func evo(
   return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
 
+/// A new empty folder under the temporary directory.
+func scratchDirectory() throws -> String {
+  let dir = NSTemporaryDirectory() + "evo-cli-" + UUID().uuidString
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
 func temporaryFile(_ name: String, _ text: String) throws -> String {
   let dir = NSTemporaryDirectory() + "evo-cli-" + UUID().uuidString
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

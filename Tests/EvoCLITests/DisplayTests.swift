@@ -3,12 +3,6 @@ import Testing
 
 /// Pictures shown outside notebooks: PNG files under evo-out/, inline escapes on request.
 @Suite struct DisplayTests {
-  func scratchDirectory() throws -> String {
-    let dir = NSTemporaryDirectory() + "evo-display-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   @Test func figuresAreWrittenUnderEvoOutWithoutOverwriting() throws {
     let dir = try scratchDirectory()
     let first = try evo(["-e", "figure()"], directory: dir, environment: ["EVO_INLINE_IMAGES": "none"])

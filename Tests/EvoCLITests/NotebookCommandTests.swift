@@ -3,14 +3,8 @@ import Testing
 
 /// `evo notebook run` and `evo notebook convert` as a user calls them.
 @Suite struct NotebookCommandTests {
-  func scratch() throws -> String {
-    let dir = NSTemporaryDirectory() + "evo-nbcli-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-  }
-
   @Test func runWritesTheNotebookAndHTMLAndReportsProgress() throws {
-    let dir = try scratch()
+    let dir = try scratchDirectory()
     try "# %% tags=[\"parameters\"]\nlet n = 2\n# %%\nprint(n * 21)\n".write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
     let result = try evo(["notebook", "run", "nb.evo", "-p", "n", "1", "--html", "out/nb.html"], directory: dir)
     #expect(result.status == 0, "\(result.err)")
@@ -23,7 +17,7 @@ import Testing
   }
 
   @Test func failingCellsExitNonZeroButStillWriteOutput() throws {
-    let dir = try scratch()
+    let dir = try scratchDirectory()
     try "# %%\nlet x = 1\n# %%\nx + zeros([2, 2]) + nope\n".write(toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
     let result = try evo(["notebook", "run", "bad.evo", "-o", "bad.ipynb"], directory: dir)
     #expect(result.status == 1)
@@ -34,7 +28,7 @@ import Testing
   }
 
   @Test func convertRoundTripsSourcesAndMetadata() throws {
-    let dir = try scratch()
+    let dir = try scratchDirectory()
     let text = "# %% Setup tags=[\"parameters\"]\nlet quick = false\n\n# %% [markdown]\n# # Title\n\n# %%\nprint(1)\n"
     try text.write(toFile: "\(dir)/a.evo", atomically: true, encoding: .utf8)
     #expect(try evo(["notebook", "convert", "a.evo", "-o", "a.ipynb"], directory: dir).status == 0)

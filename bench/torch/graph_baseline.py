@@ -1,20 +1,11 @@
 """PyTorch side of `evo-bench graph`: EvoNorm-B0 composed from plain ops, and BatchNorm2d + ReLU,
 forward + backward on the same shapes with the same thread count. Last line: key=value pairs (ms)."""
 import argparse
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def best_time(fn, repeats):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from timing import best_time
 
 
 def evonorm_b0(x, v1, gamma, beta, eps=1e-5):

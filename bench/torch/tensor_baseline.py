@@ -3,21 +3,12 @@
 Prints a table to stderr-free stdout and, as its last line, `key=value` pairs that evo-bench reads.
 """
 import argparse
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def best_time(fn, repeats):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from timing import best_time
 
 
 class Block(nn.Module):
