@@ -132,8 +132,7 @@ extension FusedEvaluator {
                           a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, statisticSqrt: false)
     func collect(_ node: Int, _ scratch: UnsafeMutablePointer<Float>) {
       for q in p0..<p1 {
-        let (sum, _) = FusedEvaluator.sums(scratch + (q - p0) * plane, plane)
-        tableGrads[node * nc + q] += Float(sum)
+        tableGrads[node * nc + q] += FusedKernels.sum(scratch + (q - p0) * plane, plane)
       }
     }
     if aTable { collect(step.a, ga) }

@@ -81,15 +81,29 @@ enum FusedKernels {
       accumulate(ga, { load(g, $0) * load(b, $0) }, { g[$0] * b[$0] })
       accumulate(gb, { load(g, $0) * load(a, $0) }, { g[$0] * a[$0] })
     case .div:
-      accumulate(ga, { load(g, $0) / guarded(load(b, $0), eps) }, { g[$0] / guarded(b[$0], eps) })
-      accumulate(gb, { i in
-        let y = load(b, i), d = guarded(y, eps)
-        let value = -load(g, i) * load(a, i) / (d * d)
-        return V.zero.replacing(with: value, where: abs(y) .>= V(repeating: eps))
-      }, { i in
-        let d = guarded(b[i], eps)
-        return Swift.abs(b[i]) >= eps ? -g[i] * a[i] / (d * d) : 0
-      })
+      // d(a/d)/da = 1/d and d(a/d)/db = -a/d² (0 where the guard replaced b): one division per element.
+      switch (ga, gb) {
+      case let (ga?, gb?):
+        each(n, { i in
+          let y = load(b, i), r = 1 / guarded(y, eps), gr = load(g, i) * r
+          store(load(ga, i) + gr, ga, i)
+          let db = V.zero.replacing(with: -gr * load(a, i) * r, where: abs(y) .>= V(repeating: eps))
+          store(load(gb, i) + db, gb, i)
+        }, { i in
+          let r = 1 / guarded(b[i], eps), gr = g[i] * r
+          ga[i] += gr
+          gb[i] += Swift.abs(b[i]) >= eps ? -gr * a[i] * r : 0
+        })
+      default:
+        accumulate(ga, { load(g, $0) / guarded(load(b, $0), eps) }, { g[$0] / guarded(b[$0], eps) })
+        accumulate(gb, { i in
+          let y = load(b, i), r = 1 / guarded(y, eps)
+          return V.zero.replacing(with: -load(g, i) * load(a, i) * r * r, where: abs(y) .>= V(repeating: eps))
+        }, { i in
+          let r = 1 / guarded(b[i], eps)
+          return Swift.abs(b[i]) >= eps ? -g[i] * a[i] * r * r : 0
+        })
+      }
     case .max:
       accumulate(ga, { i in V.zero.replacing(with: load(g, i), where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? g[$0] : 0 })
       accumulate(gb, { i in load(g, i).replacing(with: V.zero, where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? 0 : g[$0] })
@@ -124,6 +138,13 @@ enum FusedKernels {
     var vector = V.zero, scalar: Float = 0
     each(n, { vector += load(x, $0) * 0 }, { scalar += x[$0] * 0 })
     return (vector.sum() + scalar) == 0
+  }
+
+  /// Σ x[i], eight lanes wide.
+  static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var vector = V.zero, tail: Float = 0
+    each(n, { vector += load(x, $0) }, { tail += x[$0] })
+    return vector.sum() + tail
   }
 
   /// Σ a[i]·b[i] and Σ a[i], eight lanes wide.
