@@ -17,7 +17,8 @@ struct AxesRenderer {
     canvas.font(size: 11)
     let sample = canvas.measure("0")
     // Margins: room for y tick labels, axis labels and the title.
-    let yTicks = ticks(yRange, log: axes.logY, count: 6)
+    // About one y tick per 45 pixels of cell height, so labels never crowd.
+    let yTicks = ticks(yRange, log: axes.logY, count: Swift.max(2, Swift.min(8, Int(cell.height / (45 * s)))))
     let yTickWidth = yTicks.map { canvas.measure(label($0, yTicks, log: axes.logY)).width }.max() ?? 0
     let left = cell.x + 12 * s + yTickWidth + (axes.ylabel == nil ? 0 : 20 * s)
     let bottomSpace = 10 * s + sample.height + (axes.xlabel == nil ? 8 * s : 30 * s) + (axes.categories == nil ? 0 : 4 * s)

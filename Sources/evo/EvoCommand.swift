@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvoLang
+import EvoRuntime
 import Foundation
 
 /// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo notebook ...`; `evo demo`.
@@ -15,8 +16,17 @@ struct EvoCommand: ParsableCommand {
   @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
   var code: String?
 
+  @Option(help: "Draw pictures in the terminal with this protocol: kitty, iterm or none (default: detected).")
+  var inlineImages: String?
+
   func run() throws {
     let session = Session()
+    if let inlineImages {
+      guard let chosen = InlineImageProtocol(rawValue: inlineImages.lowercased()) else {
+        throw ValidationError("--inline-images must be kitty, iterm or none")
+      }
+      session.display.inlineProtocol = chosen
+    }
     if let code {
       let (value, failed) = session.evaluate(SourceFile(name: "<-e>", text: code))
       if failed { throw ExitCode(1) }

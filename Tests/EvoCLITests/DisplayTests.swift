@@ -24,5 +24,8 @@ import Testing
     let iterm = try evo(["-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "iterm"])
     #expect(iterm.out.hasPrefix("\u{1B}]1337;File=inline=1;size="))
     #expect(iterm.out.hasSuffix("[picture: evo-out/figure-2.png]\n"))
+    let option = try evo(["--inline-images", "kitty", "-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "none"])
+    #expect(option.out.hasPrefix("\u{1B}_Ga=T,f=100,"))
+    #expect(try evo(["--inline-images", "sixel", "-e", "1"], directory: dir).status != 0)
   }
 }

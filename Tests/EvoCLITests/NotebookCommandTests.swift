@@ -34,5 +34,9 @@ import Testing
     #expect(try evo(["notebook", "convert", "a.evo", "-o", "a.ipynb"], directory: dir).status == 0)
     #expect(try evo(["notebook", "convert", "a.ipynb", "-o", "b.evo"], directory: dir).status == 0)
     #expect(try String(contentsOfFile: "\(dir)/b.evo", encoding: .utf8) == text)
+    // An .ipynb whose cells are Evo code runs too.
+    let run = try evo(["notebook", "run", "a.ipynb", "-o", "ran.ipynb"], directory: dir)
+    #expect(run.status == 0, "\(run.err)")
+    #expect(try String(contentsOfFile: "\(dir)/ran.ipynb", encoding: .utf8).contains("\"text\": [\n      \"1\\n\"\n     ]"))
   }
 }
