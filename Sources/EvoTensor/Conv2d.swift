@@ -250,24 +250,33 @@ private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: Unsafe
       }
       return
     }
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * plane * chunk)
-    let product = UnsafeMutablePointer<Float>.allocate(capacity: geo.outPerGroup * plane * chunk)
-    defer { col.deallocate(); product.deallocate() }
-    for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-      let count = Swift.min(chunk, images.upperBound - start), width = count * plane
-      for gi in 0..<geo.groups {
-        for i in 0..<count {
-          geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
-        }
-        sgemm(transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
-              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
-        for i in 0..<count {
-          for co in 0..<geo.outPerGroup {
-            let dst = os.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane
-            dst.update(from: product + co * width + i * plane, count: plane)
+    ScratchBuffers.with(geo.colRows * plane * chunk) { col in
+      ScratchBuffers.with(geo.outPerGroup * plane * chunk) { product in
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
+          let count = Swift.min(chunk, images.upperBound - start), width = count * plane
+          for gi in 0..<geo.groups {
+            for i in 0..<count {
+              geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+            }
+            sgemm(transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
+                  ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
+            scatter(product, count: count, channels: geo.outPerGroup, plane: plane,
+                    into: os.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane, imageStride: geo.outChannels * plane)
           }
         }
       }
+    }
+  }
+}
+
+/// Copies a GEMM product (channels × count·plane, images side by side) into NCHW images.
+private func scatter(
+  _ product: UnsafeMutablePointer<Float>, count: Int, channels: Int, plane: Int, into first: UnsafeMutablePointer<Float>, imageStride: Int
+) {
+  let width = count * plane
+  for i in 0..<count {
+    for c in 0..<channels {
+      (first + i * imageStride + c * plane).update(from: product + c * width + i * plane, count: plane)
     }
   }
 }
@@ -301,25 +310,26 @@ private func gemmBackward(
       }
       return
     }
-    let col = UnsafeMutablePointer<Float>.allocate(capacity: geo.colRows * plane * chunk)
-    let gathered = UnsafeMutablePointer<Float>.allocate(capacity: geo.outPerGroup * plane * chunk)
-    defer { col.deallocate(); gathered.deallocate() }
-    for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-      let count = Swift.min(chunk, images.upperBound - start), width = count * plane
-      for gi in 0..<geo.groups {
-        for i in 0..<count {
-          geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
-          for co in 0..<geo.outPerGroup {
-            (gathered + co * width + i * plane).update(
-              from: gs.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane, count: plane)
+    ScratchBuffers.with(geo.colRows * plane * chunk) { col in
+      ScratchBuffers.with(geo.outPerGroup * plane * chunk) { gathered in
+        for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
+          let count = Swift.min(chunk, images.upperBound - start), width = count * plane
+          for gi in 0..<geo.groups {
+            for i in 0..<count {
+              geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+              for co in 0..<geo.outPerGroup {
+                (gathered + co * width + i * plane).update(
+                  from: gs.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane, count: plane)
+              }
+            }
+            let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
+            sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
+                  dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
+            sgemm(transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col)
+            for i in 0..<count {
+              geo.col2im(col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, rowStride: width)
+            }
           }
-        }
-        let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-        sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
-              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
-        sgemm(transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col)
-        for i in 0..<count {
-          geo.col2im(col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, rowStride: width)
         }
       }
     }
