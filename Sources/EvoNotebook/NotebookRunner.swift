@@ -36,6 +36,27 @@ public final class NotebookRunner {
 
   public init(options: Options) { self.options = options }
 
+  private let lock = NSLock()
+  nonisolated(unsafe) private var running: Interpreter?
+  nonisolated(unsafe) private var interrupted = false
+
+  /// Stops the running cell (Ctrl-C): it ends with a `KeyboardInterrupt` error and no further cell runs.
+  /// Safe to call from another thread or a signal source.
+  public func interrupt() {
+    lock.lock()
+    defer { lock.unlock() }
+    interrupted = true
+    running?.interrupt.request()
+    Cancellation.shared.request()
+  }
+
+  /// Whether `interrupt()` stopped the last run.
+  public var wasInterrupted: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return interrupted
+  }
+
   /// Runs `notebook` (read from `path`, which names it in tracebacks); returns it with outputs and
   /// whether every cell succeeded.
   public func run(_ notebook: Notebook, path: String) throws -> (notebook: Notebook, succeeded: Bool) {
@@ -43,6 +64,15 @@ public final class NotebookRunner {
     nb.assignIds()
     let vm = Interpreter()
     let display = EvoRuntime.install(into: vm)
+    lock.lock()
+    running = vm
+    interrupted = false
+    lock.unlock()
+    defer {
+      lock.lock()
+      running = nil
+      lock.unlock()
+    }
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     vm.searchPaths = [folder] + vm.searchPaths + EvoRuntime.stdlibFolders()
     let codeCells = nb.cells.indices.filter { nb.cells[$0].kind == .code }
@@ -70,7 +100,7 @@ public final class NotebookRunner {
       }
       nb.cells[index] = cell
       onFinish?(CellReport(index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started), failed: failed))
-      if failed && !options.allowErrors { break }
+      if failed && (!options.allowErrors || wasInterrupted) { break }
     }
     vm.output = { FileHandle.standardOutput.write(Data($0.utf8)) }
     display.handler = nil
@@ -79,6 +109,10 @@ public final class NotebookRunner {
 
   /// Runs one cell; returns whether it failed.
   private func execute(_ cell: Notebook.Cell, in vm: Interpreter, path: String, collector: OutputCollector) -> Bool {
+    guard !wasInterrupted else {
+      collector.error(name: "KeyboardInterrupt", message: "interrupted by Ctrl-C", traceback: "interrupted\n")
+      return true
+    }
     vm.interrupt.reset()
     Cancellation.shared.reset()
     let timer = options.timeout.map { seconds -> DispatchWorkItem in
@@ -98,7 +132,9 @@ public final class NotebookRunner {
       collector.finish()
       return false
     } catch let error as EvoError {
-      if collector.timedOut, let seconds = options.timeout {
+      if wasInterrupted {
+        collector.error(name: "KeyboardInterrupt", message: "interrupted by Ctrl-C", traceback: error.rendered())
+      } else if collector.timedOut, let seconds = options.timeout {
         collector.error(name: "TimeoutError", message: "the cell ran longer than \(formatNumber(seconds)) s", traceback: error.rendered())
       } else {
         collector.error(name: error.kind.rawValue, message: error.message, traceback: error.rendered())

@@ -67,6 +67,16 @@ struct NotebookRunCommand: ParsableCommand {
       let line = String(format: "%@[%d/%d] %@ — %@ %.2f s\n", terminal ? "\r\u{1B}[K" : "", report.index, report.count, report.title, status, report.seconds)
       FileHandle.standardError.write(Data(line.utf8))
     }
+    // Ctrl-C stops the running cell; the notebook is still written, with the interrupted cell marked.
+    signal(SIGINT, SIG_IGN)
+    var unblock = sigset_t()  // a parent may have spawned us with SIGINT blocked
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+    interrupts.setEventHandler { runner.interrupt() }
+    interrupts.resume()
+    defer { interrupts.cancel() }
     let result: (notebook: Notebook, succeeded: Bool)
     do { result = try runner.run(source, path: notebook) } catch { throw fail("\(error)") }
     let stem = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -77,6 +87,7 @@ struct NotebookRunCommand: ParsableCommand {
       try writeText(HTMLReport.render(result.notebook, title: stem), to: html)
       FileHandle.standardError.write(Data("wrote \(html)\n".utf8))
     }
+    if runner.wasInterrupted { throw ExitCode(130) }
     if !result.succeeded { throw ExitCode(1) }
   }
 }

@@ -39,4 +39,23 @@ import Testing
     #expect(run.status == 0, "\(run.err)")
     #expect(try String(contentsOfFile: "\(dir)/ran.ipynb", encoding: .utf8).contains("\"text\": [\n      \"1\\n\"\n     ]"))
   }
+
+  @Test func ctrlCStopsTheRunningCellAndStillWritesTheNotebook() throws {
+    let dir = try scratchDirectory()
+    try "# %%\nprint(\"start\")\n# %%\nlet i = 0\nwhile true { i += 1 }\n# %%\nprint(\"never\")\n"
+      .write(toFile: "\(dir)/loop.evo", atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: evoPath)
+    process.arguments = ["notebook", "run", "loop.evo", "-o", "loop.ipynb"]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    Thread.sleep(forTimeInterval: 1.5)
+    process.interrupt()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 130)
+    let notebook = try String(contentsOfFile: "\(dir)/loop.ipynb", encoding: .utf8)
+    #expect(notebook.contains("\"ename\": \"KeyboardInterrupt\""))
+    #expect(!notebook.contains("never\\n\"\n"))
+  }
 }
