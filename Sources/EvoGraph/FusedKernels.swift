@@ -1,8 +1,8 @@
 import Foundation
 
 /// Element-wise forward and backward of the primitives over contiguous float runs: the inner loops of
-/// fused evaluation, eight lanes at a time where the primitive is arithmetic (libm functions stay
-/// scalar). Gradient outputs accumulate (`+=`).
+/// fused evaluation, eight lanes at a time (exp, sigmoid and tanh through a vectorised e^x; the scalar
+/// tails use libm). Gradient outputs accumulate (`+=`).
 enum FusedKernels {
   typealias V = SIMD8<Float>
 
@@ -31,6 +31,37 @@ enum FusedKernels {
 
   @inline(__always) static func abs(_ v: V) -> V { v.replacing(with: -v, where: v .< V.zero) }
 
+  /// e^x, eight lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial (relative error
+  /// about 2e-7), scaled by 2^n through the exponent bits; overflow gives +inf, NaN stays NaN.
+  @inline(__always) static func exp(_ x: V) -> V {
+    let clamped = pointwiseMax(pointwiseMin(x, V(repeating: 88.0)), V(repeating: -87.0))
+    // Round x·log2(e) to an integer n with the 1.5·2^23 trick: n sits in the low mantissa bits of t.
+    let magic: Float = 12_582_912
+    let t = clamped * 1.442_695_04 + magic
+    let n = t - magic
+    let r = clamped - n * 0.693_145_75 - n * 1.428_606_8e-6
+    var p = V(repeating: 1.0 / 720)
+    p = p * r + 1.0 / 120
+    p = p * r + 1.0 / 24
+    p = p * r + 1.0 / 6
+    p = p * r + 0.5
+    p = p * r * r + r + 1
+    let integer = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(V(repeating: magic), to: SIMD8<Int32>.self)
+    var result = p * unsafeBitCast((integer &+ 127) &<< 23, to: V.self)
+    result.replace(with: V(repeating: .infinity), where: x .> V(repeating: 88.72))
+    result.replace(with: V.zero, where: x .< V(repeating: -87.3))
+    result.replace(with: x, where: x .!= x)
+    return result
+  }
+
+  @inline(__always) static func sigmoid(_ x: V) -> V { 1 / (1 + exp(-x)) }
+
+  /// tanh through e^(2|x|), sign restored.
+  @inline(__always) static func tanh(_ x: V) -> V {
+    let t = 1 - 2 / (exp(2 * abs(x)) + 1)
+    return t.replacing(with: -t, where: x .< V.zero)
+  }
+
   /// out[i] = primitive(a[i], b[i]); `statisticSqrt` takes sqrt(a + eps) instead of the signed sqrt.
   static func forward(
     _ primitive: Primitive, _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
@@ -55,9 +86,9 @@ enum FusedKernels {
           store(r.replacing(with: -r, where: x .< V.zero), out, i)
         }, { i in let v = a[i]; out[i] = v >= 0 ? v.squareRoot() : -(-v).squareRoot() })
       }
-    case .sigmoid: for i in 0..<n { out[i] = 1 / (1 + expf(-a[i])) }
-    case .tanh: for i in 0..<n { out[i] = tanhf(a[i]) }
-    case .exp: for i in 0..<n { out[i] = expf(a[i]) }
+    case .sigmoid: each(n, { store(sigmoid(load(a, $0)), out, $0) }, { out[$0] = 1 / (1 + expf(-a[$0])) })
+    case .tanh: each(n, { store(tanh(load(a, $0)), out, $0) }, { out[$0] = tanhf(a[$0]) })
+    case .exp: each(n, { store(exp(load(a, $0)), out, $0) }, { out[$0] = expf(a[$0]) })
     case .log: for i in 0..<n { let v = a[i]; out[i] = v > 0 ? logf(v) : (v < 0 ? -logf(-v) : -.infinity) }
     case .aggregate: break
     }
@@ -120,9 +151,9 @@ enum FusedKernels {
       } else {
         accumulate(ga, { load(g, $0) * 0.5 / abs(load(a, $0)).squareRoot() }, { g[$0] * 0.5 / Swift.abs(a[$0]).squareRoot() })
       }
-    case .sigmoid: if let ga { for i in 0..<n { ga[i] += g[i] * out[i] * (1 - out[i]) } }
-    case .tanh: if let ga { for i in 0..<n { ga[i] += g[i] * (1 - out[i] * out[i]) } }
-    case .exp: if let ga { for i in 0..<n { ga[i] += g[i] * out[i] } }
+    case .sigmoid: accumulate(ga, { i in let y = load(out, i); return load(g, i) * y * (1 - y) }, { g[$0] * out[$0] * (1 - out[$0]) })
+    case .tanh: accumulate(ga, { i in let y = load(out, i); return load(g, i) * (1 - y * y) }, { g[$0] * (1 - out[$0] * out[$0]) })
+    case .exp: accumulate(ga, { load(g, $0) * load(out, $0) }, { g[$0] * out[$0] })
     case .log: if let ga { for i in 0..<n { ga[i] += g[i] / Swift.abs(a[i]) } }
     case .aggregate: break
     }
