@@ -23,7 +23,8 @@ struct AxesRenderer {
     let left = cell.x + 12 * s + yTickWidth + (axes.ylabel == nil ? 0 : 20 * s)
     let bottomSpace = 10 * s + sample.height + (axes.xlabel == nil ? 8 * s : 30 * s) + (axes.categories == nil ? 0 : 4 * s)
     let topSpace = axes.title == nil ? 14 * s : 36 * s
-    let right = cell.x + cell.width - 18 * s
+    let heat = heatRange()
+    let right = cell.x + cell.width - (heat == nil ? 18 : 78) * s
     let plotTop = cell.y + topSpace, plotBottom = cell.y + cell.height - bottomSpace
     guard right - left > 20 * s, plotBottom - plotTop > 20 * s else { throw PlotError("the figure is too small for its axes") }
     let frame0 = PlotFrame(left: left, top: plotTop, width: right - left, height: plotBottom - plotTop,
@@ -40,6 +41,7 @@ struct AxesRenderer {
     cairo_restore(cr)
     canvas.strokeRect(frame0.left, frame0.top, frame0.width, frame0.height, Self.frameColor, width: 1)
     let legend = drawLegend(frame0)
+    if let heat { drawColorbar(frame0, range: heat) }
     return PlotFrame(left: frame0.left, top: frame0.top, width: frame0.width, height: frame0.height,
                      xRange: xRange, yRange: yRange, logX: axes.logX, logY: axes.logY, legend: legend)
   }
@@ -222,7 +224,8 @@ struct AxesRenderer {
       for r in 0..<rows {
         for c in 0..<columns {
           let v = series.ys[r * columns + c]
-          let a = frame.pixel(Double(c), Double(rows - r)), b = frame.pixel(Double(c + 1), Double(rows - r - 1))
+          // Row r spans y from r to r + 1, so the axis labels count rows from the bottom.
+          let a = frame.pixel(Double(c), Double(r + 1)), b = frame.pixel(Double(c + 1), Double(r))
           canvas.fill(a.x, a.y, b.x - a.x + 0.5, b.y - a.y + 0.5, Palette.heat(high > low ? (v - low) / (high - low) : 0.5))
         }
       }
@@ -252,6 +255,34 @@ struct AxesRenderer {
     for note in axes.annotations where note.x.isFinite && note.y.isFinite {
       let p = frame.pixel(note.x, note.y)
       canvas.text(note.text, x: p.x, y: p.y, color: Self.textColor)
+    }
+  }
+
+  /// The value range of the axes' heat map, if it has one.
+  private func heatRange() -> ClosedRange<Double>? {
+    guard let series = axes.series.first(where: { if case .heatmap = $0.kind { return true } else { return false } }) else { return nil }
+    let finite = series.ys.filter(\.isFinite)
+    guard let low = finite.min(), let high = finite.max() else { return 0...1 }
+    return high > low ? low...high : (low - 0.5)...(low + 0.5)
+  }
+
+  /// A vertical colour scale right of the plot, with nice ticks over the heat map's values.
+  private func drawColorbar(_ frame: PlotFrame, range: ClosedRange<Double>) {
+    let x = frame.left + frame.width + 12 * s, width = 14 * s
+    let steps = 64
+    for k in 0..<steps {
+      let t0 = Double(k) / Double(steps), t1 = Double(k + 1) / Double(steps)
+      let y0 = frame.top + frame.height * (1 - t1), y1 = frame.top + frame.height * (1 - t0)
+      canvas.fill(x, y0, width, y1 - y0 + 0.5, Palette.heat((t0 + t1) / 2))
+    }
+    canvas.strokeRect(x, frame.top, width, frame.height, Self.frameColor, width: 0.8)
+    canvas.font(size: 10)
+    let ticks = Ticks.linear(range.lowerBound, range.upperBound, count: Swift.max(2, Int(frame.height / (50 * s))))
+    let height = canvas.measure("0").height
+    for value in ticks {
+      let y = frame.top + frame.height * (1 - (value - range.lowerBound) / (range.upperBound - range.lowerBound))
+      canvas.line(x + width, y, x + width + 3 * s, y, Self.frameColor, width: 0.8)
+      canvas.text(label(value, ticks, log: false), x: x + width + 5 * s, y: y + height / 2, color: Self.textColor)
     }
   }
 

@@ -37,11 +37,13 @@ import Testing
     let blue = Palette.color(0)
     for t in stride(from: 0.1, through: 0.9, by: 0.1) {
       let p = frames[0].pixel(t, t)
-      #expect(near(pixels, p.x, p.y, blue), "no line pixel near (\(t), \(t)) at \(p)")
+      let onLine = near(pixels, p.x, p.y, blue)
+      #expect(onLine, "no line pixel near (\(t), \(t)) at \(p)")
     }
     // Off the line there is no line colour.
     let off = frames[0].pixel(0.2, 0.8)
-    #expect(!near(pixels, off.x, off.y, blue, radius: 3))
+    let offLine = near(pixels, off.x, off.y, blue, radius: 3)
+    #expect(!offLine)
   }
 
   @Test func scatterPointLandsAtItsCoordinates() throws {
@@ -52,9 +54,11 @@ import Testing
     let (pixels, frames) = try decoded(figure)
     let p = frames[0].pixel(0.3, 0.7)
     // Red at 85% over white.
-    #expect(near(pixels, p.x, p.y, Color(1, 0.15, 0.15), radius: 1, tolerance: 30))
+    let atPoint = near(pixels, p.x, p.y, Color(1, 0.15, 0.15), radius: 1, tolerance: 30)
+    #expect(atPoint)
     let elsewhere = frames[0].pixel(0.7, 0.3)
-    #expect(!near(pixels, elsewhere.x, elsewhere.y, Color(1, 0.15, 0.15), radius: 3, tolerance: 60))
+    let stray = near(pixels, elsewhere.x, elsewhere.y, Color(1, 0.15, 0.15), radius: 3, tolerance: 60)
+    #expect(!stray)
   }
 
   @Test func legendHoldsText() throws {
@@ -77,7 +81,8 @@ import Testing
     let (pixels, frames) = try decoded(figure)
     let a = frames[0].pixel(1, 1), b = frames[0].pixel(10, 10), c = frames[0].pixel(100, 100)
     #expect(abs((b.x - a.x) - (c.x - b.x)) < 0.5)
-    #expect(near(pixels, b.x, b.y, Palette.color(0)))
+    let onDecade = near(pixels, b.x, b.y, Palette.color(0))
+    #expect(onDecade)
   }
 
   @Test func badFiguresAreErrors() throws {
@@ -98,5 +103,21 @@ import Testing
       figure.axes[0].add(try Series(.line, xs: [range.lowerBound, range.upperBound], ys: [0, 1]))
       _ = try CairoRenderer.render(figure)
     }
+  }
+
+  @Test func heatMapsGetAColourScale() throws {
+    let figure = try Figure(width: 400, height: 300)
+    figure.axes[0].add(try Series(.heatmap(columns: 2), xs: [], ys: [0, 1, 2, 3]))
+    let (pixels, frames) = try decoded(figure)
+    let frame = frames[0]
+    // The scale sits right of the plot: viridis yellow at the top, purple at the bottom.
+    let x = frame.left + frame.width + 18
+    let scaleTop = near(pixels, x, frame.top + 3, Palette.heat(1), radius: 1, tolerance: 40)
+    let scaleBottom = near(pixels, x, frame.top + frame.height - 3, Palette.heat(0), radius: 1, tolerance: 40)
+    #expect(scaleTop && scaleBottom)
+    // Row r spans y from r to r + 1: value 0 (purple) bottom left, value 3 (yellow) top right.
+    let bottomLeft = frame.pixel(0.5, 0.5), topRight = frame.pixel(1.5, 1.5)
+    let purple = near(pixels, bottomLeft.x, bottomLeft.y, Palette.heat(0)), yellow = near(pixels, topRight.x, topRight.y, Palette.heat(1))
+    #expect(purple && yellow)
   }
 }
