@@ -7,7 +7,7 @@ extension FusedEvaluator {
     let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
     let channels = c, count = nc, level = plan.outputLevel
     let dx = try Tensor.uninitialized(x.shape)
-    let lightPass = plan.aggregatesOnlyInput, gradientRows = plan.gradientRows
+    let lightPass = plan.aggregatesOnlyInput
     var dGamma = [Float](repeating: 0, count: count), dBeta = dGamma
     var tableGrads = [Float](repeating: 0, count: rows * count)
     var spread = [Float](repeating: 0, count: rows * count)
@@ -30,20 +30,26 @@ extension FusedEvaluator {
             let len = (p1 - p0) * planeSize
             let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
             self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
-            for row in gradientRows { (r.grads + row * cap).update(repeating: 0, count: len) }
+            // Gradient rows are written before they are read: the first contribution to a row stores,
+            // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
+            var written = GradientRows(count: rows)
+            let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
+            func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
             let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
-            let gOut = r.grads + out * cap
+            let gOut = row(out)
+            written.insert(out)
             for q in p0..<p1 {
               let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
-              FusedKernels.addScaled(gOut + o, dyBlock + o, planeSize, scale: scale)
+              FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
               if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
             }
             for step in self.plan.steps.reversed() {
-              self.addAggregationGradients(r, node: step.node, p0, p1, values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
-              self.propagate(r, step, p0, p1, len: len, x: xBlock, into: cp.pointer)
+              self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
+                                           values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
+              self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
             }
-            self.addAggregationGradients(r, node: 0, p0, p1, values: xBlock, spread: sp.pointer)
-            if last { (dxBase.pointer + p0 * planeSize).update(from: r.grads, count: len) }
+            self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, spread: sp.pointer)
+            if !written.contains(0) { xRow.update(repeating: 0, count: len) }
           }
         } } }
       } } } }
@@ -57,12 +63,18 @@ extension FusedEvaluator {
     return result
   }
 
-  /// Adds, for every aggregation reading node k, its gradient with respect to k's values.
+  /// Adds, for every aggregation reading node k, its gradient with respect to k's values into `g`.
   private func addAggregationGradients(
-    _ r: Registers, node k: Int, _ p0: Int, _ p1: Int, values: UnsafePointer<Float>, spread: UnsafePointer<Float>
+    _ g: UnsafeMutablePointer<Float>, node k: Int, _ p0: Int, _ p1: Int, len: Int, written: inout GradientRows,
+    values: UnsafePointer<Float>, spread: UnsafePointer<Float>
   ) {
-    let g = r.grads + k * capacity
-    for a in plan.readers[k] where !frozen[a.node] {
+    let readers = plan.readers[k].filter { !frozen[$0.node] }
+    guard !readers.isEmpty else { return }
+    if !written.contains(k) {
+      g.update(repeating: 0, count: len)
+      written.insert(k)
+    }
+    for a in readers {
       let size = Float(setSize(a.axes))
       for q in p0..<p1 {
         let coefficient = spread[a.node * nc + q] / size
@@ -118,18 +130,24 @@ extension FusedEvaluator {
     }
   }
 
-  /// Back-propagates a full node's register gradient into its inputs: full inputs' registers, table
-  /// inputs' (N, C) gradient entries.
-  private func propagate(_ r: Registers, _ step: FusedPlan.Step, _ p0: Int, _ p1: Int, len: Int, x: UnsafePointer<Float>, into tableGrads: UnsafeMutablePointer<Float>) {
+  /// Back-propagates a full node's register gradient into its inputs: full inputs' gradient rows
+  /// (stored on their first contribution, added after), table inputs' (N, C) gradient entries.
+  private func propagate(
+    _ r: Registers, _ step: FusedPlan.Step, _ p0: Int, _ p1: Int, len: Int, x: UnsafePointer<Float>,
+    rows: (Int) -> UnsafeMutablePointer<Float>, written: inout GradientRows, into tableGrads: UnsafeMutablePointer<Float>
+  ) {
     let aTable = plan.kinds[step.a] == .table, bTable = !step.unary && plan.kinds[step.b] == .table
-    let ga = aTable ? r.scratch : r.grads + step.a * capacity
-    let gb = bTable ? r.scratch + capacity : r.grads + step.b * capacity
-    if aTable { ga.update(repeating: 0, count: len) }
-    if bTable { gb.update(repeating: 0, count: len) }
+    let ga = aTable ? r.scratch : rows(step.a)
+    let gb = bTable ? r.scratch + capacity : rows(step.b)
+    let overwriteA = aTable || !written.contains(step.a)
+    if !aTable { written.insert(step.a) }
+    let overwriteB = bTable || !written.contains(step.b)
+    if !bTable && !step.unary { written.insert(step.b) }
     let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
     let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
-    FusedKernels.backward(step.primitive, g: UnsafePointer(r.grads + step.node * capacity), out: UnsafePointer(r.values + step.node * capacity),
-                          a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, statisticSqrt: false)
+    FusedKernels.backward(step.primitive, g: UnsafePointer(rows(step.node)), out: UnsafePointer(r.values + step.node * capacity),
+                          a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, statisticSqrt: false,
+                          overwriteA: overwriteA, overwriteB: overwriteB)
     func collect(_ node: Int, _ scratch: UnsafeMutablePointer<Float>) {
       for q in p0..<p1 {
         tableGrads[node * nc + q] += FusedKernels.sum(scratch + (q - p0) * plane, plane)
@@ -172,5 +190,20 @@ extension FusedEvaluator {
     var sums = [Float](repeating: 0, count: c)
     for p in 0..<nc { sums[p % c] += values[row * nc + p] }
     return try Tensor(shape: [1, c, 1, 1], values: sums)
+  }
+}
+
+/// Which gradient rows of a block hold a value yet: a bit mask, with an array only for graphs of more
+/// than 64 nodes.
+struct GradientRows {
+  private var mask: UInt64 = 0
+  private var beyond: [Bool]
+
+  init(count: Int) { beyond = count > 64 ? [Bool](repeating: false, count: count - 64) : [] }
+
+  func contains(_ row: Int) -> Bool { row < 64 ? mask & (1 << UInt64(row)) != 0 : beyond[row - 64] }
+
+  mutating func insert(_ row: Int) {
+    if row < 64 { mask |= 1 << UInt64(row) } else { beyond[row - 64] = true }
   }
 }

@@ -94,27 +94,35 @@ enum FusedKernels {
     }
   }
 
-  /// Adds the gradient contributions of `g` (the gradient of `out`) into `ga` and `gb` (either may be nil).
+  /// Adds the gradient contributions of `g` (the gradient of `out`) into `ga` and `gb` (either may be
+  /// nil), or stores them there when `overwriteA` / `overwriteB` (the target holds nothing yet).
   static func backward(
     _ primitive: Primitive, g: UnsafePointer<Float>, out: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, statisticSqrt: Bool
+    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, statisticSqrt: Bool,
+    overwriteA: Bool = false, overwriteB: Bool = false
   ) {
-    /// target[i] += contribution(i), eight lanes at a time.
-    @inline(__always) func accumulate(_ target: UnsafeMutablePointer<Float>?, _ vector: (Int) -> V, _ scalar: (Int) -> Float) {
+    /// target[i] (+)= contribution(i), eight lanes at a time.
+    @inline(__always) func write(_ target: UnsafeMutablePointer<Float>?, overwrite: Bool, _ vector: (Int) -> V, _ scalar: (Int) -> Float) {
       guard let t = target else { return }
-      each(n, { i in store(load(t, i) + vector(i), t, i) }, { i in t[i] += scalar(i) })
+      if overwrite {
+        each(n, { i in store(vector(i), t, i) }, { i in t[i] = scalar(i) })
+      } else {
+        each(n, { i in store(load(t, i) + vector(i), t, i) }, { i in t[i] += scalar(i) })
+      }
     }
+    @inline(__always) func writeA(_ vector: (Int) -> V, _ scalar: (Int) -> Float) { write(ga, overwrite: overwriteA, vector, scalar) }
+    @inline(__always) func writeB(_ vector: (Int) -> V, _ scalar: (Int) -> Float) { write(gb, overwrite: overwriteB, vector, scalar) }
     switch primitive {
     case .add:
-      accumulate(ga, { load(g, $0) }, { g[$0] })
-      accumulate(gb, { load(g, $0) }, { g[$0] })
+      writeA({ load(g, $0) }, { g[$0] })
+      writeB({ load(g, $0) }, { g[$0] })
     case .mul:
-      accumulate(ga, { load(g, $0) * load(b, $0) }, { g[$0] * b[$0] })
-      accumulate(gb, { load(g, $0) * load(a, $0) }, { g[$0] * a[$0] })
+      writeA({ load(g, $0) * load(b, $0) }, { g[$0] * b[$0] })
+      writeB({ load(g, $0) * load(a, $0) }, { g[$0] * a[$0] })
     case .div:
       // d(a/d)/da = 1/d and d(a/d)/db = -a/d² (0 where the guard replaced b): one division per element.
       switch (ga, gb) {
-      case let (ga?, gb?):
+      case let (ga?, gb?) where !overwriteA && !overwriteB:
         each(n, { i in
           let y = load(b, i), r = 1 / guarded(y, eps), gr = load(g, i) * r
           store(load(ga, i) + gr, ga, i)
@@ -126,8 +134,8 @@ enum FusedKernels {
           gb[i] += Swift.abs(b[i]) >= eps ? -gr * a[i] * r : 0
         })
       default:
-        accumulate(ga, { load(g, $0) / guarded(load(b, $0), eps) }, { g[$0] / guarded(b[$0], eps) })
-        accumulate(gb, { i in
+        writeA({ load(g, $0) / guarded(load(b, $0), eps) }, { g[$0] / guarded(b[$0], eps) })
+        writeB({ i in
           let y = load(b, i), r = 1 / guarded(y, eps)
           return V.zero.replacing(with: -load(g, i) * load(a, i) * r * r, where: abs(y) .>= V(repeating: eps))
         }, { i in
@@ -136,25 +144,25 @@ enum FusedKernels {
         })
       }
     case .max:
-      accumulate(ga, { i in V.zero.replacing(with: load(g, i), where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? g[$0] : 0 })
-      accumulate(gb, { i in load(g, i).replacing(with: V.zero, where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? 0 : g[$0] })
-    case .neg: accumulate(ga, { -load(g, $0) }, { -g[$0] })
+      writeA({ i in V.zero.replacing(with: load(g, i), where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? g[$0] : 0 })
+      writeB({ i in load(g, i).replacing(with: V.zero, where: load(a, i) .>= load(b, i)) }, { a[$0] >= b[$0] ? 0 : g[$0] })
+    case .neg: writeA({ -load(g, $0) }, { -g[$0] })
     case .abs:
-      accumulate(ga, { i in
+      writeA({ i in
         let x = load(a, i), s = V.zero.replacing(with: V(repeating: 1), where: x .> V.zero).replacing(with: V(repeating: -1), where: x .< V.zero)
         return load(g, i) * s
       }, { i in a[i] > 0 ? g[i] : (a[i] < 0 ? -g[i] : 0) })
-    case .square: accumulate(ga, { 2 * load(a, $0) * load(g, $0) }, { 2 * a[$0] * g[$0] })
+    case .square: writeA({ 2 * load(a, $0) * load(g, $0) }, { 2 * a[$0] * g[$0] })
     case .sqrt:
       if statisticSqrt {
-        accumulate(ga, { load(g, $0) * 0.5 / load(out, $0) }, { g[$0] * 0.5 / out[$0] })
+        writeA({ load(g, $0) * 0.5 / load(out, $0) }, { g[$0] * 0.5 / out[$0] })
       } else {
-        accumulate(ga, { load(g, $0) * 0.5 / abs(load(a, $0)).squareRoot() }, { g[$0] * 0.5 / Swift.abs(a[$0]).squareRoot() })
+        writeA({ load(g, $0) * 0.5 / abs(load(a, $0)).squareRoot() }, { g[$0] * 0.5 / Swift.abs(a[$0]).squareRoot() })
       }
-    case .sigmoid: accumulate(ga, { i in let y = load(out, i); return load(g, i) * y * (1 - y) }, { g[$0] * out[$0] * (1 - out[$0]) })
-    case .tanh: accumulate(ga, { i in let y = load(out, i); return load(g, i) * (1 - y * y) }, { g[$0] * (1 - out[$0] * out[$0]) })
-    case .exp: accumulate(ga, { load(g, $0) * load(out, $0) }, { g[$0] * out[$0] })
-    case .log: if let ga { for i in 0..<n { ga[i] += g[i] / Swift.abs(a[i]) } }
+    case .sigmoid: writeA({ i in let y = load(out, i); return load(g, i) * y * (1 - y) }, { g[$0] * out[$0] * (1 - out[$0]) })
+    case .tanh: writeA({ i in let y = load(out, i); return load(g, i) * (1 - y * y) }, { g[$0] * (1 - out[$0] * out[$0]) })
+    case .exp: writeA({ load(g, $0) * load(out, $0) }, { g[$0] * out[$0] })
+    case .log: writeA({ load(g, $0) / abs(load(a, $0)) }, { g[$0] / Swift.abs(a[$0]) })
     case .aggregate: break
     }
   }
@@ -185,9 +193,9 @@ enum FusedKernels {
     return (dot.sum() + dotTail, sum.sum() + sumTail)
   }
 
-  /// out[i] += x[i] · scale.
-  static func addScaled(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, scale: Float) {
-    each(n, { store(load(out, $0) + load(x, $0) * scale, out, $0) }, { out[$0] += x[$0] * scale })
+  /// out[i] = x[i] · factor.
+  static func scale(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, by factor: Float) {
+    each(n, { store(load(x, $0) * factor, out, $0) }, { out[$0] = x[$0] * factor })
   }
 
   /// out[i] += shift + x[i] · scale.

@@ -41,8 +41,6 @@ struct FusedPlan: Sendable {
   let operandTables: [Int]
   /// For each node index, the aggregations reading it.
   let readers: [[Aggregation]]
-  /// Register rows that hold gradients: x's and the full nodes'.
-  var gradientRows: [Int] { [0] + steps.map(\.node) }
   /// Whether every aggregation reads x itself (true of all named layers): the backward then needs one
   /// sweep and a light pass instead of two sweeps.
   var aggregatesOnlyInput: Bool { aggregations.allSatisfy { $0.input == 0 } }
