@@ -119,7 +119,7 @@ final class FusedEvaluator: @unchecked Sendable {
     var a = SIMD8<Float>(), b = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
-      let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+      let v = FusedKernels.load(x, i)
       a += v
       b += v * v
       i += 8

@@ -6,7 +6,12 @@ import Foundation
 enum FusedKernels {
   typealias V = SIMD8<Float>
 
-  @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V { UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+  /// Eight floats from p[i...]; spelled element by element, which the optimiser turns into one unaligned
+  /// vector load (the generic `loadUnaligned` was left as a call per vector).
+  @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
+    let q = p + i
+    return V(q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7])
+  }
   @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
     UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
   }
