@@ -1,11 +1,9 @@
 """PyTorch side of `evo-bench graph`: EvoNorm-B0 composed from plain ops, and BatchNorm2d + ReLU,
 forward + backward on the same shapes with the same thread count. Last line: key=value pairs (ms)."""
-import argparse
-
 import torch
 import torch.nn.functional as F
 
-from timing import best_time
+from timing import benchmark_arguments, best_time
 
 
 def evonorm_b0(x, v1, gamma, beta, eps=1e-5):
@@ -15,12 +13,7 @@ def evonorm_b0(x, v1, gamma, beta, eps=1e-5):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
+    args = benchmark_arguments(seed=1)
     repeats = 2 if args.quick else 10
     pairs = []
     for shape in [(128, 16, 28, 28), (128, 64, 7, 7)]:

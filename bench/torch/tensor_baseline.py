@@ -2,13 +2,11 @@
 
 Prints a table to stderr-free stdout and, as its last line, `key=value` pairs that evo-bench reads.
 """
-import argparse
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from timing import best_time
+from timing import benchmark_arguments, best_time
 
 
 class Block(nn.Module):
@@ -44,12 +42,7 @@ class ResNet20(nn.Module):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+    args = benchmark_arguments(seed=0)
     repeats = 1 if args.quick else 5
     out = {}
 

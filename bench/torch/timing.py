@@ -1,4 +1,4 @@
-"""Timing shared by the PyTorch baselines of evo-bench."""
+"""Timing and set-up shared by the PyTorch baselines of evo-bench."""
 import time
 
 
@@ -11,3 +11,18 @@ def best_time(fn, repeats):
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def benchmark_arguments(seed):
+    """Parses --threads and --quick, sets torch's thread count and seed; returns the arguments."""
+    import argparse
+
+    import torch
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(seed)
+    return args
