@@ -179,7 +179,7 @@ struct REPL {
   private func remember(_ entry: String) {
     guard interactive else { return }
     add_history(entry)
-    if !FileManager.default.fileExists(atPath: historyPath) { FileManager.default.createFile(atPath: historyPath, contents: nil) }
+    if !FileManager.default.fileExists(atPath: historyPath) { _ = FileManager.default.createFile(atPath: historyPath, contents: nil) }
     append_history(1, historyPath)
   }
 
