@@ -29,6 +29,8 @@ enum TensorMethods {
     unary("square", "x² element-wise.") { $0.square() },
     unary("sigmoid", "1/(1+e⁻ˣ) element-wise.") { $0.sigmoid() },
     unary("tanh", "tanh element-wise.") { $0.tanh() },
+    unary("sin", "Sine element-wise.") { $0.sin() },
+    unary("cos", "Cosine element-wise.") { $0.cos() },
     unary("relu", "max(x, 0) element-wise.") { $0.relu() },
     unary("swish", "x·sigmoid(x) element-wise (also called silu).") { $0.swish() },
     unary("silu", "x·sigmoid(x) element-wise (also called swish).") { $0.swish() },

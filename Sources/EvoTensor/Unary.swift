@@ -14,6 +14,8 @@ enum ExpKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) ->
 enum LogKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { logf(x) } }
 enum SigmoidKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { 1 / (1 + expf(-x)) } }
 enum TanhKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { tanhf(x) } }
+enum SinKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { sinf(x) } }
+enum CosKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { cosf(x) } }
 enum ReluKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x > 0 ? x : 0 } }
 enum SwishKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x / (1 + expf(-x)) } }
 enum SignKernel: UnaryKernel {
@@ -91,6 +93,10 @@ extension Tensor {
   public func sigmoid() -> Tensor { unary(SigmoidKernel.self) { _, y in try y * (1 - y) } }
   /// tanh x.
   public func tanh() -> Tensor { unary(TanhKernel.self) { _, y in try 1 - y * y } }
+  /// Sine element-wise.
+  public func sin() -> Tensor { unary(SinKernel.self) { x, _ in x.mapped(CosKernel.self) } }
+  /// Cosine element-wise.
+  public func cos() -> Tensor { unary(CosKernel.self) { x, _ in x.mapped(SinKernel.self).neg() } }
   /// Swift.max(x, 0).
   public func relu() -> Tensor { unary(ReluKernel.self) { x, _ in x.mapped(PositiveKernel.self) } }
   /// x·sigmoid(x), also called SiLU.

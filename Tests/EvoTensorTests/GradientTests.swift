@@ -4,7 +4,7 @@ import EvoTestSupport
 
 /// Every differentiable operation's gradient against central finite differences.
 @Suite struct ElementwiseGradients {
-  @Test(arguments: ["neg", "abs", "square", "exp", "sigmoid", "tanh", "relu", "swish", "signed_log", "signed_sqrt", "clamp", "pow3"])
+  @Test(arguments: ["neg", "abs", "square", "exp", "sigmoid", "tanh", "sin", "cos", "relu", "swish", "signed_log", "signed_sqrt", "clamp", "pow3"])
   func unaryOnAnySign(_ name: String) throws {
     let x = random([3, 4], seed: 1, awayFromZero: 0.2)
     try checkGradients([x]) { t in
@@ -16,6 +16,8 @@ import EvoTestSupport
       case "exp": return a.exp()
       case "sigmoid": return a.sigmoid()
       case "tanh": return a.tanh()
+      case "sin": return a.sin()
+      case "cos": return a.cos()
       case "relu": return a.relu()
       case "swish": return a.swish()
       case "signed_log": return a.signedLog()
