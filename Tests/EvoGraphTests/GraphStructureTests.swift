@@ -121,3 +121,26 @@ import Testing
     #expect(dot.contains("EvoNorm-S0"))
   }
 }
+
+/// Random text never crashes the formula and JSON readers.
+@Suite struct GraphFuzzTests {
+  @Test func formulasParseOrFailCleanly() {
+    var rng = RandomGenerator(seed: 77)
+    let pieces = ["x", "0", "v0", "v1", "+", "-", "*", "/", "(", ")", ",", "max(", "sqrt(", "var_hwc/g(", "mean_bhw(", " ", "neg(", "foo", "1", "/g"]
+    var parsed = 0
+    for _ in 0..<5000 {
+      var text = ""
+      for _ in 0..<rng.int(below: 14) { text += pieces[rng.int(below: pieces.count)] }
+      do {
+        let graph = try LayerGraph(formula: text)
+        parsed += 1
+        #expect(try LayerGraph(formula: graph.formula).formula == graph.formula, "\(text)")
+      } catch is GraphError {
+      } catch {
+        Issue.record("unexpected error \(error) for \(text)")
+      }
+    }
+    // Random token soup is mostly ill-formed; enough of it parses to exercise the round trip.
+    #expect(parsed > 50)
+  }
+}
