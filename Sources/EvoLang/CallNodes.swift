@@ -84,6 +84,9 @@ final class MethodCallNode: ExprNode {
   /// Inline cache: the class last seen at this call site and its method.
   private var cachedClass: ClassObject?
   private var cachedMethod: Closure?
+  /// Inline cache for builtin receivers: the kind last seen (1 list, 2 string, 3 dict) and its method.
+  private var cachedBuiltinKind: UInt8 = 0
+  private var cachedBuiltin: NativeFunction?
 
   init(object: ExprNode, name: String, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
     self.object = object
@@ -103,7 +106,7 @@ final class MethodCallNode: ExprNode {
       let (positional, keywords) = try evaluateArguments(args, f, vm)
       return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
     }
-    if let m = Builtins.method(of: receiver, named: name) {
+    if let m = builtinMethod(of: receiver) {
       if simple {
         // One array holding the receiver and the arguments: a single allocation per call.
         var values: [Value] = []
@@ -122,6 +125,22 @@ final class MethodCallNode: ExprNode {
     let member = try located(span) { try vm.getMember(receiver, name) }
     let (positional, keywords) = try evaluateArguments(args, f, vm)
     return try traced(span, in: enclosing) { try vm.call(member, positional, keywords, span: span) }
+  }
+
+  /// The builtin method of a list, string or dict receiver, looked up once per receiver kind.
+  @inline(__always)
+  private func builtinMethod(of receiver: Value) -> NativeFunction? {
+    let kind: UInt8
+    switch receiver {
+    case .list: kind = 1
+    case .string: kind = 2
+    case .dict: kind = 3
+    default: return nil
+    }
+    if kind == cachedBuiltinKind { return cachedBuiltin }
+    cachedBuiltinKind = kind
+    cachedBuiltin = Builtins.method(of: receiver, named: name)
+    return cachedBuiltin
   }
 
   @inline(__always)
