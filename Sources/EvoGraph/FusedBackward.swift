@@ -9,7 +9,7 @@ extension FusedEvaluator {
     let dx = try Tensor.uninitialized(x.shape)
     let lightPass = plan.aggregatesOnlyInput
     var dGamma = [Float](repeating: 0, count: count), dBeta = dGamma
-    var tableGrads = [Float](repeating: 0, count: rows * count)
+    var tableGrads: [Float] = []  // the last sweep's table gradients
     var spread = [Float](repeating: 0, count: rows * count)
     let gamma = layer.gamma.values
     let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
@@ -121,15 +121,6 @@ extension FusedEvaluator {
     } } }
   }
 
-  private func setSize(_ axes: AggregationAxes) -> Int {
-    switch axes {
-    case .instance: return plane
-    case .batch: return n * plane
-    case .layer: return c * plane
-    case .group: return (c / layer.groups) * plane
-    }
-  }
-
   /// Back-propagates a full node's register gradient into its inputs: full inputs' gradient rows
   /// (stored on their first contribution, added after), table inputs' (N, C) gradient entries.
   private func propagate(
@@ -178,8 +169,7 @@ extension FusedEvaluator {
   private func spreadAggregationGradients(_ grads: [Float]) -> [Float] {
     var result = [Float](repeating: 0, count: grads.count)
     for a in plan.aggregations {
-      let row = grads[a.node * nc..<(a.node + 1) * nc].map(Double.init)
-      let (total, _, _) = combine(row, row, a.axes)
+      let total = sumOverIndexSets(grads[a.node * nc..<(a.node + 1) * nc].map(Double.init), a.axes)
       for p in 0..<nc { result[a.node * nc + p] = Float(total[p]) }
     }
     return result

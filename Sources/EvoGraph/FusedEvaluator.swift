@@ -131,7 +131,7 @@ final class FusedEvaluator: @unchecked Sendable {
 
   /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
   private func aggregate(_ a: FusedPlan.Aggregation, _ s1: [Double], _ s2: [Double]) {
-    let (g1, g2, count) = combine(s1, s2, a.axes)
+    let g1 = sumOverIndexSets(s1, a.axes), g2 = sumOverIndexSets(s2, a.axes), count = Double(setSize(a.axes))
     var values = [Float](repeating: 0, count: nc)
     for p in 0..<nc {
       let m = g1[p] / count, m2 = g2[p] / count
@@ -154,24 +154,29 @@ final class FusedEvaluator: @unchecked Sendable {
     tables.replaceSubrange(a.node * nc..<(a.node + 1) * nc, with: values)
   }
 
-  /// Sums over each (N, C) entry's index set, spread back to every entry of the set, and the set's size.
-  func combine(_ s1: [Double], _ s2: [Double], _ axes: AggregationAxes) -> ([Double], [Double], Double) {
+  /// For each (N, C) entry, the sum of `values` over the entries of its index set.
+  func sumOverIndexSets(_ values: [Double], _ axes: AggregationAxes) -> [Double] {
+    let key: (Int) -> Int, keys: Int
     switch axes {
-    case .instance:
-      return (s1, s2, Double(plane))
-    case .batch:
-      var c1 = [Double](repeating: 0, count: c), c2 = c1
-      for p in 0..<nc { c1[p % c] += s1[p]; c2[p % c] += s2[p] }
-      return ((0..<nc).map { c1[$0 % c] }, (0..<nc).map { c2[$0 % c] }, Double(n * plane))
-    case .layer:
-      var r1 = [Double](repeating: 0, count: n), r2 = r1
-      for p in 0..<nc { r1[p / c] += s1[p]; r2[p / c] += s2[p] }
-      return ((0..<nc).map { r1[$0 / c] }, (0..<nc).map { r2[$0 / c] }, Double(c * plane))
+    case .instance: return values
+    case .batch: (key, keys) = ({ $0 % self.c }, c)
+    case .layer: (key, keys) = ({ $0 / self.c }, n)
     case .group:
       let size = c / layer.groups
-      var r1 = [Double](repeating: 0, count: n * layer.groups), r2 = r1
-      for p in 0..<nc { r1[p / size] += s1[p]; r2[p / size] += s2[p] }
-      return ((0..<nc).map { r1[$0 / size] }, (0..<nc).map { r2[$0 / size] }, Double(size * plane))
+      (key, keys) = ({ $0 / size }, n * layer.groups)
+    }
+    var sums = [Double](repeating: 0, count: keys)
+    for p in 0..<nc { sums[key(p)] += values[p] }
+    return (0..<nc).map { sums[key($0)] }
+  }
+
+  /// How many elements an aggregation over `axes` averages.
+  func setSize(_ axes: AggregationAxes) -> Int {
+    switch axes {
+    case .instance: return plane
+    case .batch: return n * plane
+    case .layer: return c * plane
+    case .group: return (c / layer.groups) * plane
     }
   }
 

@@ -111,8 +111,3 @@ public enum LayerEvaluation {
   case tensor(Tensor)
   case failure(String)
 }
-
-extension Tensor {
-  /// Whether every element is finite.
-  public var isFinite: Bool { withData { data in !data.contains { !$0.isFinite } } }
-}

@@ -37,8 +37,8 @@ public final class NotebookRunner {
   public init(options: Options) { self.options = options }
 
   private let lock = NSLock()
-  nonisolated(unsafe) private var running: Interpreter?
-  nonisolated(unsafe) private var interrupted = false
+  private var running: Interpreter?
+  private var interrupted = false
 
   /// Stops the running cell (Ctrl-C): it ends with a `KeyboardInterrupt` error and no further cell runs.
   /// Safe to call from another thread or a signal source.

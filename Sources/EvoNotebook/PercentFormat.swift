@@ -9,40 +9,28 @@ public enum PercentFormat {
     let lines = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var cells: [Notebook.Cell] = []
-    var current: (kind: Notebook.CellKind, metadata: [String: JSONValue], start: Int, lines: [String])?
-    var preamble: [String] = []
+    // Text before the first marker is a code cell too, kept only when it is not blank.
+    var current = (kind: Notebook.CellKind.code, metadata: [String: JSONValue](), start: 1, lines: [String](), isPreamble: true)
     func finish() {
-      guard let c = current else { return }
-      var body = c.lines
-      var first = c.start
+      var body = current.lines
+      var first = current.start
       while let line = body.first, line.trimmingCharacters(in: .whitespaces).isEmpty { body.removeFirst(); first += 1 }
       while let line = body.last, line.trimmingCharacters(in: .whitespaces).isEmpty { body.removeLast() }
-      if c.kind == .markdown { body = body.map(unprefixComment) }
-      var cell = Notebook.Cell(c.kind, body.joined(separator: "\n"), metadata: c.metadata)
+      if current.isPreamble && body.isEmpty { return }
+      if current.kind == .markdown { body = body.map(unprefixComment) }
+      var cell = Notebook.Cell(current.kind, body.joined(separator: "\n"), metadata: current.metadata)
       cell.firstLine = first
       cells.append(cell)
     }
     for (index, line) in lines.enumerated() {
       if let marker = try parseMarker(line, lineNumber: index + 1) {
-        if current == nil {
-          current = (.code, [:], 1, preamble)
-          if preamble.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { finish() }
-        } else {
-          finish()
-        }
-        current = (marker.kind, marker.metadata, index + 2, [])
-      } else if current == nil {
-        preamble.append(line)
+        finish()
+        current = (marker.kind, marker.metadata, index + 2, [], false)
       } else {
-        current?.lines.append(line)
+        current.lines.append(line)
       }
     }
-    if current == nil {
-      current = (.code, [:], 1, preamble)
-      if preamble.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) { finish() }
-    } else {
-      finish()
-    }
+    finish()
     return Notebook(cells: cells)
   }
 

@@ -60,8 +60,14 @@ public enum CairoRenderer {
         frames.append(try AxesRenderer(axes: axes, canvas: canvas, cell: cell).draw())
       }
     }
+    return RenderedFigure(pixels: try rgbPixels(of: surface), frames: frames)
+  }
+
+  /// The RGB pixels of an RGB24 image surface (Cairo keeps each pixel as 0x00RRGGBB).
+  static func rgbPixels(of surface: OpaquePointer) throws -> Pixels {
     cairo_surface_flush(surface)
     guard let data = cairo_image_surface_get_data(surface) else { throw PlotError("the image has no pixels") }
+    let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
     let stride = Int(cairo_image_surface_get_stride(surface))
     var bytes = [UInt8](repeating: 0, count: width * height * 3)
     for y in 0..<height {
@@ -73,7 +79,7 @@ public enum CairoRenderer {
         bytes[o + 2] = UInt8(p & 0xFF)
       }
     }
-    return RenderedFigure(pixels: Pixels(width: width, height: height, channels: 3, bytes: bytes), frames: frames)
+    return Pixels(width: width, height: height, channels: 3, bytes: bytes)
   }
 }
 

@@ -122,15 +122,6 @@ public struct ImageGrid {
       let y = Double(padding + r * (tileHeight + padding)) + Double(tileHeight) / 2 + canvas.measure(text).height / 2
       canvas.text(text, x: Double(labelWidth) - 8 - canvas.measure(text).width, y: y, color: Color(0.1, 0.1, 0.1))
     }
-    cairo_surface_flush(surface)
-    var bytes = pixels.bytes
-    for y in 0..<height {
-      let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
-      for x in 0..<labelWidth {
-        let p = row[x], o = (y * width + x) * 3
-        bytes[o] = UInt8((p >> 16) & 0xFF); bytes[o + 1] = UInt8((p >> 8) & 0xFF); bytes[o + 2] = UInt8(p & 0xFF)
-      }
-    }
-    return Pixels(width: width, height: height, channels: 3, bytes: bytes)
+    return try CairoRenderer.rgbPixels(of: surface)
   }
 }

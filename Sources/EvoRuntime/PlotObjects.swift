@@ -20,7 +20,13 @@ final class FigureObject: PNGDisplayable {
         guard case .value(let v) = item else { throw EvoError(.type, "figure indices are integers: fig[row, col]") }
         return try Convert.int(v, "figure", "indices")
       }
-      let (row, col) = indices.count == 2 ? (indices[0], indices[1]) : indices.count == 1 && f.figure.rows == 1 ? (0, indices[0]) : indices.count == 1 ? (indices[0] / f.figure.cols, indices[0] % f.figure.cols) : (-1, -1)
+      // fig[row, col], or fig[k] counting axes row by row.
+      let (row, col): (Int, Int)
+      switch indices.count {
+      case 2: (row, col) = (indices[0], indices[1])
+      case 1 where indices[0] >= 0: (row, col) = (indices[0] / f.figure.cols, indices[0] % f.figure.cols)
+      default: throw EvoError(.index, "a figure is indexed fig[row, col] or fig[k]")
+      }
       return .native(AxesObject(try f.figure.axes(row, col), owner: f))
     }
     t.method("save", [NativeParameter("path")], doc: "Writes the figure as a PNG file (folders are created).") { a in

@@ -269,6 +269,19 @@ private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: Unsafe
   }
 }
 
+/// Copies `channels` planes of `count` NCHW images into one matrix (channels × count·plane, images side by
+/// side): the layout of a GEMM over several images at once. `scatter` is its inverse.
+private func gather(
+  _ first: UnsafePointer<Float>, imageStride: Int, count: Int, channels: Int, plane: Int, into matrix: UnsafeMutablePointer<Float>
+) {
+  let width = count * plane
+  for i in 0..<count {
+    for c in 0..<channels {
+      (matrix + c * width + i * plane).update(from: first + i * imageStride + c * plane, count: plane)
+    }
+  }
+}
+
 /// Copies a GEMM product (channels × count·plane, images side by side) into NCHW images.
 private func scatter(
   _ product: UnsafeMutablePointer<Float>, count: Int, channels: Int, plane: Int, into first: UnsafeMutablePointer<Float>, imageStride: Int
@@ -317,11 +330,9 @@ private func gemmBackward(
           for gi in 0..<geo.groups {
             for i in 0..<count {
               geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
-              for co in 0..<geo.outPerGroup {
-                (gathered + co * width + i * plane).update(
-                  from: gs.pointer + ((start + i) * geo.outChannels + gi * geo.outPerGroup + co) * plane, count: plane)
-              }
             }
+            gather(gs.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane, imageStride: geo.outChannels * plane,
+                   count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
             let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
             sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
                   dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)

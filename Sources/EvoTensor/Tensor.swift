@@ -57,6 +57,9 @@ public final class Tensor {
   /// The elements in row-major order.
   public var values: [Float] { Array(storage.buffer) }
 
+  /// Whether every element is finite (no NaN or infinity).
+  public var isFinite: Bool { !storage.buffer.contains { !$0.isFinite } }
+
   /// The single value of a one-element tensor.
   public func item() throws -> Float {
     guard count == 1 else { throw TensorError.shape("item", "tensor of shape \(shapeString(shape)) has \(count) elements, not 1") }

@@ -34,7 +34,7 @@ import Testing
       let child = try parent.mutated(rng: &rng)
       #expect(child.canonical() != parent.canonical())
       #expect(child.pruned() == child)
-      // At most one primitive differs among the nodes the two share by position.
+      // One node is replaced in place and pruning only removes nodes: the child never grows.
       #expect(child.nodes.count <= parent.nodes.count)
     }
     #expect(throws: GraphError.self) { try NamedLayers.graph("identity")?.mutated(rng: &rng) }

@@ -35,7 +35,6 @@ import Testing
     #expect(back.cells.allSatisfy { $0.id != nil })
     #expect(IPYNBFormat.write(back) == text)
     // Sources are stored as lines that keep their newlines.
-    #expect(text.contains("\"# hi\\n\",\n    \"# there\"") == false)
     #expect(text.contains("\"hi\\n\",\n    \"there\""))
   }
 

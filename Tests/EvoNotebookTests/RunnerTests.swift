@@ -6,9 +6,7 @@ import Testing
 /// Running notebooks: every output type, errors, parameters, timeouts, re-runs, schema validation.
 @Suite struct RunnerTests {
   func run(_ text: String, options: NotebookRunner.Options = NotebookRunner.Options()) throws -> (Notebook, Bool) {
-    var o = options
-    o.timestamps = options.timestamps
-    let result = try NotebookRunner(options: o).run(try PercentFormat.parse(text), path: "/tmp/test.evo")
+    let result = try NotebookRunner(options: options).run(try PercentFormat.parse(text), path: "/tmp/test.evo")
     return (result.notebook, result.succeeded)
   }
 

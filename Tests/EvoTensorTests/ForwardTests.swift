@@ -264,3 +264,11 @@ import EvoTestSupport
     }
   }
 }
+
+@Suite struct FinitenessTests {
+  @Test func isFiniteSeesNaNAndInfinity() throws {
+    #expect(try Tensor(shape: [2, 2], values: [1, -2, 0, 3e38]).isFinite)
+    #expect(!(try Tensor(shape: [3], values: [1, .nan, 2]).isFinite))
+    #expect(!(try Tensor(shape: [2], values: [-.infinity, 0]).isFinite))
+  }
+}
