@@ -1,6 +1,6 @@
 /// A compiled top-level chunk: statements, its frame size, and the value of its final expression.
 final class Chunk {
-  var body: [StmtNode] = []
+  var body = Block([])
   var frameSize = 1
   var result: Value?
 }
@@ -85,7 +85,7 @@ struct Compiler {
         body.append(contentsOf: try compiler.statement(s))
       }
     }
-    chunk.body = body
+    chunk.body = Block(body)
     chunk.frameSize = compiler.scope.frameSize
     return chunk
   }
@@ -120,16 +120,16 @@ struct Compiler {
   private func read(_ name: String, _ span: SourceSpan) throws -> ExprNode {
     if let l = scope.findLocal(name) { return l.reader(span: span) }
     if let u = scope.findUpvalue(name) { return UpvalueGet(index: u, span: span) }
-    if let g = module.globalIndex[name] { return GlobalGet(module: module, index: g, name: name, span: span) }
+    if let g = module.cell(name) { return GlobalGet(cell: g, span: span) }
     if let b = interpreter.builtinIndex[name] { return BuiltinGet(index: b, span: span) }
     throw EvoError(.name, "undefined name '\(name)'", span: span, hint: suggestion(for: name, among: visibleNames()))
   }
 
   /// Where an assignment to an existing variable stores.
   private func assignTarget(_ name: String, _ span: SourceSpan) throws -> StoreNode {
-    if let l = scope.findLocal(name) { return StoreNode(ref: .local(l), isDeclaration: false) }
-    if let u = scope.findUpvalue(name) { return StoreNode(ref: .upvalue(u), isDeclaration: false) }
-    if let g = module.globalIndex[name] { return StoreNode(ref: .global(module, g), isDeclaration: false) }
+    if let l = scope.findLocal(name) { return LocalStore(l, isDeclaration: false) }
+    if let u = scope.findUpvalue(name) { return UpvalueStore(index: u) }
+    if let g = module.cell(name) { return GlobalStore(cell: g) }
     if interpreter.builtinIndex[name] != nil {
       throw EvoError(.name, "cannot assign to the builtin '\(name)'; declare your own with 'let \(name) = ...'", span: span)
     }
@@ -139,8 +139,8 @@ struct Compiler {
 
   /// Declares a new variable in the current block (a global at the top level).
   private func declare(_ name: String) -> StoreNode {
-    if scope.declaresGlobals { return StoreNode(ref: .global(module, module.declare(name)), isDeclaration: true) }
-    return StoreNode(ref: .local(scope.declareLocal(name)), isDeclaration: true)
+    if scope.declaresGlobals { return GlobalStore(cell: module.declare(name)) }
+    return LocalStore(scope.declareLocal(name), isDeclaration: true)
   }
 
   private mutating func withBlock<T>(_ body: (inout Compiler) throws -> T) rethrows -> T {
@@ -154,9 +154,9 @@ struct Compiler {
 
   // MARK: - Statements
 
-  private mutating func block(_ statements: [Stmt]) throws -> [StmtNode] {
+  private mutating func block(_ statements: [Stmt]) throws -> Block {
     try withBlock { c in
-      try statements.flatMap { try c.statement($0) }
+      Block(try statements.flatMap { try c.statement($0) })
     }
   }
 
@@ -166,13 +166,14 @@ struct Compiler {
       return [ExprStmt(expr: try expression(e), chunk: nil)]
     case .let(let names, let value, let span):
       let v = try expression(value)  // the value cannot see the new names
-      return [StoreStmt(targets: names.map { declare($0) }, value: v, span: span)]
+      if names.count == 1 { return [StoreStmt(target: declare(names[0]), value: v, span: span)] }
+      return [UnpackStmt(targets: names.map { declare($0) }, value: v, span: span)]
     case .assign(let target, let op, let value, let span):
       return [try assignment(target, op, value, span)]
     case .function(let decl):
       // Declared before the body is compiled, so the function can call itself.
       let declaration = declare(decl.name ?? "<fn>")
-      let assignment = StoreNode(ref: declaration.ref, isDeclaration: false)
+      let assignment = declaration.assignment()
       return [FunctionStmt(function: try function(decl, isMethod: false), declaration: declaration, assignment: assignment)]
     case .class(let decl):
       let target = declare(decl.name)
@@ -183,7 +184,7 @@ struct Compiler {
       }
       return [ClassStmt(name: decl.name, superclass: superclass, methods: methods, fields: fields, doc: decl.doc, target: target, span: decl.span)]
     case .if(let condition, let then, let otherwise, let span):
-      return [IfStmt(condition: try expression(condition), then: try block(then), otherwise: try otherwise.map { try block($0) } ?? [], span: span)]
+      return [IfStmt(condition: try expression(condition), then: try block(then), otherwise: try otherwise.map { try block($0) } ?? Block([]), span: span)]
     case .while(let condition, let body, let span):
       let c = try expression(condition)
       scope.loopDepth += 1
@@ -195,7 +196,7 @@ struct Compiler {
       defer { scope.loopDepth -= 1 }
       return try withBlock { c in
         // Loop variables live in the loop's block, even at the top level.
-        let targets = names.map { StoreNode(ref: .local(c.scope.declareLocal($0)), isDeclaration: true) }
+        let targets = names.map { LocalStore(c.scope.declareLocal($0), isDeclaration: true) }
         return [ForStmt(targets: targets, iterable: source, body: try c.block(body), span: span)]
       }
     case .break(let span), .continue(let span):
@@ -213,7 +214,7 @@ struct Compiler {
     case .try(let body, let name, let handler, let span):
       let b = try block(body)
       return try withBlock { c in
-        let binding = name.map { StoreNode(ref: .local(c.scope.declareLocal($0)), isDeclaration: true) }
+        let binding = name.map { LocalStore(c.scope.declareLocal($0), isDeclaration: true) }
         return [TryStmt(body: b, binding: binding, handler: try c.block(handler), span: span)]
       }
     case .import(let name, let alias, let span):
@@ -236,7 +237,7 @@ struct Compiler {
     case .name(let name, let nameSpan):
       var v = try expression(value)
       if let binaryOp { v = BinaryNode(op: binaryOp, left: try read(name, nameSpan), right: v, span: span) }
-      return StoreStmt(targets: [try assignTarget(name, nameSpan)], value: v, span: span)
+      return StoreStmt(target: try assignTarget(name, nameSpan), value: v, span: span)
     case .member(let object, let name, _):
       return MemberStoreStmt(object: try expression(object), name: name, value: try expression(value), op: binaryOp, span: span)
     case .index(let object, let parts, _):
@@ -268,7 +269,7 @@ struct Compiler {
         body.append(contentsOf: try statement(s))
       }
     }
-    proto.body = body
+    proto.body = Block(body)
     proto.frameSize = inner.frameSize
     proto.captures = inner.captures
     var boxed = params.filter(\.boxed).map(\.slot)
@@ -283,7 +284,7 @@ struct Compiler {
 
   mutating func expression(_ e: Expr) throws -> ExprNode {
     switch e {
-    case .number(let n, let span): return ConstNode(.number(n), span: span)
+    case .number(let n, let span): return NumberNode(n, span: span)
     case .bool(let b, let span): return ConstNode(.bool(b), span: span)
     case .nil(let span): return ConstNode(.null, span: span)
     case .string(let parts, let span):

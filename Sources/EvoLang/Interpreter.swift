@@ -119,12 +119,7 @@ public final class Interpreter {
       depth = savedDepth
     }
     chunk.result = nil
-    for statement in chunk.body {
-      switch try statement.exec(stack + base, self) {
-      case .normal: continue
-      case .returned, .breakLoop, .continueLoop: return chunk.result
-      }
-    }
+    _ = try chunk.body.run(stack + base, self)
     return chunk.result
   }
 
@@ -256,12 +251,10 @@ public final class Interpreter {
   func runBody(_ proto: FunctionProto, _ frame: Frame) throws -> Value {
     try tick()
     for slot in proto.boxedSlots { frame[slot] = .cell(Cell(frame[slot])) }
-    for statement in proto.body {
-      if case .returned = try statement.exec(frame, self) {
-        let v = returnValue
-        returnValue = .null
-        return v
-      }
+    if case .returned = try proto.body.run(frame, self) {
+      let v = returnValue
+      returnValue = .null
+      return v
     }
     return .null
   }

@@ -23,6 +23,6 @@ extension Interpreter {
   /// Forgets every loaded module and the main module's globals (the REPL's `:reset`).
   public func reset() {
     modules = [:]
-    for i in main.globals.indices { main.globals[i] = .undefined }
+    main.undefineAll()
   }
 }

@@ -36,6 +36,13 @@ final class ConstNode: ExprNode {
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { value }
 }
 
+/// A number literal: built in place, no stored value to copy.
+final class NumberNode: ExprNode {
+  let number: Double
+  init(_ number: Double, span: SourceSpan) { self.number = number; super.init(span: span) }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .number(number) }
+}
+
 /// Reads a local slot; `boxed` when closures capture the variable (the slot then holds a cell).
 final class LocalGet: ExprNode {
   let slot: Int
@@ -59,18 +66,16 @@ final class UpvalueGet: ExprNode {
 }
 
 final class GlobalGet: ExprNode {
-  let module: Module
-  let index: Int
-  let name: String
-  init(module: Module, index: Int, name: String, span: SourceSpan) {
-    self.module = module; self.index = index; self.name = name
+  let cell: GlobalCell
+  init(cell: GlobalCell, span: SourceSpan) {
+    self.cell = cell
     super.init(span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    let v = module.globals[index]
+    let v = cell.value
     if case .undefined = v {
-      if let b = vm.builtinIndex[name] { return vm.builtins[b] }
-      throw EvoError(.name, "'\(name)' is used before it is defined", span: span)
+      if let b = vm.builtinIndex[cell.name] { return vm.builtins[b] }
+      throw EvoError(.name, "'\(cell.name)' is used before it is defined", span: span)
     }
     return v
   }
@@ -82,13 +87,6 @@ final class BuiltinGet: ExprNode {
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { vm.builtins[index] }
 }
 
-/// Where an assignment stores.
-enum VariableRef {
-  case local(LocalSlot)
-  case upvalue(Int)
-  case global(Module, Int)
-}
-
 /// A local variable's slot and whether closures capture it; shared by all nodes that access it, so
 /// capture discovered later switches all of them to boxed access.
 final class LocalSlot {
@@ -96,7 +94,7 @@ final class LocalSlot {
   let name: String
   private(set) var boxed = false
   private var readers: [LocalGet] = []
-  private var writers: [StoreNode] = []
+  private var writers: [LocalStore] = []
 
   init(slot: Int, name: String) { self.slot = slot; self.name = name }
 
@@ -107,7 +105,7 @@ final class LocalSlot {
     return r
   }
 
-  func register(_ w: StoreNode) { w.boxed = boxed; writers.append(w) }
+  func register(_ w: LocalStore) { w.boxed = boxed; writers.append(w) }
 
   func markCaptured() {
     guard !boxed else { return }
@@ -117,34 +115,54 @@ final class LocalSlot {
   }
 }
 
-/// Stores a value into a variable. A declaration (`let`) makes a fresh cell for a boxed local, so each
-/// loop iteration's closures capture their own variable.
-final class StoreNode {
-  let ref: VariableRef
+/// Stores a value into a variable: a local slot, a captured variable or a module global.
+class StoreNode {
+  /// The same variable as an assignment (not a declaration).
+  func assignment() -> StoreNode { self }
+  func store(_ value: Value, _ f: Frame) {}
+}
+
+/// Stores into a local slot. A declaration (`let`) makes a fresh cell for a boxed local, so each loop
+/// iteration's closures capture their own variable.
+final class LocalStore: StoreNode {
+  let local: LocalSlot
+  let slot: Int
   let isDeclaration: Bool
   var boxed = false
 
-  init(ref: VariableRef, isDeclaration: Bool) {
-    self.ref = ref
+  init(_ local: LocalSlot, isDeclaration: Bool) {
+    self.local = local
+    slot = local.slot
     self.isDeclaration = isDeclaration
-    if case .local(let l) = ref { l.register(self) }
+    super.init()
+    local.register(self)
   }
 
-  @inline(__always)
-  func store(_ value: Value, _ f: Frame) {
-    switch ref {
-    case .local(let l):
-      if boxed {
-        if !isDeclaration, case .cell(let c) = f[l.slot] { c.value = value } else { f[l.slot] = .cell(Cell(value)) }
-      } else {
-        f[l.slot] = value
-      }
-    case .upvalue(let i):
-      if case .closure(let c) = f[0] { c.captures[i].value = value }
-    case .global(let m, let i):
-      m.globals[i] = value
+  override func assignment() -> StoreNode { LocalStore(local, isDeclaration: false) }
+
+  override func store(_ value: Value, _ f: Frame) {
+    if boxed {
+      if !isDeclaration, case .cell(let c) = f[slot] { c.value = value } else { f[slot] = .cell(Cell(value)) }
+    } else {
+      f[slot] = value
     }
   }
+}
+
+/// Stores into a variable captured from an enclosing function.
+final class UpvalueStore: StoreNode {
+  let index: Int
+  init(index: Int) { self.index = index }
+  override func store(_ value: Value, _ f: Frame) {
+    if case .closure(let c) = f[0] { c.captures[index].value = value }
+  }
+}
+
+/// Stores into a module global.
+final class GlobalStore: StoreNode {
+  let cell: GlobalCell
+  init(cell: GlobalCell) { self.cell = cell }
+  override func store(_ value: Value, _ f: Frame) { cell.value = value }
 }
 
 // MARK: - Operators

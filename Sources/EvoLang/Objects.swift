@@ -65,7 +65,7 @@ public final class FunctionProto {
   var frameSize = 1
   /// Parameter slots that closures capture, boxed into cells on entry.
   var boxedSlots: [Int] = []
-  var body: [StmtNode] = []
+  var body = Block([])
   /// For methods: `self` occupies slot 1 and parameters follow.
   let isMethod: Bool
   public let doc: String?

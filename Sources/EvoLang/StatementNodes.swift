@@ -10,17 +10,24 @@ final class ExprStmt: StmtNode {
   }
 }
 
-/// `let a = v`, `a = v`, or `let a, b = [x, y]` (destructuring).
+/// `let a = v` or `a = v`.
 final class StoreStmt: StmtNode {
+  let target: StoreNode
+  let value: ExprNode
+  init(target: StoreNode, value: ExprNode, span: SourceSpan) { self.target = target; self.value = value; super.init(span: span) }
+  override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    target.store(try value.eval(f, vm), f)
+    return .normal
+  }
+}
+
+/// `let a, b = [x, y]` (destructuring).
+final class UnpackStmt: StmtNode {
   let targets: [StoreNode]
   let value: ExprNode
   init(targets: [StoreNode], value: ExprNode, span: SourceSpan) { self.targets = targets; self.value = value; super.init(span: span) }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let v = try value.eval(f, vm)
-    if targets.count == 1 {
-      targets[0].store(v, f)
-      return .normal
-    }
     let items = try located(span) { try vm.iterate(v) }
     guard items.count == targets.count else {
       throw EvoError(.value, "cannot unpack \(items.count) values into \(targets.count) names", span: span)
@@ -67,35 +74,48 @@ final class IndexStoreStmt: StmtNode {
   }
 }
 
-/// Runs a block; stops at the first statement that does not finish normally.
-@inline(__always)
-func runBlock(_ body: [StmtNode], _ f: Frame, _ vm: Interpreter) throws -> Flow {
-  for s in body {
-    let flow = try s.exec(f, vm)
-    if case .normal = flow { continue }
-    return flow
+/// The statements of a block. They run through unmanaged references: the block owns them, and a
+/// strong reference per statement run would cost an atomic retain and release each.
+struct Block {
+  let statements: [StmtNode]
+  private let refs: [Unmanaged<StmtNode>]
+
+  init(_ statements: [StmtNode]) {
+    self.statements = statements
+    refs = statements.map { Unmanaged.passUnretained($0) }
   }
-  return .normal
+
+  /// Runs the statements; stops at the first one that does not finish normally.
+  @inline(__always)
+  func run(_ f: Frame, _ vm: Interpreter) throws -> Flow {
+    for r in refs {
+      let flow = try r._withUnsafeGuaranteedRef { try $0.exec(f, vm) }
+      if case .normal = flow { continue }
+      return flow
+    }
+    return .normal
+  }
 }
 
 final class IfStmt: StmtNode {
-  let condition: ExprNode, then: [StmtNode], otherwise: [StmtNode]
-  init(condition: ExprNode, then: [StmtNode], otherwise: [StmtNode], span: SourceSpan) {
+  let condition: ExprNode, then: Block, otherwise: Block
+  init(condition: ExprNode, then: Block, otherwise: Block, span: SourceSpan) {
     self.condition = condition; self.then = then; self.otherwise = otherwise
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    try runBlock(try condition.eval(f, vm).isTruthy ? then : otherwise, f, vm)
+    if try condition.eval(f, vm).isTrue { return try then.run(f, vm) }
+    return try otherwise.run(f, vm)
   }
 }
 
 final class WhileStmt: StmtNode {
-  let condition: ExprNode, body: [StmtNode]
-  init(condition: ExprNode, body: [StmtNode], span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
+  let condition: ExprNode, body: Block
+  init(condition: ExprNode, body: Block, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    while try condition.eval(f, vm).isTruthy {
+    while try condition.eval(f, vm).isTrue {
       try located(span) { try vm.tick() }
-      switch try runBlock(body, f, vm) {
+      switch try body.run(f, vm) {
       case .breakLoop: return .normal
       case .returned: return .returned
       case .normal, .continueLoop: continue
@@ -106,8 +126,8 @@ final class WhileStmt: StmtNode {
 }
 
 final class ForStmt: StmtNode {
-  let targets: [StoreNode], iterable: ExprNode, body: [StmtNode]
-  init(targets: [StoreNode], iterable: ExprNode, body: [StmtNode], span: SourceSpan) {
+  let targets: [StoreNode], iterable: ExprNode, body: Block
+  init(targets: [StoreNode], iterable: ExprNode, body: Block, span: SourceSpan) {
     self.targets = targets; self.iterable = iterable; self.body = body
     super.init(span: span)
   }
@@ -147,7 +167,7 @@ final class ForStmt: StmtNode {
   @inline(__always)
   private func step(_ f: Frame, _ vm: Interpreter) throws -> Flow? {
     try located(span) { try vm.tick() }
-    switch try runBlock(body, f, vm) {
+    switch try body.run(f, vm) {
     case .breakLoop: return .normal
     case .returned: return .returned
     case .normal, .continueLoop: return nil
@@ -181,17 +201,17 @@ final class ThrowStmt: StmtNode {
 
 /// `try { } catch e { }`: catches every Evo error except an interruption (Ctrl-C must reach the prompt).
 final class TryStmt: StmtNode {
-  let body: [StmtNode], handler: [StmtNode], binding: StoreNode?
-  init(body: [StmtNode], binding: StoreNode?, handler: [StmtNode], span: SourceSpan) {
+  let body: Block, handler: Block, binding: StoreNode?
+  init(body: Block, binding: StoreNode?, handler: Block, span: SourceSpan) {
     self.body = body; self.binding = binding; self.handler = handler
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     do {
-      return try runBlock(body, f, vm)
+      return try body.run(f, vm)
     } catch let e as EvoError where e.kind != .interrupted {
       binding?.store(e.kind == .thrown ? (e.value ?? .null) : .string("\(e.kind.rawValue): \(e.message)"), f)
-      return try runBlock(handler, f, vm)
+      return try handler.run(f, vm)
     }
   }
 }
@@ -205,7 +225,7 @@ final class FunctionStmt: StmtNode {
     super.init(span: function.span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    if case .local = declaration.ref { declaration.store(.null, f) }
+    if declaration is LocalStore { declaration.store(.null, f) }
     assignment.store(.closure(function.makeClosure(f)), f)
     return .normal
   }

@@ -34,6 +34,12 @@ public enum Value {
     }
   }
 
+  /// Truthiness with the common case, a boolean, inline (conditions of `if` and `while`).
+  @inline(__always) var isTrue: Bool {
+    if case .bool(let b) = self { return b }
+    return isTruthy
+  }
+
   /// The type name shown in messages and by `type(x)`.
   public var typeName: String {
     switch self {
@@ -84,41 +90,57 @@ public final class RangeObject {
   public func element(_ i: Int) -> Double { start + Double(i) * step }
 }
 
+/// A module global's storage: global reads and writes in compiled code hold the cell itself, so an
+/// access is one load, with no array or dictionary in between.
+final class GlobalCell {
+  let name: String
+  var value: Value = .undefined
+  init(name: String) { self.name = name }
+}
+
 /// A module: its globals by name, in the order they were declared.
 public final class Module {
   public let name: String
   /// The file the module was loaded from (nil for the REPL and `-e`).
   public let path: String?
-  var globals: [Value] = []
-  var globalIndex: [String: Int] = [:]
-  var globalNames: [String] = []
+  private(set) var cells: [GlobalCell] = []
+  private var cellIndex: [String: Int] = [:]
 
   public init(name: String, path: String?) {
     self.name = name
     self.path = path
   }
 
-  /// Index of a global, declaring it (as undefined) when new.
-  func declare(_ name: String) -> Int {
-    if let i = globalIndex[name] { return i }
-    globalIndex[name] = globals.count
-    globalNames.append(name)
-    globals.append(.undefined)
-    return globals.count - 1
+  /// A global's cell, declaring it (as undefined) when new.
+  func declare(_ name: String) -> GlobalCell {
+    if let i = cellIndex[name] { return cells[i] }
+    cellIndex[name] = cells.count
+    let cell = GlobalCell(name: name)
+    cells.append(cell)
+    return cell
   }
+
+  /// The cell of a declared global, if any.
+  func cell(_ name: String) -> GlobalCell? { cellIndex[name].map { cells[$0] } }
 
   /// The value of a defined global.
   public func value(of name: String) -> Value? {
-    guard let i = globalIndex[name] else { return nil }
-    if case .undefined = globals[i] { return nil }
-    return globals[i]
+    guard let c = cell(name) else { return nil }
+    if case .undefined = c.value { return nil }
+    return c.value
   }
+
+  /// Names of the declared globals, defined or not, in declaration order.
+  var globalNames: [String] { cells.map(\.name) }
 
   /// Names of the defined globals, in declaration order.
   public var definedNames: [String] {
-    globalNames.indices.filter { if case .undefined = globals[$0] { return false } else { return true } }.map { globalNames[$0] }
+    cells.filter { if case .undefined = $0.value { return false } else { return true } }.map(\.name)
   }
 
   /// Sets (declaring if needed) a global from the host.
-  public func set(_ name: String, _ value: Value) { globals[declare(name)] = value }
+  public func set(_ name: String, _ value: Value) { declare(name).value = value }
+
+  /// Marks every global undefined (the REPL's `:reset`).
+  func undefineAll() { for c in cells { c.value = .undefined } }
 }

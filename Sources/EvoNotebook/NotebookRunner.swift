@@ -115,10 +115,11 @@ public final class NotebookRunner {
     }
     vm.interrupt.reset()
     Cancellation.shared.reset()
+    let flag = vm.interrupt
     let timer = options.timeout.map { seconds -> DispatchWorkItem in
       let item = DispatchWorkItem { [collector] in
         collector.timedOut = true
-        vm.interrupt.request()
+        flag.request()
         Cancellation.shared.request()
       }
       DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
