@@ -13,7 +13,7 @@ extension [ArgumentNode] {
 extension FunctionProto {
   /// Whether `count` plain positional arguments can be bound straight into a frame (`callDirect`).
   @inline(__always)
-  func acceptsDirect(_ count: Int) -> Bool { !variadic && count <= parameterNames.count }
+  func acceptsDirect(_ count: Int) -> Bool { !variadic && count <= parameterCount }
 }
 
 /// Evaluates arguments into positional values and keyword pairs (spreading `...list`).
@@ -47,11 +47,14 @@ func traced<T>(_ span: SourceSpan, in function: String, _ body: () throws -> T) 
   }
 }
 
-/// `callee(args)`. Plain positional calls of closures bind arguments straight into the new frame.
+/// `callee(args)`. Plain positional calls of closures (at most three arguments) bind their arguments
+/// straight into the new frame, with no argument array.
 final class CallNode: ExprNode {
   let callee: ExprNode
   let args: [ArgumentNode]
-  let simple: Bool
+  /// Plain positional arguments, at most three: then the first `args.count` of `a0...a2` hold them.
+  let direct: Bool
+  let a0: ExprNode, a1: ExprNode, a2: ExprNode
   /// The function containing this call (for tracebacks).
   let enclosing: String
 
@@ -59,19 +62,42 @@ final class CallNode: ExprNode {
     self.callee = callee
     self.args = args
     self.enclosing = enclosing
-    simple = args.arePlain
+    direct = args.arePlain && args.count <= 3
+    // Unused operands are a placeholder: non-optional fields are read without a retain.
+    let none = ConstNode(.null, span: span)
+    a0 = args.count > 0 ? args[0].value : none
+    a1 = args.count > 1 ? args[1].value : none
+    a2 = args.count > 2 ? args[2].value : none
     super.init(span: span)
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let target = try callee.eval(f, vm)
-    if simple, case .closure(let c) = target, !c.proto.isMethod, c.proto.acceptsDirect(args.count) {
-      return try traced(span, in: enclosing) { try vm.callDirect(c, receiver: nil, args, f) }
+    if direct, let closure = target.unretainedClosure {
+      return try closure._withUnsafeGuaranteedRef { c in
+        let proto = c.proto
+        guard !proto.isMethod, proto.acceptsDirect(args.count) else { return try callGeneral(target, f, vm) }
+        // The frame is reserved first and the arguments evaluated straight into it (calls they make
+        // push their frames above it).
+        let frame = try traced(span, in: enclosing) { try vm.pushFrame(c) }
+        defer { vm.popFrame(frame, size: proto.frameSize) }
+        let count = args.count
+        if count > 0 { (frame + 1).initialize(to: try a0.eval(f, vm)) }
+        if count > 1 { (frame + 2).initialize(to: try a1.eval(f, vm)) }
+        if count > 2 { (frame + 3).initialize(to: try a2.eval(f, vm)) }
+        return try traced(span, in: enclosing) {
+          if count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: count) }
+          return try vm.runBody(proto, frame)
+        }
+      }
     }
+    return try callGeneral(target, f, vm)
+  }
+
+  private func callGeneral(_ target: Value, _ f: Frame, _ vm: Interpreter) throws -> Value {
     let (positional, keywords) = try evaluateArguments(args, f, vm)
     return try traced(span, in: enclosing) { try vm.call(target, positional, keywords, span: span) }
   }
-
 }
 
 /// `object.method(args)` without building a bound method for Evo instances.
@@ -153,40 +179,45 @@ final class MethodCallNode: ExprNode {
 }
 
 extension Interpreter {
-  /// Calls a closure with plain positional arguments evaluated straight into its new frame (the common
-  /// case: no keywords, no spreading, not variadic, at most as many arguments as parameters).
+  /// Calls a closure with up to three plain positional arguments already evaluated (`count` of
+  /// `v0...v2` are used), filling missing parameters from their defaults.
   @inline(__always)
-  func callDirect(_ c: Closure, receiver: Value?, _ args: [ArgumentNode], _ f: Frame) throws -> Value {
+  func invoke(_ c: Closure, receiver: Value?, count: Int, _ v0: Value, _ v1: Value, _ v2: Value, _ caller: Frame) throws -> Value {
     let proto = c.proto
-    // Evaluate the arguments before reserving the frame: they may call functions themselves.
-    let count = args.count
-    var a0 = Value.null, a1 = Value.null, a2 = Value.null
-    var rest: [Value] = []
-    for i in 0..<count {
-      let v = try args[i].value.eval(f, self)
-      switch i {
-      case 0: a0 = v
-      case 1: a1 = v
-      case 2: a2 = v
-      default: rest.append(v)
-      }
-    }
     let frame = try pushFrame(c)
     defer { popFrame(frame, size: proto.frameSize) }
     if let receiver { frame[1] = receiver }
     let first = proto.firstParameterSlot
-    if count > 0 { frame[first] = a0 }
-    if count > 1 { frame[first + 1] = a1 }
-    if count > 2 { frame[first + 2] = a2 }
-    for (i, v) in rest.enumerated() { frame[first + 3 + i] = v }
-    if count < proto.parameterNames.count {
-      for i in count..<proto.parameterNames.count {
-        guard let d = proto.defaults[i] else {
-          throw EvoError(.argument, "\(proto.name)() is missing the argument '\(proto.parameterNames[i])'")
-        }
-        frame[first + i] = try d.eval(frame, self)
-      }
-    }
+    if count > 0 { frame[first] = v0 }
+    if count > 1 { frame[first + 1] = v1 }
+    if count > 2 { frame[first + 2] = v2 }
+    if count < proto.parameterCount { try fillDefaults(proto, frame, from: count) }
     return try runBody(proto, frame)
+  }
+
+  /// Evaluates the defaults of parameters `from...` into the frame (an error names a missing one).
+  func fillDefaults(_ proto: FunctionProto, _ frame: Frame, from count: Int) throws {
+    let first = proto.firstParameterSlot
+    for i in count..<proto.parameterCount {
+      guard let d = proto.defaults[i] else {
+        throw EvoError(.argument, "\(proto.name)() is missing the argument '\(proto.parameterNames[i])'")
+      }
+      frame[first + i] = try d.eval(frame, self)
+    }
+  }
+
+  /// Calls a closure with plain positional arguments evaluated straight into its new frame (the common
+  /// case: no keywords, no spreading, not variadic, at most as many arguments as parameters).
+  @inline(__always)
+  func callDirect(_ c: Closure, receiver: Value?, _ args: [ArgumentNode], _ f: Frame) throws -> Value {
+    let count = args.count
+    if count <= 3 {
+      let v0 = count > 0 ? try args[0].value.eval(f, self) : .null
+      let v1 = count > 1 ? try args[1].value.eval(f, self) : .null
+      let v2 = count > 2 ? try args[2].value.eval(f, self) : .null
+      return try invoke(c, receiver: receiver, count: count, v0, v1, v2, f)
+    }
+    let values = try args.map { try $0.value.eval(f, self) }
+    return try callClosure(c, receiver: receiver, values, [])
   }
 }

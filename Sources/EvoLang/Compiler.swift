@@ -236,7 +236,7 @@ struct Compiler {
     switch target {
     case .name(let name, let nameSpan):
       var v = try expression(value)
-      if let binaryOp { v = BinaryNode(op: binaryOp, left: try read(name, nameSpan), right: v, span: span) }
+      if let binaryOp { v = binary(binaryOp, try read(name, nameSpan), v, span) }
       return StoreStmt(target: try assignTarget(name, nameSpan), value: v, span: span)
     case .member(let object, let name, _):
       return MemberStoreStmt(object: try expression(object), name: name, value: try expression(value), op: binaryOp, span: span)
@@ -310,7 +310,7 @@ struct Compiler {
     case .unary(let op, let operand, let span): return UnaryNode(op: op, operand: try expression(operand), span: span)
     case .binary(let op, let l, let r, let span):
       guard let bop = BinaryOp(rawValue: op) else { throw EvoError(.syntax, "unknown operator '\(op)'", span: span) }
-      return BinaryNode(op: bop, left: try expression(l), right: try expression(r), span: span)
+      return binary(bop, try expression(l), try expression(r), span)
     case .logical(let isAnd, let l, let r, let span):
       return LogicalNode(isAnd: isAnd, left: try expression(l), right: try expression(r), span: span)
     case .call(let callee, let args, let span):
@@ -326,6 +326,12 @@ struct Compiler {
     case .function(let decl):
       return try function(decl, isMethod: false)
     }
+  }
+
+  /// A binary operation node, specialised when the right operand is a number literal.
+  private func binary(_ op: BinaryOp, _ left: ExprNode, _ right: ExprNode, _ span: SourceSpan) -> ExprNode {
+    if let n = right as? NumberNode { return BinaryConstNode(op: op, left: left, constant: n.number, span: span) }
+    return BinaryNode(op: op, left: left, right: right, span: span)
   }
 
   private mutating func indexParts(_ parts: [IndexPart]) throws -> [IndexNodePart] {

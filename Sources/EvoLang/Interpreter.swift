@@ -234,11 +234,12 @@ public final class Interpreter {
     let frame = stack + stackTop
     stackTop += size
     depth += 1
-    frame[0] = .closure(c)
+    if c.proto.needsClosureSlot { frame.initialize(to: .closure(c)) }
     return frame
   }
 
-  /// Releases a frame's values and the stack space.
+  /// Releases a frame's values and the stack space (free slots hold nil, so a frame's slots can be
+  /// initialised without releasing what they held).
   @inline(__always)
   func popFrame(_ frame: Frame, size: Int) {
     for i in 0..<size { frame[i] = .null }
@@ -250,13 +251,19 @@ public final class Interpreter {
   @inline(__always)
   func runBody(_ proto: FunctionProto, _ frame: Frame) throws -> Value {
     try tick()
-    for slot in proto.boxedSlots { frame[slot] = .cell(Cell(frame[slot])) }
-    if case .returned = try proto.body.run(frame, self) {
-      let v = returnValue
-      returnValue = .null
+    if proto.hasBoxedSlots { for slot in proto.boxedSlots { frame[slot] = .cell(Cell(frame[slot])) } }
+    if case .returned = try proto.runnableBody._withUnsafeGuaranteedRef({ try $0.run(frame, self) }) { return takeReturnValue() }
+    return .null
+  }
+
+  /// The value of the last `return`, leaving nil in its place (a move: no copy, no release).
+  @inline(__always)
+  func takeReturnValue() -> Value {
+    withUnsafeMutablePointer(to: &returnValue) { p in
+      let v = p.move()
+      p.initialize(to: .null)
       return v
     }
-    return .null
   }
 
   func callNative(_ f: NativeFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {

@@ -194,6 +194,35 @@ final class BinaryNode: ExprNode {
   }
 }
 
+/// `expr op number`: the right operand a literal, kept as a plain number.
+final class BinaryConstNode: ExprNode {
+  let op: BinaryOp
+  let left: ExprNode
+  let constant: Double
+  init(op: BinaryOp, left: ExprNode, constant: Double, span: SourceSpan) {
+    self.op = op; self.left = left; self.constant = constant
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    let a = try left.eval(f, vm)
+    if case .number(let x) = a {
+      let y = constant
+      switch op {
+      case .add: return .number(x + y)
+      case .sub: return .number(x - y)
+      case .mul: return .number(x * y)
+      case .lt: return .bool(x < y)
+      case .le: return .bool(x <= y)
+      case .gt: return .bool(x > y)
+      case .ge: return .bool(x >= y)
+      case .eq: return .bool(x == y)
+      default: break
+      }
+    }
+    return try located(span) { try vm.binary(op, a, .number(constant)) }
+  }
+}
+
 final class UnaryNode: ExprNode {
   let op: String
   let operand: ExprNode

@@ -64,16 +64,28 @@ public final class FunctionProto {
   /// Slots: 0 holds the closure, then `self` for methods, then parameters, then locals.
   var frameSize = 1
   /// Parameter slots that closures capture, boxed into cells on entry.
-  var boxedSlots: [Int] = []
-  var body = Block([])
+  var boxedSlots: [Int] = [] { didSet { hasBoxedSlots = !boxedSlots.isEmpty } }
+  private(set) var hasBoxedSlots = false
+  var body = Block([]) { didSet { runnableBody = Unmanaged.passUnretained(body) } }
+  /// `body` without a retain per call (`body` keeps it alive).
+  private(set) var runnableBody: Unmanaged<Block>
   /// For methods: `self` occupies slot 1 and parameters follow.
   let isMethod: Bool
   public let doc: String?
   let span: SourceSpan
   /// How to build each captured cell when the closure is created.
-  var captures: [CaptureSource] = []
+  var captures: [CaptureSource] = [] { didSet { needsClosureSlot = isMethod || !captures.isEmpty } }
+  /// Whether the body reads its closure from slot 0 (captured variables, `super`); otherwise the
+  /// slot stays nil and a call skips storing it (the caller holds the closure alive anyway).
+  private(set) var needsClosureSlot: Bool
+
+  /// How many parameters there are (for the call fast path, without touching the names array).
+  let parameterCount: Int
 
   init(name: String, parameterNames: [String], defaults: [ExprNode?], variadic: Bool, isMethod: Bool, doc: String?, span: SourceSpan) {
+    parameterCount = parameterNames.count
+    needsClosureSlot = isMethod
+    runnableBody = Unmanaged.passUnretained(body)
     self.name = name
     self.parameterNames = parameterNames
     self.defaults = defaults

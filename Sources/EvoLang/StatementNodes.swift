@@ -74,16 +74,20 @@ final class IndexStoreStmt: StmtNode {
   }
 }
 
-/// The statements of a block. They run through unmanaged references: the block owns them, and a
-/// strong reference per statement run would cost an atomic retain and release each.
-struct Block {
+/// The statements of a block. They run through unmanaged references kept in a buffer the block owns
+/// (alongside the statements themselves): a strong reference per statement run, or a retained array,
+/// would cost a retain and a release each.
+final class Block {
   let statements: [StmtNode]
-  private let refs: [Unmanaged<StmtNode>]
+  private let refs: UnsafeMutableBufferPointer<Unmanaged<StmtNode>>
 
   init(_ statements: [StmtNode]) {
     self.statements = statements
-    refs = statements.map { Unmanaged.passUnretained($0) }
+    refs = .allocate(capacity: statements.count)
+    _ = refs.initialize(from: statements.map { Unmanaged.passUnretained($0) })
   }
+
+  deinit { refs.deallocate() }
 
   /// Runs the statements; stops at the first one that does not finish normally.
   @inline(__always)

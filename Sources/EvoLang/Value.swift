@@ -40,6 +40,12 @@ public enum Value {
     return isTruthy
   }
 
+  /// A closure payload without a retain: valid while this value is alive.
+  @inline(__always) var unretainedClosure: Unmanaged<Closure>? {
+    if case .closure(let c) = self { return Unmanaged.passUnretained(c) }
+    return nil
+  }
+
   /// The type name shown in messages and by `type(x)`.
   public var typeName: String {
     switch self {
