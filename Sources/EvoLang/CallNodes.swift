@@ -33,6 +33,31 @@ func evaluateArguments(_ args: [ArgumentNode], _ f: Frame, _ vm: Interpreter) th
   return (positional, keywords)
 }
 
+/// Argument expressions run through unmanaged references (the list owns the nodes), so evaluating
+/// them costs no retains.
+final class ExprList {
+  let nodes: [ExprNode]
+  private let refs: UnsafeMutableBufferPointer<Unmanaged<ExprNode>>
+
+  init(_ nodes: [ExprNode]) {
+    self.nodes = nodes
+    refs = .allocate(capacity: nodes.count)
+    _ = refs.initialize(from: nodes.map { Unmanaged.passUnretained($0) })
+  }
+
+  deinit { refs.deallocate() }
+
+  var count: Int { refs.count }
+
+  /// Evaluates the expressions into consecutive slots from `slots`, which hold nil.
+  @inline(__always)
+  func evaluate(into slots: Frame, _ f: Frame, _ vm: Interpreter) throws {
+    for (i, r) in refs.enumerated() {
+      (slots + i).initialize(to: try r._withUnsafeGuaranteedRef { try $0.eval(f, vm) })
+    }
+  }
+}
+
 /// Adds this call site to an error's traceback; host errors get the call site as their location.
 @inline(__always)
 func traced<T>(_ span: SourceSpan, in function: String, _ body: () throws -> T) throws -> T {
@@ -58,10 +83,14 @@ final class CallNode: ExprNode {
   /// The function containing this call (for tracebacks).
   let enclosing: String
 
+  /// The argument expressions when they are plain positional ones (for native callees).
+  let plain: ExprList?
+
   init(callee: ExprNode, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
     self.callee = callee
     self.args = args
     self.enclosing = enclosing
+    plain = args.arePlain ? ExprList(args.map(\.value)) : nil
     direct = args.arePlain && args.count <= 3
     // Unused operands are a placeholder: non-optional fields are read without a retain.
     let none = ConstNode(.null, span: span)
@@ -91,6 +120,11 @@ final class CallNode: ExprNode {
         }
       }
     }
+    if let plain, case .builtin(let fn) = target, fn.acceptsPositional(plain.count) {
+      return try vm.callNativeOnStack(fn, count: plain.count, span: span, in: enclosing) { slots in
+        try plain.evaluate(into: slots, f, vm)
+      }
+    }
     return try callGeneral(target, f, vm)
   }
 
@@ -114,12 +148,19 @@ final class MethodCallNode: ExprNode {
   private var cachedBuiltinKind: UInt8 = 0
   private var cachedBuiltin: NativeFunction?
 
+  /// The argument expressions when they are plain positional ones.
+  private let plain: ExprList?
+  /// Inline cache for native receivers: the type last seen and its method.
+  private var cachedType: NativeType?
+  private var cachedNativeMethod: NativeFunction?
+
   init(object: ExprNode, name: String, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
     self.object = object
     self.name = name
     self.args = args
     self.enclosing = enclosing
     simple = args.arePlain
+    plain = simple ? ExprList(args.map(\.value)) : nil
     super.init(span: span)
   }
 
@@ -132,19 +173,14 @@ final class MethodCallNode: ExprNode {
       let (positional, keywords) = try evaluateArguments(args, f, vm)
       return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
     }
-    if let m = builtinMethod(of: receiver) {
-      if simple {
-        // One array holding the receiver and the arguments: a single allocation per call.
-        var values: [Value] = []
-        values.reserveCapacity(args.count + 1)
-        values.append(receiver)
-        for a in args { values.append(try a.value.eval(f, vm)) }
-        return try traced(span, in: enclosing) { try vm.callNative(m, values, []) }
+    if let m = builtinMethod(of: receiver) ?? nativeMethod(of: receiver) {
+      if let plain, m.acceptsPositional(plain.count + 1) {
+        // The receiver and the arguments go into value-stack slots: no array per call.
+        return try vm.callNativeOnStack(m, count: plain.count + 1, span: span, in: enclosing) { slots in
+          slots.initialize(to: receiver)
+          try plain.evaluate(into: slots + 1, f, vm)
+        }
       }
-      let (positional, keywords) = try evaluateArguments(args, f, vm)
-      return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
-    }
-    if case .native(let n) = receiver, let m = n.nativeType.methods[name] {
       let (positional, keywords) = try evaluateArguments(args, f, vm)
       return try traced(span, in: enclosing) { try vm.callNative(m, [receiver] + positional, keywords) }
     }
@@ -167,6 +203,17 @@ final class MethodCallNode: ExprNode {
     cachedBuiltinKind = kind
     cachedBuiltin = Builtins.method(of: receiver, named: name)
     return cachedBuiltin
+  }
+
+  /// The method of a native receiver, looked up once per receiver type.
+  @inline(__always)
+  private func nativeMethod(of receiver: Value) -> NativeFunction? {
+    guard case .native(let n) = receiver else { return nil }
+    let type = n.nativeType
+    if type === cachedType { return cachedNativeMethod }
+    cachedType = type
+    cachedNativeMethod = type.methods[name]
+    return cachedNativeMethod
   }
 
   @inline(__always)

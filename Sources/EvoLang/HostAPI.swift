@@ -37,27 +37,45 @@ public enum DefaultValue: Sendable {
 
 /// The bound arguments of a native call, in parameter order, with typed accessors that raise
 /// `TypeError`s naming the function and the parameter.
+///
+/// The values are not copied into an array: they stay where the caller evaluated them (the
+/// interpreter's value stack, or an array the caller keeps alive), valid for the duration of the call.
 public struct Arguments {
-  public let function: String
-  public let names: [String]
-  public let values: [Value]
-  public let interpreter: Interpreter
+  private unowned(unsafe) let callee: NativeFunction
+  private let base: UnsafePointer<Value>
+  /// How many values there are (the function's parameter count).
+  public let count: Int
+  public unowned(unsafe) let interpreter: Interpreter
 
-  public subscript(_ i: Int) -> Value { values[i] }
+  init(_ callee: NativeFunction, _ base: UnsafePointer<Value>, count: Int, interpreter: Interpreter) {
+    self.callee = callee
+    self.base = base
+    self.count = count
+    self.interpreter = interpreter
+  }
+
+  /// The function's name (for messages).
+  public var function: String { callee.name }
+  /// The parameter names, in order.
+  public var names: [String] { callee.parameterNames }
+  /// The values, in parameter order, copied into an array.
+  public var values: [Value] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+  public subscript(_ i: Int) -> Value { base[i] }
 
   private func typeError(_ i: Int, _ expected: String) -> EvoError {
-    EvoError(.type, "\(function)() argument '\(names[i])' must be \(expected), not \(values[i].typeName)")
+    EvoError(.type, "\(function)() argument '\(names[i])' must be \(expected), not \(base[i].typeName)")
   }
 
   /// The argument as a number.
   public func number(_ i: Int) throws -> Double {
-    guard case .number(let n) = values[i] else { throw typeError(i, "a number") }
+    guard case .number(let n) = base[i] else { throw typeError(i, "a number") }
     return n
   }
 
   /// The argument as an integer (a number with no fractional part).
   public func int(_ i: Int) throws -> Int {
-    guard case .number(let n) = values[i] else { throw typeError(i, "an integer") }
+    guard case .number(let n) = base[i] else { throw typeError(i, "an integer") }
     guard n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 else {
       throw EvoError(.value, "\(function)() argument '\(names[i])' must be an integer, got \(formatNumber(n))")
     }
@@ -66,28 +84,28 @@ public struct Arguments {
 
   /// The argument as an integer, or nil when it is nil.
   public func optionalInt(_ i: Int) throws -> Int? {
-    if case .null = values[i] { return nil }
+    if case .null = base[i] { return nil }
     return try int(i)
   }
 
   public func string(_ i: Int) throws -> String {
-    guard case .string(let s) = values[i] else { throw typeError(i, "a string") }
+    guard case .string(let s) = base[i] else { throw typeError(i, "a string") }
     return s
   }
 
   public func bool(_ i: Int) throws -> Bool {
-    guard case .bool(let b) = values[i] else { throw typeError(i, "a bool") }
+    guard case .bool(let b) = base[i] else { throw typeError(i, "a bool") }
     return b
   }
 
   public func list(_ i: Int) throws -> ListObject {
-    guard case .list(let l) = values[i] else { throw typeError(i, "a list") }
+    guard case .list(let l) = base[i] else { throw typeError(i, "a list") }
     return l
   }
 
   /// A native object of type `T`.
   public func native<T: NativeObject>(_ i: Int, as type: T.Type, expected: String) throws -> T {
-    guard case .native(let n) = values[i], let t = n as? T else { throw typeError(i, expected) }
+    guard case .native(let n) = base[i], let t = n as? T else { throw typeError(i, expected) }
     return t
   }
 }
@@ -108,7 +126,15 @@ public final class NativeFunction: @unchecked Sendable {
     self.body = body
     parameterNames = parameters.map(\.name)
     hasVariadic = parameters.contains { $0.variadic }
+    requiredCount = (parameters.lastIndex { $0.defaultValue == nil }).map { $0 + 1 } ?? 0
   }
+
+  /// How many leading parameters a positional call must give (the later ones all have defaults).
+  let requiredCount: Int
+
+  /// Whether `count` positional arguments bind plainly: no variadic parameter, none missing, none extra.
+  @inline(__always)
+  func acceptsPositional(_ count: Int) -> Bool { !hasVariadic && count >= requiredCount && count <= parameters.count }
 
   /// `name(a, b = 1, ...rest)`.
   public var signature: String {

@@ -268,7 +268,7 @@ public final class Interpreter {
 
   func callNative(_ f: NativeFunction, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
     if keywords.isEmpty, positional.count == f.parameters.count, !f.hasVariadic {
-      return try f.body(Arguments(function: f.name, names: f.parameterNames, values: positional, interpreter: self))
+      return try invokeNative(f, positional)
     }
     let params = f.parameters
     let variadicIndex = params.firstIndex { $0.variadic }
@@ -294,7 +294,34 @@ public final class Interpreter {
         throw EvoError(.argument, "\(f.name)() is missing the argument '\(p.name)'")
       }
     }
-    return try f.body(Arguments(function: f.name, names: f.parameterNames, values: bound, interpreter: self))
+    return try invokeNative(f, bound)
+  }
+
+  /// Calls a native function whose first `count` arguments `fill` writes into value-stack slots (they
+  /// hold nil before); later parameters take their defaults. The caller checked `acceptsPositional`.
+  /// Errors of the body (not of `fill`) are traced to the call site `span` in `function`.
+  @inline(__always)
+  func callNativeOnStack(_ fn: NativeFunction, count: Int, span: SourceSpan, in function: String, _ fill: (Frame) throws -> Void) throws -> Value {
+    let size = fn.parameters.count
+    guard stackTop + size <= stackCapacity else { throw EvoError(.recursion, "the value stack is exhausted") }
+    let base = stack + stackTop
+    stackTop += size
+    defer {
+      for i in 0..<size { base[i] = .null }
+      stackTop -= size
+    }
+    try fill(base)
+    for i in count..<size { (base + i).initialize(to: fn.parameters[i].defaultValue?.value ?? .null) }
+    return try traced(span, in: function) { try fn.body(Arguments(fn, base, count: size, interpreter: self)) }
+  }
+
+  /// Runs a native function's body on arguments already bound in parameter order.
+  @inline(__always)
+  func invokeNative(_ f: NativeFunction, _ bound: [Value]) throws -> Value {
+    try bound.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress else { return try f.body(Arguments(f, stack, count: 0, interpreter: self)) }
+      return try f.body(Arguments(f, base, count: b.count, interpreter: self))
+    }
   }
 }
 
