@@ -150,6 +150,9 @@ final class MethodCallNode: ExprNode {
 
   /// The argument expressions when they are plain positional ones.
   private let plain: ExprList?
+  /// `x.append(item)`: specialised when `x` is a list.
+  private let appendsOne: Bool
+  private var fieldCache = FieldSlotCache()
   /// Inline cache for native receivers: the type last seen and its method.
   private var cachedType: NativeType?
   private var cachedNativeMethod: NativeFunction?
@@ -161,17 +164,34 @@ final class MethodCallNode: ExprNode {
     self.enclosing = enclosing
     simple = args.arePlain
     plain = simple ? ExprList(args.map(\.value)) : nil
+    appendsOne = name == "append" && simple && args.count == 1
     super.init(span: span)
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let receiver = try object.eval(f, vm)
-    if case .instance(let i) = receiver, i.field(name) == nil, let m = method(of: i.klass) {
-      if simple, m.proto.acceptsDirect(args.count) {
-        return try traced(span, in: enclosing) { try vm.callDirect(m, receiver: receiver, args, f) }
+    if case .instance(let i) = receiver, !hasField(i), let method = method(of: i.klass) {
+      return try method._withUnsafeGuaranteedRef { m in
+        let proto = m.proto
+        if let plain, proto.acceptsDirect(plain.count) {
+          // As for plain calls: the frame first, then the receiver and the arguments straight into it.
+          let frame = try traced(span, in: enclosing) { try vm.pushFrame(m) }
+          defer { vm.popFrame(frame, size: proto.frameSize) }
+          (frame + 1).initialize(to: receiver)
+          try plain.evaluate(into: frame + 2, f, vm)
+          return try traced(span, in: enclosing) {
+            if plain.count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: plain.count) }
+            return try vm.runBody(proto, frame)
+          }
+        }
+        let (positional, keywords) = try evaluateArguments(args, f, vm)
+        return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
       }
-      let (positional, keywords) = try evaluateArguments(args, f, vm)
-      return try traced(span, in: enclosing) { try vm.callClosure(m, receiver: receiver, positional, keywords) }
+    }
+    if appendsOne, case .list(let l) = receiver {
+      // `list.append(x)`, the commonest method call of all, specialised (as CPython 3.11 does).
+      l.items.append(try plain?.nodes[0].eval(f, vm) ?? .null)
+      return .null
     }
     if let m = builtinMethod(of: receiver) ?? nativeMethod(of: receiver) {
       if let plain, m.acceptsPositional(plain.count + 1) {
@@ -216,12 +236,21 @@ final class MethodCallNode: ExprNode {
     return cachedNativeMethod
   }
 
+  /// Whether the instance has a field named like the method (a field shadows a method).
   @inline(__always)
-  private func method(of klass: ClassObject) -> Closure? {
-    if klass === cachedClass { return cachedMethod }
-    cachedClass = klass
-    cachedMethod = klass.findMethod(name)
-    return cachedMethod
+  private func hasField(_ i: Instance) -> Bool {
+    guard let slot = fieldCache.slot(of: name, in: i.klass) else { return false }
+    return i.field(at: slot) != nil
+  }
+
+  /// The method of an instance's class, cached per class; unretained (the cache holds it).
+  @inline(__always)
+  private func method(of klass: ClassObject) -> Unmanaged<Closure>? {
+    if klass !== cachedClass {
+      cachedClass = klass
+      cachedMethod = klass.findMethod(name)
+    }
+    return cachedMethod.map { Unmanaged.passUnretained($0) }
   }
 }
 

@@ -242,7 +242,13 @@ public final class Interpreter {
   /// initialised without releasing what they held).
   @inline(__always)
   func popFrame(_ frame: Frame, size: Int) {
-    for i in 0..<size { frame[i] = .null }
+    for i in 0..<size {
+      // Slots holding plain data need no release (and no call to the enum's destroy function).
+      switch frame[i] {
+      case .null, .bool, .number, .undefined: continue
+      default: frame[i] = .null
+      }
+    }
     stackTop -= size
     depth -= 1
   }

@@ -50,9 +50,11 @@ final class LocalGet: ExprNode {
   let name: String
   init(slot: Int, name: String, span: SourceSpan) { self.slot = slot; self.name = name; super.init(span: span) }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    let v = f[slot]
-    if boxed, case .cell(let c) = v { return c.value }
-    return v
+    let p = f + slot
+    // A number is rebuilt rather than copied: no call to the enum's copy function.
+    if case .number(let n) = p.pointee { return .number(n) }
+    if boxed, case .cell(let c) = p.pointee { return c.value }
+    return p.pointee
   }
 }
 
@@ -177,20 +179,24 @@ final class BinaryNode: ExprNode {
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let a = try left.eval(f, vm)
     let b = try right.eval(f, vm)
-    if case .number(let x) = a, case .number(let y) = b {
-      switch op {
-      case .add: return .number(x + y)
-      case .sub: return .number(x - y)
-      case .mul: return .number(x * y)
-      case .lt: return .bool(x < y)
-      case .le: return .bool(x <= y)
-      case .gt: return .bool(x > y)
-      case .ge: return .bool(x >= y)
-      case .eq: return .bool(x == y)
-      default: break
-      }
-    }
+    if case .number(let x) = a, case .number(let y) = b, let v = numberOperation(op, x, y) { return v }
     return try located(span) { try vm.binary(op, a, b) }
+  }
+}
+
+/// `x op y` on two numbers for the operators worth a fast path (nil for the others).
+@inline(__always)
+func numberOperation(_ op: BinaryOp, _ x: Double, _ y: Double) -> Value? {
+  switch op {
+  case .add: return .number(x + y)
+  case .sub: return .number(x - y)
+  case .mul: return .number(x * y)
+  case .lt: return .bool(x < y)
+  case .le: return .bool(x <= y)
+  case .gt: return .bool(x > y)
+  case .ge: return .bool(x >= y)
+  case .eq: return .bool(x == y)
+  default: return nil
   }
 }
 
@@ -205,20 +211,24 @@ final class BinaryConstNode: ExprNode {
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let a = try left.eval(f, vm)
-    if case .number(let x) = a {
-      let y = constant
-      switch op {
-      case .add: return .number(x + y)
-      case .sub: return .number(x - y)
-      case .mul: return .number(x * y)
-      case .lt: return .bool(x < y)
-      case .le: return .bool(x <= y)
-      case .gt: return .bool(x > y)
-      case .ge: return .bool(x >= y)
-      case .eq: return .bool(x == y)
-      default: break
-      }
-    }
+    if case .number(let x) = a, let v = numberOperation(op, x, constant) { return v }
+    return try located(span) { try vm.binary(op, a, .number(constant)) }
+  }
+}
+
+/// `local op number` (`i + 1`, `n < 2`): the local read in place when it holds a number.
+final class LocalConstNode: ExprNode {
+  let op: BinaryOp
+  let local: LocalGet
+  let constant: Double
+  init(op: BinaryOp, local: LocalGet, constant: Double, span: SourceSpan) {
+    self.op = op; self.local = local; self.constant = constant
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    if case .number(let x) = f[local.slot], let v = numberOperation(op, x, constant) { return v }
+    let a = try local.eval(f, vm)
+    if case .number(let x) = a, let v = numberOperation(op, x, constant) { return v }
     return try located(span) { try vm.binary(op, a, .number(constant)) }
   }
 }
@@ -317,9 +327,10 @@ final class MemberNode: ExprNode {
   let object: ExprNode
   let name: String
   init(object: ExprNode, name: String, span: SourceSpan) { self.object = object; self.name = name; super.init(span: span) }
+  private var cache = FieldSlotCache()
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let o = try object.eval(f, vm)
-    if case .instance(let i) = o, let v = i.field(name) { return v }
+    if case .instance(let i) = o, let slot = cache.slot(of: name, in: i.klass), let v = i.field(at: slot) { return v }
     return try located(span) { try vm.getMember(o, name) }
   }
 }
@@ -329,11 +340,11 @@ final class SuperMemberNode: ExprNode {
   let name: String
   init(name: String, span: SourceSpan) { self.name = name; super.init(span: span) }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    guard case .closure(let c) = f[0], let k = c.definingClass else {
+    guard case .closure(let c) = f[0], let className = c.definingClassName else {
       throw EvoError(.syntax, "'super' is only available in methods of a subclass", span: span)
     }
-    guard let m = k.superclass?.findMethod(name) else {
-      throw EvoError(.attribute, "the superclass of \(k.name) has no method '\(name)'", span: span)
+    guard let m = c.superclass?.findMethod(name) else {
+      throw EvoError(.attribute, "the superclass of \(className) has no method '\(name)'", span: span)
     }
     return .boundMethod(BoundMethod(receiver: f[1], method: .closure(m)))
   }

@@ -119,8 +119,11 @@ enum CaptureSource {
 public final class Closure {
   let proto: FunctionProto
   let captures: [Cell]
-  /// The class a method was defined in (for `super`).
-  weak var definingClass: ClassObject?
+  /// For a method: the name of the class it was defined in and that class's superclass (for `super`).
+  /// Not the defining class itself: the class holds its methods, so that would be a cycle (and a weak
+  /// reference would put every retain of the class on the slow side-table path).
+  var definingClassName: String?
+  var superclass: ClassObject?
 
   init(proto: FunctionProto, captures: [Cell]) {
     self.proto = proto
@@ -148,6 +151,9 @@ public final class ClassObject {
   /// Field initialisers (zero-argument closures) run, base class first, before `init`.
   var fieldInitializers: [(String, Closure)] = []
   public let doc: String?
+
+  /// Where its instances keep their fields.
+  let layout = FieldLayout()
 
   init(name: String, superclass: ClassObject?, doc: String?) {
     self.name = name
@@ -181,29 +187,86 @@ public final class ClassObject {
   }
 }
 
-/// An instance of an Evo class. Fields are a short list scanned linearly: for the handful of fields a
-/// layer has, comparing small strings is cheaper than hashing them.
+/// An instance of an Evo class. Its fields live in slots laid out by the class (`FieldLayout`), shared
+/// by all its instances, so a call site can cache a field's slot per class and skip the name lookup.
 public final class Instance {
   public let klass: ClassObject
-  /// Field names in the order they were first set, and their values.
-  public private(set) var fieldNames: [String] = []
-  private var fieldValues: [Value] = []
+  /// Field values by slot; `.undefined` where this instance has not set the field.
+  private(set) var slots: [Value] = []
 
   init(klass: ClassObject) { self.klass = klass }
 
-  /// The value of a field, if set.
-  @inline(__always)
-  public func field(_ name: String) -> Value? {
-    for i in fieldNames.indices where fieldNames[i] == name { return fieldValues[i] }
-    return nil
+  /// Names of the fields this instance has set, in slot order.
+  public var fieldNames: [String] {
+    klass.layout.names.indices.filter { $0 < slots.count && !slots[$0].isUndefined }.map { klass.layout.names[$0] }
   }
 
-  func set(_ name: String, _ value: Value) {
-    for i in fieldNames.indices where fieldNames[i] == name {
-      fieldValues[i] = value
-      return
+  /// The value of a field, if set.
+  public func field(_ name: String) -> Value? {
+    guard let slot = klass.layout.slot(of: name) else { return nil }
+    return field(at: slot)
+  }
+
+  /// The value in a field slot, if set.
+  @inline(__always)
+  func field(at slot: Int) -> Value? {
+    guard slot < slots.count else { return nil }
+    let v = slots[slot]
+    if case .undefined = v { return nil }
+    return v
+  }
+
+  func set(_ name: String, _ value: Value) { set(at: klass.layout.slot(declaring: name), value) }
+
+  /// Sets a field slot (of this instance's class layout).
+  @inline(__always)
+  func set(at slot: Int, _ value: Value) {
+    if slot >= slots.count { slots.append(contentsOf: repeatElement(.undefined, count: slot + 1 - slots.count)) }
+    slots[slot] = value
+  }
+}
+
+/// A member site's cache of one field's slot in the class last seen (and how many fields that class's
+/// layout had then: a layout that grew may have gained the field).
+struct FieldSlotCache {
+  private var klass: ClassObject?
+  private var layoutSize = 0
+  private var slot = -1
+
+  /// The slot of `name` in `k`'s layout, if the layout has it.
+  @inline(__always)
+  mutating func slot(of name: String, in k: ClassObject) -> Int? {
+    if k !== klass || k.layout.names.count != layoutSize {
+      klass = k
+      layoutSize = k.layout.names.count
+      slot = k.layout.slot(of: name) ?? -1
     }
-    fieldNames.append(name)
-    fieldValues.append(value)
+    return slot >= 0 ? slot : nil
+  }
+
+  /// The slot of `name` in `k`'s layout, declaring it when new.
+  @inline(__always)
+  mutating func slot(declaring name: String, in k: ClassObject) -> Int {
+    if let s = slot(of: name, in: k) { return s }
+    let s = k.layout.slot(declaring: name)
+    layoutSize = k.layout.names.count
+    slot = s
+    return s
+  }
+}
+
+/// The field slots of a class's instances: each field name gets the next slot the first time any
+/// instance sets it.
+final class FieldLayout {
+  private(set) var names: [String] = []
+  private var index: [String: Int] = [:]
+
+  func slot(of name: String) -> Int? { index[name] }
+
+  func slot(declaring name: String) -> Int {
+    if let i = index[name] { return i }
+    index[name] = names.count
+    names.append(name)
+    return names.count - 1
   }
 }

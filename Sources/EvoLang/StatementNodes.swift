@@ -44,9 +44,26 @@ final class MemberStoreStmt: StmtNode {
     self.object = object; self.name = name; self.value = value; self.op = op
     super.init(span: span)
   }
+  private var cache = FieldSlotCache()
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let o = try object.eval(f, vm)
     var v = try value.eval(f, vm)
+    if case .instance(let i) = o {
+      // The field's slot, cached per class; `op=` on a field not set yet takes the general path (its error).
+      let slot = cache.slot(declaring: name, in: i.klass)
+      if let op {
+        if let old = i.field(at: slot) {
+          if case .number(let x) = old, case .number(let y) = v, let r = numberOperation(op, x, y) { v = r } else {
+            v = try located(span) { try vm.binary(op, old, v) }
+          }
+          i.set(at: slot, v)
+          return .normal
+        }
+      } else {
+        i.set(at: slot, v)
+        return .normal
+      }
+    }
     try located(span) {
       if let op { v = try vm.binary(op, try vm.getMember(o, name), v) }
       try vm.setMember(o, name, v)
@@ -131,17 +148,21 @@ final class WhileStmt: StmtNode {
 
 final class ForStmt: StmtNode {
   let targets: [StoreNode], iterable: ExprNode, body: Block
+  /// The first loop variable (the only one in most loops), read without indexing `targets`.
+  let target: StoreNode
   init(targets: [StoreNode], iterable: ExprNode, body: Block, span: SourceSpan) {
     self.targets = targets; self.iterable = iterable; self.body = body
+    target = targets[0]
     super.init(span: span)
   }
 
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let source = try iterable.eval(f, vm)
     if case .range(let r) = source, targets.count == 1 {
-      for i in 0..<r.count {
-        targets[0].store(.number(r.element(i)), f)
-        if let flow = try step(f, vm) { return flow }
+      let (start, step, count) = (r.start, r.step, r.count)
+      for i in 0..<count {
+        target.store(.number(start + Double(i) * step), f)
+        if let flow = try self.step(f, vm) { return flow }
       }
       return .normal
     }
@@ -254,7 +275,8 @@ final class ClassStmt: StmtNode {
     k.fieldInitializers = fields.map { ($0.0, $0.1.makeClosure(f)) }
     for m in methods {
       let c = m.makeClosure(f)
-      c.definingClass = k
+      c.definingClassName = name
+      c.superclass = base
       k.methods[m.proto.name] = c
     }
     target.store(.klass(k), f)

@@ -40,6 +40,12 @@ public enum Value {
     return isTruthy
   }
 
+  /// Whether this is the internal "not yet defined" marker.
+  var isUndefined: Bool {
+    if case .undefined = self { return true }
+    return false
+  }
+
   /// A closure payload without a retain: valid while this value is alive.
   @inline(__always) var unretainedClosure: Unmanaged<Closure>? {
     if case .closure(let c) = self { return Unmanaged.passUnretained(c) }
