@@ -216,9 +216,33 @@ enum Builtins {
     method("clear", doc: "Removes every item.") { a in try a.list(0).items.removeAll(); return .null },
     method("reverse", doc: "Reverses the list in place.") { a in try a.list(0).items.reverse(); return .null },
     method("join", [p("separator", .string(""))], doc: "The items' texts joined by the separator.") { a in
-      .string(try a.list(0).items.map(\.text).joined(separator: try a.string(1)))
+      .string(joinTexts(try a.list(0).items, separator: try a.string(1)))
     },
   ])
+
+  /// The values' texts with `separator` between them, copied as UTF-8 into one buffer sized up front.
+  private static func joinTexts(_ values: [Value], separator: String) -> String {
+    var texts = values.map(\.text)
+    var separator = separator
+    let separatorCount = separator.utf8.count
+    let total = texts.reduce(0) { $0 + $1.utf8.count } + separatorCount * Swift.max(0, texts.count - 1)
+    return String(unsafeUninitializedCapacity: total) { buffer in
+      guard let out = buffer.baseAddress else { return 0 }
+      var k = 0
+      func copy(_ text: inout String) {
+        text.withUTF8 { bytes in
+          guard let source = bytes.baseAddress else { return }
+          (out + k).initialize(from: source, count: bytes.count)
+          k += bytes.count
+        }
+      }
+      for i in texts.indices {
+        if i > 0 { copy(&separator) }
+        copy(&texts[i])
+      }
+      return k
+    }
+  }
 
   /// `ljust` / `rjust`: the string padded to the width with a one-character fill.
   private static func padded(_ a: Arguments, left: Bool) throws -> String {
@@ -240,7 +264,7 @@ enum Builtins {
       return .list(ListObject(s.components(separatedBy: sep).map { .string($0) }))
     },
     method("join", [p("items")], doc: "The items' texts joined with this string between them.") { a in
-      .string(try a.interpreter.iterate(a[1]).map(\.text).joined(separator: try a.string(0)))
+      .string(joinTexts(try a.interpreter.iterate(a[1]), separator: try a.string(0)))
     },
     method("replace", [p("old"), p("new")], doc: "Copy with every `old` replaced by `new`.") { a in
       .string(try a.string(0).replacingOccurrences(of: try a.string(1), with: try a.string(2)))

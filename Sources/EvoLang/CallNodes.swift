@@ -49,6 +49,12 @@ final class ExprList {
 
   var count: Int { refs.count }
 
+  /// Evaluates the expressions in order, handing each value and its index to `body`.
+  @inline(__always)
+  func forEach(_ f: Frame, _ vm: Interpreter, _ body: (Int, Value) throws -> Void) throws {
+    for (i, r) in refs.enumerated() { try body(i, try r._withUnsafeGuaranteedRef { try $0.eval(f, vm) }) }
+  }
+
   /// Evaluates the expressions into consecutive slots from `slots`, which hold nil.
   @inline(__always)
   func evaluate(into slots: Frame, _ f: Frame, _ vm: Interpreter) throws {
@@ -85,11 +91,17 @@ final class CallNode: ExprNode {
 
   /// The argument expressions when they are plain positional ones (for native callees).
   let plain: ExprList?
+  /// The callee's cell when it is a global (else an unused empty cell).
+  let calleeIsGlobal: Bool
+  let calleeCell: GlobalCell
 
   init(callee: ExprNode, args: [ArgumentNode], enclosing: String, span: SourceSpan) {
     self.callee = callee
     self.args = args
     self.enclosing = enclosing
+    let global = callee as? GlobalGet
+    calleeIsGlobal = global != nil
+    calleeCell = global?.cell ?? GlobalCell(name: "")
     plain = args.arePlain ? ExprList(args.map(\.value)) : nil
     direct = args.arePlain && args.count <= 3
     // Unused operands are a placeholder: non-optional fields are read without a retain.
@@ -101,7 +113,9 @@ final class CallNode: ExprNode {
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    let target = try callee.eval(f, vm)
+    // A global callee (the usual case) is read from its cell here, without a call to its node.
+    var target = calleeCell.value
+    if !calleeIsGlobal || target.isUndefined { target = try callee.eval(f, vm) }
     if direct, let closure = target.unretainedClosure {
       return try closure._withUnsafeGuaranteedRef { c in
         let proto = c.proto

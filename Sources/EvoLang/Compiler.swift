@@ -19,6 +19,7 @@ final class FunctionScope {
   var captureByLocal: [ObjectIdentifier: Int] = [:]
   var captureByUpvalue: [Int: Int] = [:]
   var loopDepth = 0
+  var usesSuper = false
 
   init(parent: FunctionScope?, name: String, isTopLevel: Bool, isMethod: Bool, firstSlot: Int) {
     self.parent = parent
@@ -272,6 +273,7 @@ struct Compiler {
     proto.body = Block(body)
     proto.frameSize = inner.frameSize
     proto.captures = inner.captures
+    proto.usesSuper = inner.usesSuper
     var boxed = params.filter(\.boxed).map(\.slot)
     if isMethod, let selfSlot = inner.blocks[0]["self"], selfSlot.boxed { boxed.append(selfSlot.slot) }
     proto.boxedSlots = boxed
@@ -289,12 +291,16 @@ struct Compiler {
     case .nil(let span): return ConstNode(.null, span: span)
     case .string(let parts, let span):
       if parts.count == 1, case .text(let t) = parts[0] { return ConstNode(.string(t), span: span) }
-      return InterpolationNode(parts: try parts.map { p in
+      var literals = [""], expressions: [ExprNode] = []
+      for p in parts {
         switch p {
-        case .text(let t): return ConstNode(.string(t), span: span)
-        case .expr(let x): return try expression(x)
+        case .text(let t): literals[literals.count - 1] += t
+        case .expr(let x):
+          expressions.append(try expression(x))
+          literals.append("")
         }
-      }, span: span)
+      }
+      return InterpolationNode(literals: literals, expressions: expressions, span: span)
     case .name(let name, let span): return try read(name, span)
     case .selfRef(let span):
       guard scope.findLocal("self") != nil || scope.findUpvalue("self") != nil else {
@@ -303,6 +309,7 @@ struct Compiler {
       return try read("self", span)
     case .superMember(let name, let span):
       guard superAllowed, scope.isMethod else { throw EvoError(.syntax, "'super' is only available directly in methods of a subclass", span: span) }
+      scope.usesSuper = true
       return SuperMemberNode(name: name, span: span)
     case .list(let items, let span): return ListNode(items: try items.map { try expression($0) }, span: span)
     case .dict(let pairs, let span):

@@ -17,8 +17,11 @@ public func formatNumber(_ n: Double) -> String {
 extension Value {
   /// The text `print` shows: strings bare, everything else as in `repr`.
   public var text: String {
-    if case .string(let s) = self { return s }
-    return repr
+    switch self {
+    case .string(let s): return s
+    case .number(let n): return formatNumber(n)
+    default: return repr
+    }
   }
 
   /// The text a REPL shows for a value: strings quoted, containers recursively.

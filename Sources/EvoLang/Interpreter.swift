@@ -262,6 +262,12 @@ public final class Interpreter {
     return .null
   }
 
+  /// Records the value of a `return` (the slot holds nil between returns: nothing to release).
+  @inline(__always)
+  func setReturnValue(_ v: Value) {
+    withUnsafeMutablePointer(to: &returnValue) { $0.initialize(to: v) }
+  }
+
   /// The value of the last `return`, leaving nil in its place (a move: no copy, no release).
   @inline(__always)
   func takeReturnValue() -> Value {

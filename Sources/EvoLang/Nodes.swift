@@ -8,6 +8,8 @@ class ExprNode {
   let span: SourceSpan
   init(span: SourceSpan) { self.span = span }
   func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .null }
+  /// The value's truthiness, for conditions; comparisons answer without building a boolean value.
+  func test(_ f: Frame, _ vm: Interpreter) throws -> Bool { try eval(f, vm).isTrue }
 }
 
 /// An executable statement.
@@ -182,6 +184,12 @@ final class BinaryNode: ExprNode {
     if case .number(let x) = a, case .number(let y) = b, let v = numberOperation(op, x, y) { return v }
     return try located(span) { try vm.binary(op, a, b) }
   }
+  override func test(_ f: Frame, _ vm: Interpreter) throws -> Bool {
+    let a = try left.eval(f, vm)
+    let b = try right.eval(f, vm)
+    if case .number(let x) = a, case .number(let y) = b, let t = numberComparison(op, x, y) { return t }
+    return try located(span) { try vm.binary(op, a, b) }.isTrue
+  }
 }
 
 /// `x op y` on two numbers for the operators worth a fast path (nil for the others).
@@ -200,6 +208,19 @@ func numberOperation(_ op: BinaryOp, _ x: Double, _ y: Double) -> Value? {
   }
 }
 
+/// `x op y` for the comparison operators (nil for the others).
+@inline(__always)
+func numberComparison(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool? {
+  switch op {
+  case .lt: return x < y
+  case .le: return x <= y
+  case .gt: return x > y
+  case .ge: return x >= y
+  case .eq: return x == y
+  default: return nil
+  }
+}
+
 /// `expr op number`: the right operand a literal, kept as a plain number.
 final class BinaryConstNode: ExprNode {
   let op: BinaryOp
@@ -214,6 +235,11 @@ final class BinaryConstNode: ExprNode {
     if case .number(let x) = a, let v = numberOperation(op, x, constant) { return v }
     return try located(span) { try vm.binary(op, a, .number(constant)) }
   }
+  override func test(_ f: Frame, _ vm: Interpreter) throws -> Bool {
+    let a = try left.eval(f, vm)
+    if case .number(let x) = a, let t = numberComparison(op, x, constant) { return t }
+    return try located(span) { try vm.binary(op, a, .number(constant)) }.isTrue
+  }
 }
 
 /// `local op number` (`i + 1`, `n < 2`): the local read in place when it holds a number.
@@ -224,6 +250,10 @@ final class LocalConstNode: ExprNode {
   init(op: BinaryOp, local: LocalGet, constant: Double, span: SourceSpan) {
     self.op = op; self.local = local; self.constant = constant
     super.init(span: span)
+  }
+  override func test(_ f: Frame, _ vm: Interpreter) throws -> Bool {
+    if case .number(let x) = f[local.slot], let b = numberComparison(op, x, constant) { return b }
+    return try eval(f, vm).isTrue
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     if case .number(let x) = f[local.slot], let v = numberOperation(op, x, constant) { return v }
@@ -260,12 +290,22 @@ final class LogicalNode: ExprNode {
 
 // MARK: - Literals
 
+/// `"text \(expr) text"`: literal pieces stay strings; the expressions run through an `ExprList`.
 final class InterpolationNode: ExprNode {
-  let parts: [ExprNode]
-  init(parts: [ExprNode], span: SourceSpan) { self.parts = parts; super.init(span: span) }
+  /// The literal text before each expression, and after the last one.
+  let literals: [String]
+  let expressions: ExprList
+  init(literals: [String], expressions: [ExprNode], span: SourceSpan) {
+    self.literals = literals
+    self.expressions = ExprList(expressions)
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    var s = ""
-    for p in parts { s += try p.eval(f, vm).text }
+    var s = literals[0]
+    try expressions.forEach(f, vm) { i, v in
+      s += v.text
+      s += literals[i + 1]
+    }
     return .string(s)
   }
 }

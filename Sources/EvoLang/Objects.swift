@@ -74,7 +74,9 @@ public final class FunctionProto {
   public let doc: String?
   let span: SourceSpan
   /// How to build each captured cell when the closure is created.
-  var captures: [CaptureSource] = [] { didSet { needsClosureSlot = isMethod || !captures.isEmpty } }
+  var captures: [CaptureSource] = [] { didSet { needsClosureSlot = usesSuper || !captures.isEmpty } }
+  /// Whether the body uses `super` (which reads the method's class from its closure).
+  var usesSuper = false { didSet { needsClosureSlot = usesSuper || !captures.isEmpty } }
   /// Whether the body reads its closure from slot 0 (captured variables, `super`); otherwise the
   /// slot stays nil and a call skips storing it (the caller holds the closure alive anyway).
   private(set) var needsClosureSlot: Bool
@@ -84,7 +86,7 @@ public final class FunctionProto {
 
   init(name: String, parameterNames: [String], defaults: [ExprNode?], variadic: Bool, isMethod: Bool, doc: String?, span: SourceSpan) {
     parameterCount = parameterNames.count
-    needsClosureSlot = isMethod
+    needsClosureSlot = false
     runnableBody = Unmanaged.passUnretained(body)
     self.name = name
     self.parameterNames = parameterNames

@@ -125,7 +125,7 @@ final class IfStmt: StmtNode {
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    if try condition.eval(f, vm).isTrue { return try then.run(f, vm) }
+    if try condition.test(f, vm) { return try then.run(f, vm) }
     return try otherwise.run(f, vm)
   }
 }
@@ -134,7 +134,7 @@ final class WhileStmt: StmtNode {
   let condition: ExprNode, body: Block
   init(condition: ExprNode, body: Block, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    while try condition.eval(f, vm).isTrue {
+    while try condition.test(f, vm) {
       try located(span) { try vm.tick() }
       switch try body.run(f, vm) {
       case .breakLoop: return .normal
@@ -207,10 +207,11 @@ final class JumpStmt: StmtNode {
 }
 
 final class ReturnStmt: StmtNode {
-  let value: ExprNode?
-  init(value: ExprNode?, span: SourceSpan) { self.value = value; super.init(span: span) }
+  /// The returned expression (a nil literal for a bare `return`).
+  let value: ExprNode
+  init(value: ExprNode?, span: SourceSpan) { self.value = value ?? ConstNode(.null, span: span); super.init(span: span) }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    vm.returnValue = try value?.eval(f, vm) ?? .null
+    vm.setReturnValue(try value.eval(f, vm))
     return .returned
   }
 }
