@@ -184,7 +184,8 @@ final class MethodCallNode: ExprNode {
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let receiver = try object.eval(f, vm)
-    if case .instance(let i) = receiver, !hasField(i), let method = method(of: i.klass) {
+    if let instance = receiver.unretainedInstance,
+       let method = instance._withUnsafeGuaranteedRef({ i in hasField(i) ? nil : method(of: i.klass) }) {
       return try method._withUnsafeGuaranteedRef { m in
         let proto = m.proto
         if let plain, proto.acceptsDirect(plain.count) {

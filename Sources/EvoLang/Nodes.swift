@@ -58,6 +58,12 @@ final class LocalGet: ExprNode {
     if boxed, case .cell(let c) = p.pointee { return c.value }
     return p.pointee
   }
+
+  /// The instance the (unboxed) slot holds, without a retain: only this frame can change the slot.
+  @inline(__always)
+  func unretainedInstance(_ f: Frame) -> Unmanaged<Instance>? {
+    boxed ? nil : f[slot].unretainedInstance
+  }
 }
 
 final class UpvalueGet: ExprNode {
@@ -366,9 +372,20 @@ final class FunctionNode: ExprNode {
 final class MemberNode: ExprNode {
   let object: ExprNode
   let name: String
-  init(object: ExprNode, name: String, span: SourceSpan) { self.object = object; self.name = name; super.init(span: span) }
+  init(object: ExprNode, name: String, span: SourceSpan) {
+    self.object = object
+    self.name = name
+    local = object as? LocalGet
+    super.init(span: span)
+  }
   private var cache = FieldSlotCache()
+  /// The object when it is a local variable (`self.x`, the usual case), read in place.
+  private let local: LocalGet?
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    if let instance = local?.unretainedInstance(f),
+       let v = instance._withUnsafeGuaranteedRef({ i in cache.slot(of: name, in: i.klass).flatMap { i.field(at: $0) } }) {
+      return v
+    }
     let o = try object.eval(f, vm)
     if case .instance(let i) = o, let slot = cache.slot(of: name, in: i.klass), let v = i.field(at: slot) { return v }
     return try located(span) { try vm.getMember(o, name) }

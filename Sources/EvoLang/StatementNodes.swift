@@ -42,28 +42,51 @@ final class MemberStoreStmt: StmtNode {
   let object: ExprNode, name: String, value: ExprNode, op: BinaryOp?
   init(object: ExprNode, name: String, value: ExprNode, op: BinaryOp?, span: SourceSpan) {
     self.object = object; self.name = name; self.value = value; self.op = op
+    local = object as? LocalGet
     super.init(span: span)
   }
   private var cache = FieldSlotCache()
+  /// The object when it is a local variable (`self.x = ...`, the usual case), read in place: the
+  /// value expression cannot reassign an unboxed local.
+  private let local: LocalGet?
+
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    let o = try object.eval(f, vm)
-    var v = try value.eval(f, vm)
-    if case .instance(let i) = o {
-      // The field's slot, cached per class; `op=` on a field not set yet takes the general path (its error).
-      let slot = cache.slot(declaring: name, in: i.klass)
-      if let op {
-        if let old = i.field(at: slot) {
-          if case .number(let x) = old, case .number(let y) = v, let r = numberOperation(op, x, y) { v = r } else {
-            v = try located(span) { try vm.binary(op, old, v) }
-          }
-          i.set(at: slot, v)
-          return .normal
-        }
-      } else {
-        i.set(at: slot, v)
+    if let local, !local.boxed {
+      let v = try value.eval(f, vm)
+      if let instance = f[local.slot].unretainedInstance,
+         try instance._withUnsafeGuaranteedRef({ try store(v, into: $0, vm) }) {
         return .normal
       }
+      return try storeGeneral(try local.eval(f, vm), v, vm)
     }
+    let o = try object.eval(f, vm)
+    let v = try value.eval(f, vm)
+    if let instance = o.unretainedInstance, try instance._withUnsafeGuaranteedRef({ try store(v, into: $0, vm) }) {
+      return .normal
+    }
+    return try storeGeneral(o, v, vm)
+  }
+
+  /// Stores into the instance's field slot (cached per class); false when `op=` finds the field unset
+  /// (the general path then raises its error).
+  @inline(__always)
+  private func store(_ v: Value, into i: Instance, _ vm: Interpreter) throws -> Bool {
+    let slot = cache.slot(declaring: name, in: i.klass)
+    guard let op else {
+      i.set(at: slot, v)
+      return true
+    }
+    guard let old = i.field(at: slot) else { return false }
+    if case .number(let x) = old, case .number(let y) = v, let r = numberOperation(op, x, y) {
+      i.set(at: slot, r)
+    } else {
+      i.set(at: slot, try located(span) { try vm.binary(op, old, v) })
+    }
+    return true
+  }
+
+  private func storeGeneral(_ o: Value, _ value: Value, _ vm: Interpreter) throws -> Flow {
+    var v = value
     try located(span) {
       if let op { v = try vm.binary(op, try vm.getMember(o, name), v) }
       try vm.setMember(o, name, v)

@@ -52,6 +52,12 @@ public enum Value {
     return nil
   }
 
+  /// An instance payload without a retain: valid while this value is alive.
+  @inline(__always) var unretainedInstance: Unmanaged<Instance>? {
+    if case .instance(let i) = self { return Unmanaged.passUnretained(i) }
+    return nil
+  }
+
   /// The type name shown in messages and by `type(x)`.
   public var typeName: String {
     switch self {

@@ -18,7 +18,8 @@ struct LangSuite {
 
   func run() throws {
     let folder = Baseline.benchFolder + "/lang"
-    let repeats = quick ? 1 : 3
+    // Best of five: this kind of shared machine swings by ±30% from run to run.
+    let repeats = quick ? 1 : 5
     let hasLua = (try? Baseline.run("lua5.4", ["-v"]))?.status == 0
     print("evo-bench lang — \(Machine.model), release build; best of \(repeats); baselines: \(baseline.python)\(hasLua ? ", lua5.4" : " (no lua5.4 installed)")")
     var table = Table(["program", "Evo s", "CPython s", "Lua s", "vs CPython", "vs Lua"])
