@@ -65,17 +65,18 @@ final class ExprList {
 }
 
 /// Adds this call site to an error's traceback; host errors get the call site as their location.
+/// The error handling itself is out of line, so the many inlined call sites stay small.
 @inline(__always)
 func traced<T>(_ span: SourceSpan, in function: String, _ body: () throws -> T) throws -> T {
-  do { return try body() } catch var e as EvoError {
-    if e.span == nil { e.span = span }
-    if e.kind != .interrupted { e.trace.append(TraceFrame(function: function, span: span)) }
-    throw e
-  } catch {
-    var e = EvoError(.host, String(describing: error), span: span)
-    e.trace.append(TraceFrame(function: function, span: span))
-    throw e
-  }
+  do { return try body() } catch { throw tracedError(error, span, function) }
+}
+
+@inline(never)
+func tracedError(_ error: any Error, _ span: SourceSpan, _ function: String) -> EvoError {
+  var e = error as? EvoError ?? EvoError(.host, String(describing: error), span: span)
+  if e.span == nil { e.span = span }
+  if e.kind != .interrupted { e.trace.append(TraceFrame(function: function, span: span)) }
+  return e
 }
 
 /// `callee(args)`. Plain positional calls of closures (at most three arguments) bind their arguments

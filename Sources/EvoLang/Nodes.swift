@@ -22,12 +22,14 @@ class StmtNode {
 /// A node whose error gets this node's span when the error has none yet.
 @inline(__always)
 func located<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
-  do { return try body() } catch var e as EvoError {
-    if e.span == nil { e.span = span }
-    throw e
-  } catch {
-    throw EvoError(.host, String(describing: error), span: span)
-  }
+  do { return try body() } catch { throw locatedError(error, span) }
+}
+
+@inline(never)
+func locatedError(_ error: any Error, _ span: SourceSpan) -> EvoError {
+  guard var e = error as? EvoError else { return EvoError(.host, String(describing: error), span: span) }
+  if e.span == nil { e.span = span }
+  return e
 }
 
 // MARK: - Constants and variables
