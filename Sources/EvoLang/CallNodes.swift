@@ -124,15 +124,23 @@ final class CallNode: ExprNode {
         // The frame is reserved first and the arguments evaluated straight into it (calls they make
         // push their frames above it).
         let frame = try traced(span, in: enclosing) { try vm.pushFrame(c) }
-        defer { vm.popFrame(frame, size: proto.frameSize) }
         let count = args.count
-        if count > 0 { (frame + 1).initialize(to: try a0.eval(f, vm)) }
-        if count > 1 { (frame + 2).initialize(to: try a1.eval(f, vm)) }
-        if count > 2 { (frame + 3).initialize(to: try a2.eval(f, vm)) }
-        return try traced(span, in: enclosing) {
-          if count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: count) }
-          return try vm.runBody(proto, frame)
+        let result: Value
+        do {
+          if count > 0 { (frame + 1).initialize(to: try a0.eval(f, vm)) }
+          if count > 1 { (frame + 2).initialize(to: try a1.eval(f, vm)) }
+          if count > 2 { (frame + 3).initialize(to: try a2.eval(f, vm)) }
+          result = try traced(span, in: enclosing) {
+            if count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: count) }
+            return try vm.runBody(proto, frame)
+          }
+        } catch {
+          vm.popFrame(frame, size: proto.frameSize)
+          throw error
         }
+        // Popped here rather than in a `defer`, which the compiler outlines into a call.
+        vm.popFrame(frame, size: proto.frameSize)
+        return result
       }
     }
     if let plain, case .builtin(let fn) = target, fn.acceptsPositional(plain.count) {

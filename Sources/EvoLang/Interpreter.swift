@@ -135,12 +135,19 @@ public final class Interpreter {
   func tick() throws {
     if interrupt.isRequested {
       interrupt.reset()
-      throw EvoError(.interrupted, "interrupted")
+      throw Self.interruptedError()
     }
     if let budget = stepBudget {
-      guard budget > 0 else { throw EvoError(.budget, "the step budget is exhausted (an infinite loop?)") }
+      guard budget > 0 else { throw Self.budgetError() }
       stepBudget = budget - 1
     }
+  }
+
+  // Errors of the hot paths, built out of line so those paths keep small stack frames.
+  @inline(never) static func interruptedError() -> EvoError { EvoError(.interrupted, "interrupted") }
+  @inline(never) static func budgetError() -> EvoError { EvoError(.budget, "the step budget is exhausted (an infinite loop?)") }
+  @inline(never) func recursionError(_ c: Closure) -> EvoError {
+    EvoError(.recursion, "maximum recursion depth (\(maxDepth)) exceeded in \(c.proto.name)()")
   }
 
   // MARK: - Calls
@@ -228,12 +235,10 @@ public final class Interpreter {
   @inline(__always)
   func pushFrame(_ c: Closure) throws -> Frame {
     let size = c.proto.frameSize
-    guard depth < maxDepth, stackTop + size <= stackCapacity else {
-      throw EvoError(.recursion, "maximum recursion depth (\(maxDepth)) exceeded in \(c.proto.name)()")
-    }
+    guard depth < maxDepth, stackTop + size <= stackCapacity else { throw recursionError(c) }
     let frame = stack + stackTop
-    stackTop += size
-    depth += 1
+    stackTop &+= size
+    depth &+= 1
     if c.proto.needsClosureSlot { frame.initialize(to: .closure(c)) }
     return frame
   }
@@ -249,8 +254,8 @@ public final class Interpreter {
       default: frame[i] = .null
       }
     }
-    stackTop -= size
-    depth -= 1
+    stackTop &-= size
+    depth &-= 1
   }
 
   /// Boxes captured parameters, runs the statements and returns the returned value (nil by default).
