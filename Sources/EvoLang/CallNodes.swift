@@ -33,13 +33,14 @@ func evaluateArguments(_ args: [ArgumentNode], _ f: Frame, _ vm: Interpreter) th
   return (positional, keywords)
 }
 
-/// Argument expressions run through unmanaged references (the list owns the nodes), so evaluating
-/// them costs no retains.
-final class ExprList {
-  let nodes: [ExprNode]
-  private let refs: UnsafeMutableBufferPointer<Unmanaged<ExprNode>>
+/// Nodes run through unmanaged references kept in a buffer the list owns alongside the nodes
+/// themselves: a strong reference per node run, or a retained array, would cost a retain and a
+/// release each.
+final class NodeList<Node: AnyObject> {
+  let nodes: [Node]
+  let refs: UnsafeMutableBufferPointer<Unmanaged<Node>>
 
-  init(_ nodes: [ExprNode]) {
+  init(_ nodes: [Node]) {
     self.nodes = nodes
     refs = .allocate(capacity: nodes.count)
     _ = refs.initialize(from: nodes.map { Unmanaged.passUnretained($0) })
@@ -48,7 +49,12 @@ final class ExprList {
   deinit { refs.deallocate() }
 
   var count: Int { refs.count }
+}
 
+/// Argument expressions, evaluated without retains.
+typealias ExprList = NodeList<ExprNode>
+
+extension NodeList where Node == ExprNode {
   /// Evaluates the expressions in order, handing each value and its index to `body`.
   @inline(__always)
   func forEach(_ f: Frame, _ vm: Interpreter, _ body: (Int, Value) throws -> Void) throws {

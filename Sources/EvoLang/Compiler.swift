@@ -338,7 +338,6 @@ struct Compiler {
   /// A binary operation node, specialised when the right operand is a number literal.
   private func binary(_ op: BinaryOp, _ left: ExprNode, _ right: ExprNode, _ span: SourceSpan) -> ExprNode {
     if let n = right as? NumberNode {
-      // A boxed local's slot holds a cell, never a number: the in-place read then falls through.
       if let l = left as? LocalGet { return LocalConstNode(op: op, local: l, constant: n.number, span: span) }
       return BinaryConstNode(op: op, left: left, constant: n.number, span: span)
     }

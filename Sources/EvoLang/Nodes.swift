@@ -230,7 +230,7 @@ func numberComparison(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool? {
 }
 
 /// `expr op number`: the right operand a literal, kept as a plain number.
-final class BinaryConstNode: ExprNode {
+class BinaryConstNode: ExprNode {
   let op: BinaryOp
   let left: ExprNode
   let constant: Double
@@ -251,23 +251,20 @@ final class BinaryConstNode: ExprNode {
 }
 
 /// `local op number` (`i + 1`, `n < 2`): the local read in place when it holds a number.
-final class LocalConstNode: ExprNode {
-  let op: BinaryOp
-  let local: LocalGet
-  let constant: Double
+final class LocalConstNode: BinaryConstNode {
+  let slot: Int
   init(op: BinaryOp, local: LocalGet, constant: Double, span: SourceSpan) {
-    self.op = op; self.local = local; self.constant = constant
-    super.init(span: span)
-  }
-  override func test(_ f: Frame, _ vm: Interpreter) throws -> Bool {
-    if case .number(let x) = f[local.slot], let b = numberComparison(op, x, constant) { return b }
-    return try eval(f, vm).isTrue
+    slot = local.slot
+    super.init(op: op, left: local, constant: constant, span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    if case .number(let x) = f[local.slot], let v = numberOperation(op, x, constant) { return v }
-    let a = try local.eval(f, vm)
-    if case .number(let x) = a, let v = numberOperation(op, x, constant) { return v }
-    return try located(span) { try vm.binary(op, a, .number(constant)) }
+    // A boxed local's slot holds a cell, never a number: the in-place read then falls through.
+    if case .number(let x) = f[slot], let v = numberOperation(op, x, constant) { return v }
+    return try super.eval(f, vm)
+  }
+  override func test(_ f: Frame, _ vm: Interpreter) throws -> Bool {
+    if case .number(let x) = f[slot], let t = numberComparison(op, x, constant) { return t }
+    return try super.test(f, vm)
   }
 }
 

@@ -114,21 +114,10 @@ final class IndexStoreStmt: StmtNode {
   }
 }
 
-/// The statements of a block. They run through unmanaged references kept in a buffer the block owns
-/// (alongside the statements themselves): a strong reference per statement run, or a retained array,
-/// would cost a retain and a release each.
-final class Block {
-  let statements: [StmtNode]
-  private let refs: UnsafeMutableBufferPointer<Unmanaged<StmtNode>>
+/// The statements of a block, run without retains.
+typealias Block = NodeList<StmtNode>
 
-  init(_ statements: [StmtNode]) {
-    self.statements = statements
-    refs = .allocate(capacity: statements.count)
-    _ = refs.initialize(from: statements.map { Unmanaged.passUnretained($0) })
-  }
-
-  deinit { refs.deallocate() }
-
+extension NodeList where Node == StmtNode {
   /// Runs the statements; stops at the first one that does not finish normally.
   @inline(__always)
   func run(_ f: Frame, _ vm: Interpreter) throws -> Flow {
