@@ -37,7 +37,9 @@ public final class NotebookRunner {
   public init(options: Options) { self.options = options }
 
   private let lock = NSLock()
-  private var running: Interpreter?
+  /// The running interpreter's interrupt flag. The flag, not the interpreter: Ctrl-C arrives on
+  /// another thread, and Evo objects are reference-counted non-atomically on the interpreter's own.
+  private var running: InterruptFlag?
   private var interrupted = false
 
   /// Stops the running cell (Ctrl-C): it ends with a `KeyboardInterrupt` error and no further cell runs.
@@ -46,7 +48,7 @@ public final class NotebookRunner {
     lock.lock()
     defer { lock.unlock() }
     interrupted = true
-    running?.interrupt.request()
+    running?.request()
     Cancellation.shared.request()
   }
 
@@ -65,7 +67,7 @@ public final class NotebookRunner {
     let vm = Interpreter()
     let display = EvoRuntime.install(into: vm)
     lock.lock()
-    running = vm
+    running = vm.interrupt
     interrupted = false
     lock.unlock()
     defer {
