@@ -270,7 +270,7 @@ struct Compiler {
         body.append(contentsOf: try statement(s))
       }
     }
-    proto.body = Block(body)
+    proto.setBody(body)
     proto.frameSize = inner.frameSize
     proto.captures = inner.captures
     proto.usesSuper = inner.usesSuper

@@ -264,6 +264,7 @@ public final class Interpreter {
     try tick()
     if proto.hasBoxedSlots { for slot in proto.boxedSlots { frame[slot] = .cell(Cell(frame[slot])) } }
     if case .returned = try proto.runnableBody._withUnsafeGuaranteedRef({ try $0.run(frame, self) }) { return takeReturnValue() }
+    if let result = proto.runnableResult { return try result._withUnsafeGuaranteedRef { try $0.eval(frame, self) } }
     return .null
   }
 

@@ -66,9 +66,26 @@ public final class FunctionProto {
   /// Parameter slots that closures capture, boxed into cells on entry.
   var boxedSlots: [Int] = [] { didSet { hasBoxedSlots = !boxedSlots.isEmpty } }
   private(set) var hasBoxedSlots = false
-  var body = Block([]) { didSet { runnableBody = Unmanaged.passUnretained(body) } }
-  /// `body` without a retain per call (`body` keeps it alive).
+  /// The statements, except a final `return expr`, whose expression is `result`: the call evaluates it
+  /// and returns its value directly, without the `return` machinery.
+  private(set) var body = Block([])
+  private(set) var result: ExprNode?
+  /// `body` and `result` without a retain per call (the properties above keep them alive).
   private(set) var runnableBody: Unmanaged<Block>
+  private(set) var runnableResult: Unmanaged<ExprNode>?
+
+  /// Sets the compiled statements of the body.
+  func setBody(_ statements: [StmtNode]) {
+    if let last = statements.last as? ReturnStmt {
+      body = Block(Array(statements.dropLast()))
+      result = last.value
+    } else {
+      body = Block(statements)
+      result = nil
+    }
+    runnableBody = Unmanaged.passUnretained(body)
+    runnableResult = result.map { Unmanaged.passUnretained($0) }
+  }
   /// For methods: `self` occupies slot 1 and parameters follow.
   let isMethod: Bool
   public let doc: String?
