@@ -155,8 +155,11 @@ final class LocalStore: StoreNode {
   override func store(_ value: Value, _ f: Frame) {
     if boxed {
       if !isDeclaration, case .cell(let c) = f[slot] { c.value = value } else { f[slot] = .cell(Cell(value)) }
-    } else {
-      f[slot] = value
+      return
+    }
+    switch f[slot] {
+    case .null, .bool, .number, .undefined: (f + slot).initialize(to: value)  // nothing to release
+    default: f[slot] = value
     }
   }
 }

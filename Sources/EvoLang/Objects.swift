@@ -210,14 +210,24 @@ public final class ClassObject {
 /// by all its instances, so a call site can cache a field's slot per class and skip the name lookup.
 public final class Instance {
   public let klass: ClassObject
-  /// Field values by slot; `.undefined` where this instance has not set the field.
-  private(set) var slots: [Value] = []
+  /// Field values by slot, `.undefined` where this instance has not set the field: a buffer the
+  /// instance owns (an array property would check its uniqueness on every store).
+  private var slots: UnsafeMutablePointer<Value>
+  private var slotCount = 0
 
-  init(klass: ClassObject) { self.klass = klass }
+  init(klass: ClassObject) {
+    self.klass = klass
+    slots = .allocate(capacity: 0)
+  }
+
+  deinit {
+    slots.deinitialize(count: slotCount)
+    slots.deallocate()
+  }
 
   /// Names of the fields this instance has set, in slot order.
   public var fieldNames: [String] {
-    klass.layout.names.indices.filter { $0 < slots.count && !slots[$0].isUndefined }.map { klass.layout.names[$0] }
+    klass.layout.names.indices.filter { field(at: $0) != nil }.map { klass.layout.names[$0] }
   }
 
   /// The value of a field, if set.
@@ -229,10 +239,9 @@ public final class Instance {
   /// The value in a field slot, if set.
   @inline(__always)
   func field(at slot: Int) -> Value? {
-    guard slot < slots.count else { return nil }
-    let v = slots[slot]
-    if case .undefined = v { return nil }
-    return v
+    guard slot < slotCount else { return nil }
+    if case .undefined = slots[slot] { return nil }
+    return slots[slot]
   }
 
   func set(_ name: String, _ value: Value) { set(at: klass.layout.slot(declaring: name), value) }
@@ -240,8 +249,18 @@ public final class Instance {
   /// Sets a field slot (of this instance's class layout).
   @inline(__always)
   func set(at slot: Int, _ value: Value) {
-    if slot >= slots.count { slots.append(contentsOf: repeatElement(.undefined, count: slot + 1 - slots.count)) }
+    if slot >= slotCount { grow(to: slot + 1) }
     slots[slot] = value
+  }
+
+  /// Makes room for `count` slots, the new ones undefined.
+  private func grow(to count: Int) {
+    let bigger = UnsafeMutablePointer<Value>.allocate(capacity: count)
+    bigger.moveInitialize(from: slots, count: slotCount)
+    (bigger + slotCount).initialize(repeating: .undefined, count: count - slotCount)
+    slots.deallocate()
+    slots = bigger
+    slotCount = count
   }
 }
 
