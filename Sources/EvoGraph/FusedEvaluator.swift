@@ -132,42 +132,67 @@ final class FusedEvaluator: @unchecked Sendable {
   /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
   private func aggregate(_ a: FusedPlan.Aggregation, _ s1: [Double], _ s2: [Double]) {
     let g1 = sumOverIndexSets(s1, a.axes), g2 = sumOverIndexSets(s2, a.axes), count = Double(setSize(a.axes))
-    var values = [Float](repeating: 0, count: nc)
-    for p in 0..<nc {
-      let m = g1[p] / count, m2 = g2[p] / count
-      means[a.node * nc + p] = Float(m)
-      switch a.statistic {
-      case .mean: values[p] = Float(m)
-      case .secondMoment: values[p] = Float(m2)
-      case .variance: values[p] = Float(Swift.max(0, m2 - m * m))
+    let offset = a.node * nc, statistic = a.statistic
+    means.withUnsafeMutableBufferPointer { meanRows in tables.withUnsafeMutableBufferPointer { tableRows in
+      for p in 0..<nc {
+        let m = g1[p] / count, m2 = g2[p] / count
+        meanRows[offset + p] = Float(m)
+        switch statistic {
+        case .mean: tableRows[offset + p] = Float(m)
+        case .secondMoment: tableRows[offset + p] = Float(m2)
+        case .variance: tableRows[offset + p] = Float(Swift.max(0, m2 - m * m))
+        }
       }
-    }
-    if a.axes == .batch, let moving = layer.movingAverages[a.node] {
-      if layer.training {
-        let decay = layer.options.decay
-        moving.withMutableData { avg in for ch in 0..<c { avg[ch] = decay * avg[ch] + (1 - decay) * values[ch] } }
-      } else {
-        moving.withData { avg in for p in 0..<nc { values[p] = avg[p % c] } }
-        frozen[a.node] = true
+    } }
+    guard a.axes == .batch, let moving = layer.movingAverages[a.node] else { return }
+    if layer.training {
+      let decay = layer.options.decay
+      moving.withMutableData { avg in for ch in 0..<c { avg[ch] = decay * avg[ch] + (1 - decay) * tables[offset + ch] } }
+    } else {
+      moving.withData { avg in
+        tables.withUnsafeMutableBufferPointer { rows in for p in 0..<nc { rows[offset + p] = avg[p % c] } }
       }
+      frozen[a.node] = true
     }
-    tables.replaceSubrange(a.node * nc..<(a.node + 1) * nc, with: values)
   }
 
   /// For each (N, C) entry, the sum of `values` over the entries of its index set.
   func sumOverIndexSets(_ values: [Double], _ axes: AggregationAxes) -> [Double] {
-    let key: (Int) -> Int, keys: Int
-    switch axes {
-    case .instance: return values
-    case .batch: (key, keys) = ({ $0 % self.c }, c)
-    case .layer: (key, keys) = ({ $0 / self.c }, n)
-    case .group:
-      let size = c / layer.groups
-      (key, keys) = ({ $0 / size }, n * layer.groups)
+    if axes == .instance { return values }
+    let sets = setCount(axes)
+    var sums = [Double](repeating: 0, count: sets), result = [Double](repeating: 0, count: nc)
+    sums.withUnsafeMutableBufferPointer { total in
+      forEachEntry(axes) { p, set in total[set] += values[p] }
+      result.withUnsafeMutableBufferPointer { out in forEachEntry(axes) { p, set in out[p] = total[set] } }
     }
-    var sums = [Double](repeating: 0, count: keys)
-    for p in 0..<nc { sums[key(p)] += values[p] }
-    return (0..<nc).map { sums[key($0)] }
+    return result
+  }
+
+  /// How many index sets an aggregation over `axes` has.
+  private func setCount(_ axes: AggregationAxes) -> Int {
+    switch axes {
+    case .instance: return nc
+    case .batch: return c
+    case .layer: return n
+    case .group: return n * layer.groups
+    }
+  }
+
+  /// Calls `body(entry, set)` for every (N, C) entry with the index of its set, in entry order.
+  @inline(__always)
+  private func forEachEntry(_ axes: AggregationAxes, _ body: (Int, Int) -> Void) {
+    let channels = c, groupSize = c / layer.groups, groups = layer.groups
+    for image in 0..<n {
+      for ch in 0..<channels {
+        let p = image * channels + ch
+        switch axes {
+        case .instance: body(p, p)
+        case .batch: body(p, ch)
+        case .layer: body(p, image)
+        case .group: body(p, image * groups + ch / groupSize)
+        }
+      }
+    }
   }
 
   /// How many elements an aggregation over `axes` averages.
