@@ -120,33 +120,19 @@ final class CallNode: ExprNode {
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    // A global callee (the usual case) is read from its cell here, without a call to its node.
+    // A global callee (the usual case) is borrowed from its cell, without a copy or a retain: once the
+    // frame is set up (holding the closure itself if the body reads it), the call uses only the
+    // closure's proto, which the interpreter keeps alive for good (`compiledFunctions`).
+    if direct, calleeIsGlobal, let closure = calleeCell.value.unretainedClosure,
+       closure._withUnsafeGuaranteedRef({ !$0.proto.isMethod && $0.proto.acceptsDirect(args.count) }) {
+      return try closure._withUnsafeGuaranteedRef { c in try callDirect(c, f, vm) }
+    }
     var target = calleeCell.value
     if !calleeIsGlobal || target.isUndefined { target = try callee.eval(f, vm) }
     if direct, let closure = target.unretainedClosure {
       return try closure._withUnsafeGuaranteedRef { c in
-        let proto = c.proto
-        guard !proto.isMethod, proto.acceptsDirect(args.count) else { return try callGeneral(target, f, vm) }
-        // The frame is reserved first and the arguments evaluated straight into it (calls they make
-        // push their frames above it).
-        let frame = try traced(span, in: enclosing) { try vm.pushFrame(c) }
-        let count = args.count
-        let result: Value
-        do {
-          if count > 0 { (frame + 1).initialize(to: try a0.eval(f, vm)) }
-          if count > 1 { (frame + 2).initialize(to: try a1.eval(f, vm)) }
-          if count > 2 { (frame + 3).initialize(to: try a2.eval(f, vm)) }
-          result = try traced(span, in: enclosing) {
-            if count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: count) }
-            return try vm.runBody(proto, frame)
-          }
-        } catch {
-          vm.popFrame(frame, size: proto.frameSize)
-          throw error
-        }
-        // Popped here rather than in a `defer`, which the compiler outlines into a call.
-        vm.popFrame(frame, size: proto.frameSize)
-        return result
+        guard !c.proto.isMethod, c.proto.acceptsDirect(args.count) else { return try callGeneral(target, f, vm) }
+        return try callDirect(c, f, vm)
       }
     }
     if let plain, case .builtin(let fn) = target, fn.acceptsPositional(plain.count) {
@@ -155,6 +141,31 @@ final class CallNode: ExprNode {
       }
     }
     return try callGeneral(target, f, vm)
+  }
+
+  /// A closure that accepts these plain positional arguments: the frame is reserved first and the
+  /// arguments evaluated straight into it (calls they make push their frames above it).
+  @inline(__always)
+  private func callDirect(_ c: Closure, _ f: Frame, _ vm: Interpreter) throws -> Value {
+    let proto = c.proto
+    let frame = try traced(span, in: enclosing) { try vm.pushFrame(c) }
+    let count = args.count
+    let result: Value
+    do {
+      if count > 0 { (frame + 1).initialize(to: try a0.eval(f, vm)) }
+      if count > 1 { (frame + 2).initialize(to: try a1.eval(f, vm)) }
+      if count > 2 { (frame + 3).initialize(to: try a2.eval(f, vm)) }
+      result = try traced(span, in: enclosing) {
+        if count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: count) }
+        return try vm.runBody(proto, frame)
+      }
+    } catch {
+      vm.popFrame(frame, size: proto.frameSize)
+      throw error
+    }
+    // Popped here rather than in a `defer`, which the compiler outlines into a call.
+    vm.popFrame(frame, size: proto.frameSize)
+    return result
   }
 
   private func callGeneral(_ target: Value, _ f: Frame, _ vm: Interpreter) throws -> Value {

@@ -261,6 +261,7 @@ struct Compiler {
     let proto = FunctionProto(
       name: name, parameterNames: decl.parameters.map(\.name), defaults: defaults,
       variadic: decl.parameters.last?.variadic ?? false, isMethod: isMethod, doc: decl.doc, span: decl.span)
+    interpreter.compiledFunctions.append(proto)
     var body: [StmtNode] = []
     for (i, s) in decl.body.enumerated() {
       // A function's final expression is its result when it does not `return` (handy for `fn(x) { x * 2 }`).

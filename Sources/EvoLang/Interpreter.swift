@@ -44,6 +44,10 @@ public final class Interpreter {
   /// Folders searched by `import name` after the importing file's folder.
   public var searchPaths: [String] = []
   var modules: [String: Module] = [:]
+  /// Every function compiled in this session, kept for the interpreter's lifetime (a few hundred bytes
+  /// of nodes each, bounded by the source compiled). A running body therefore never loses its code,
+  /// even when its closure dies mid-call, so calls may borrow a closure from a global without a retain.
+  var compiledFunctions: [FunctionProto] = []
   var loading: Set<String> = []
   /// The session's main module (REPL, script, notebook).
   public let main: Module

@@ -99,6 +99,19 @@ final class OutputBox { var text = "" }
     #expect(score.repr == "20")
   }
 
+  /// A function defined by an earlier chunk (whose compiled code no chunk holds any more) that drops
+  /// its own global while running: the call borrowed the closure from the global, so the body must
+  /// still have its code, and its captured variables, to the end.
+  @Test func aFunctionSurvivesDroppingItsOwnGlobal() throws {
+    let (vm, _) = makeInterpreter()
+    try vm.run(SourceFile(name: "t", text: "let step = nil\nfn make(k) { fn(n) { step = nil; let x = [n, k]; x[0] + x[1] } }"))
+    try vm.run(SourceFile(name: "t", text: "step = make(10)"))
+    try vm.run(SourceFile(name: "t", text: "fn again(n) { again = nil; let t = [n] * 3; len(t) + n }"))
+    #expect(try vm.run(SourceFile(name: "t", text: "step(5)"))?.repr == "15")
+    #expect(try vm.run(SourceFile(name: "t", text: "again(2)"))?.repr == "5")
+    #expect(try vm.run(SourceFile(name: "t", text: "step"))?.repr == "nil")
+  }
+
   @Test func completionSeesMembers() throws {
     let (vm, _) = makeInterpreter()
     try vm.run(SourceFile(name: "t", text: "class Net { fn forward(x) { x } }\nlet net = Net()\nlet v = vec(1)"))
