@@ -209,7 +209,7 @@ final class MethodCallNode: ExprNode {
   }
 
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
-    let receiver = try object.eval(f, vm)
+    var receiver = try object.eval(f, vm)
     if let instance = receiver.unretainedInstance,
        let method = instance._withUnsafeGuaranteedRef({ i in hasField(i) ? nil : method(of: i.klass) }) {
       return try method._withUnsafeGuaranteedRef { m in
@@ -218,7 +218,8 @@ final class MethodCallNode: ExprNode {
           // As for plain calls: the frame first, then the receiver and the arguments straight into it.
           let frame = try traced(span, in: enclosing) { try vm.pushFrame(m) }
           defer { vm.popFrame(frame, size: proto.frameSize) }
-          (frame + 1).initialize(to: receiver)
+          // The receiver moves into the frame (a swap with the nil there): no retain, no release.
+          swap(&receiver, &frame[1])
           try plain.evaluate(into: frame + 2, f, vm)
           return try traced(span, in: enclosing) {
             if plain.count < proto.parameterCount { try vm.fillDefaults(proto, frame, from: plain.count) }

@@ -246,6 +246,15 @@ public final class Instance {
 
   func set(_ name: String, _ value: Value) { set(at: klass.layout.slot(declaring: name), value) }
 
+  /// `field op y` stored in place when the field holds a number and `op` has a number fast path;
+  /// false (nothing changed) otherwise.
+  @inline(__always)
+  func updateNumber(at slot: Int, _ op: BinaryOp, _ y: Double) -> Bool {
+    guard slot < slotCount, case .number(let x) = slots[slot], let r = numberOperation(op, x, y) else { return false }
+    (slots + slot).initialize(to: r)  // the old value is a number: nothing to release
+    return true
+  }
+
   /// Sets a field slot (of this instance's class layout).
   @inline(__always)
   func set(at slot: Int, _ value: Value) {
@@ -274,6 +283,8 @@ struct FieldSlotCache {
   /// The slot of `name` in `k`'s layout, if the layout has it.
   @inline(__always)
   mutating func slot(of name: String, in k: ClassObject) -> Int? {
+    // A slot once found never moves; only a miss must watch for the layout growing.
+    if k === klass && slot >= 0 { return slot }
     if k !== klass || k.layout.names.count != layoutSize {
       klass = k
       layoutSize = k.layout.names.count

@@ -76,6 +76,7 @@ final class MemberStoreStmt: StmtNode {
       i.set(at: slot, v)
       return true
     }
+    if case .number(let y) = v, i.updateNumber(at: slot, op, y) { return true }
     guard let old = i.field(at: slot) else { return false }
     if case .number(let x) = old, case .number(let y) = v, let r = numberOperation(op, x, y) {
       i.set(at: slot, r)
