@@ -312,7 +312,7 @@ final class InterpolationNode: ExprNode {
     var s = literals[0]
     try expressions.forEach(f, vm) { i, v in
       s += v.text
-      s += literals[i + 1]
+      if !literals[i + 1].isEmpty { s += literals[i + 1] }
     }
     return .string(s)
   }
