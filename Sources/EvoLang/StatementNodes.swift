@@ -115,22 +115,6 @@ final class IndexStoreStmt: StmtNode {
   }
 }
 
-/// The statements of a block, run without retains.
-typealias Block = NodeList<StmtNode>
-
-extension NodeList where Node == StmtNode {
-  /// Runs the statements; stops at the first one that does not finish normally.
-  @inline(__always)
-  func run(_ f: Frame, _ vm: Interpreter) throws -> Flow {
-    for r in refs {
-      let flow = try r._withUnsafeGuaranteedRef { try $0.exec(f, vm) }
-      if case .normal = flow { continue }
-      return flow
-    }
-    return .normal
-  }
-}
-
 final class IfStmt: StmtNode {
   let condition: ExprNode, then: Block, otherwise: Block
   init(condition: ExprNode, then: Block, otherwise: Block, span: SourceSpan) {
