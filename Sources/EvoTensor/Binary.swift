@@ -74,6 +74,7 @@ extension Tensor {
     gradients: @escaping (_ g: Tensor, _ a: Tensor, _ b: Tensor) throws -> (Tensor?, Tensor?)
   ) throws -> Tensor {
     let y = try combined(k, other, op: op)
+    guard Tensor.recordsOp(self, other) else { return y }
     let a = detached(), b = other.detached()
     return Tensor.record(shape: y.shape, storage: y.storage, inputs: [self, other]) { g in
       let (ga, gb) = try gradients(g, a, b)

@@ -70,6 +70,7 @@ extension Tensor {
   /// Element-wise op whose gradient is `g * derivative(x, y)` for the input x and output y.
   func unary<K: UnaryKernel>(_ k: K.Type, derivative: @escaping (Tensor, Tensor) throws -> Tensor) -> Tensor {
     let y = mapped(k)
+    guard Tensor.recordsOp(self) else { return y }
     let x = detached()
     let saved = y.detached()
     return Tensor.record(shape: shape, storage: y.storage, inputs: [self]) { g in [try g * derivative(x, saved)] }
