@@ -19,7 +19,7 @@ extension Tensor {
   /// its saved tensors when it does not (most element-wise calls outside training).
   @inline(__always)
   static func recordsOp(_ a: Tensor, _ b: Tensor? = nil) -> Bool {
-    Autograd.isEnabled && (a.requiresGrad || b?.requiresGrad == true)
+    (a.requiresGrad || b?.requiresGrad == true) && Autograd.isEnabled  // the task-local read last: it costs
   }
 
   static func record(
@@ -27,7 +27,7 @@ extension Tensor {
     backward: @escaping (Tensor) throws -> [Tensor?]
   ) -> Tensor {
     let out = Tensor(shape: shape, storage: storage)
-    if Autograd.isEnabled && inputs.contains(where: { $0.requiresGrad }) {
+    if inputs.contains(where: { $0.requiresGrad }) && Autograd.isEnabled {
       out.requiresGrad = true
       out.inputs = inputs
       out.backwardFunction = backward
