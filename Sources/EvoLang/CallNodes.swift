@@ -143,7 +143,6 @@ final class MethodCallNode: ExprNode {
   let name: String
   let args: [ArgumentNode]
   let enclosing: String
-  let simple: Bool
   /// Inline cache: the class last seen at this call site and its method.
   private var cachedClass: ClassObject?
   private var cachedMethod: Closure?
@@ -165,7 +164,7 @@ final class MethodCallNode: ExprNode {
     self.name = name
     self.args = args
     self.enclosing = enclosing
-    simple = args.arePlain
+    let simple = args.arePlain
     plain = simple ? ExprList(args.map(\.value)) : nil
     appendsOne = name == "append" && simple && args.count == 1
     super.init(span: span)
@@ -260,22 +259,6 @@ final class MethodCallNode: ExprNode {
 }
 
 extension Interpreter {
-  /// Calls a closure with up to three plain positional arguments already evaluated (`count` of
-  /// `v0...v2` are used), filling missing parameters from their defaults.
-  @inline(__always)
-  func invoke(_ c: Closure, receiver: Value?, count: Int, _ v0: Value, _ v1: Value, _ v2: Value, _ caller: Frame) throws -> Value {
-    let proto = c.proto
-    let frame = try pushFrame(c)
-    defer { popFrame(frame, size: proto.frameSize) }
-    if let receiver { frame[1] = receiver }
-    let first = proto.firstParameterSlot
-    if count > 0 { frame[first] = v0 }
-    if count > 1 { frame[first + 1] = v1 }
-    if count > 2 { frame[first + 2] = v2 }
-    if count < proto.parameterCount { try fillDefaults(proto, frame, from: count) }
-    return try runBody(proto, frame)
-  }
-
   /// Evaluates the defaults of parameters `from...` into the frame (an error names a missing one).
   func fillDefaults(_ proto: FunctionProto, _ frame: Frame, from count: Int) throws {
     let first = proto.firstParameterSlot
@@ -285,20 +268,5 @@ extension Interpreter {
       }
       frame[first + i] = try d.eval(frame, self)
     }
-  }
-
-  /// Calls a closure with plain positional arguments evaluated straight into its new frame (the common
-  /// case: no keywords, no spreading, not variadic, at most as many arguments as parameters).
-  @inline(__always)
-  func callDirect(_ c: Closure, receiver: Value?, _ args: [ArgumentNode], _ f: Frame) throws -> Value {
-    let count = args.count
-    if count <= 3 {
-      let v0 = count > 0 ? try args[0].value.eval(f, self) : .null
-      let v1 = count > 1 ? try args[1].value.eval(f, self) : .null
-      let v2 = count > 2 ? try args[2].value.eval(f, self) : .null
-      return try invoke(c, receiver: receiver, count: count, v0, v1, v2, f)
-    }
-    let values = try args.map { try $0.value.eval(f, self) }
-    return try callClosure(c, receiver: receiver, values, [])
   }
 }

@@ -36,7 +36,7 @@ public enum GoldenRunner {
     vm.output = { output.text += $0 }
     var failure: EvoError?
     do {
-      try LargeStack.run { try vm.run(SourceFile(name: path, text: text)) }
+      _ = try LargeStack.run { try vm.run(SourceFile(name: path, text: text)) }
     } catch let e as EvoError {
       failure = e
     }
