@@ -3,63 +3,68 @@ import EvoTensor
 extension FusedEvaluator {
   /// Gradients for x, v0, v1 (and gamma, beta) from the output gradient `dy`.
   func backward(_ dy: Tensor) throws -> [Tensor?] {
+    if let native { return try nativeBackward(native, dy) }
     let graph = plan.graph
     let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
     let channels = c, count = nc, level = plan.outputLevel
     let dx = try Tensor.uninitialized(x.shape)
     let lightPass = plan.aggregatesOnlyInput
-    var dGamma = [Float](repeating: 0, count: count), dBeta = dGamma
-    var tableGrads: [Float] = []  // the last sweep's table gradients
-    var spread = [Float](repeating: 0, count: rows * count)
+    let affineGrads = try TableRows(rows: 2, entries: count)
+    var spread = try TableRows(rows: rows, entries: count)
+    var tableGrads = spread  // the last sweep's table gradients
     let gamma = layer.gamma.values
     let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
     guard let dxBase = dx.mutableBase else { return [dx, nil, nil, nil, nil] }
     let sweeps = lightPass ? 1 : level + 1
+    let tp = SendablePointer(tables.base)
     for sweep in 1...sweeps {
       let last = sweep == sweeps
-      var current = [Float](repeating: 0, count: rows * count)
-      x.withData { xd in dyFull.withData { dd in tables.withUnsafeBufferPointer { tb in spread.withUnsafeBufferPointer { sb in
-        current.withUnsafeMutableBufferPointer { cur in dGamma.withUnsafeMutableBufferPointer { dg in dBeta.withUnsafeMutableBufferPointer { db in
-          guard let xb = xd.baseAddress, let dyb = dd.baseAddress, let tbase = tb.baseAddress, let sbase = sb.baseAddress,
-            let cb = cur.baseAddress, let dgb = dg.baseAddress, let dbb = db.baseAddress
-          else { return }
-          let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
-          let tp = SendablePointer(UnsafeMutablePointer(mutating: tbase)), sp = SendablePointer(UnsafeMutablePointer(mutating: sbase))
-          let cp = SendablePointer(cb), gp = SendablePointer(dgb), bp = SendablePointer(dbb)
-          forEachBlock { r, p0, p1 in
-            let len = (p1 - p0) * planeSize
-            let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
-            self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
-            // Gradient rows are written before they are read: the first contribution to a row stores,
-            // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
-            var written = GradientRows(count: rows)
-            let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
-            func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
-            let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
-            let gOut = row(out)
-            written.insert(out)
-            for q in p0..<p1 {
-              let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
-              FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
-              if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
-            }
-            for step in self.plan.steps.reversed() {
-              self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
-                                           values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
-              self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
-            }
-            self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, spread: sp.pointer)
-            if !written.contains(0) { xRow.update(repeating: 0, count: len) }
+      let current = try TableRows(rows: rows, entries: count)
+      let sp = SendablePointer(spread.base), cp = SendablePointer(current.base)
+      let gp = SendablePointer(affineGrads[0]), bp = SendablePointer(affineGrads[1])
+      x.withData { xd in dyFull.withData { dd in
+        guard let xb = xd.baseAddress, let dyb = dd.baseAddress else { return }
+        let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
+        forEachBlock { r, p0, p1 in
+          let len = (p1 - p0) * planeSize
+          let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
+          self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+          // Gradient rows are written before they are read: the first contribution to a row stores,
+          // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
+          var written = GradientRows(count: rows)
+          let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
+          func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
+          let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+          let gOut = row(out)
+          written.insert(out)
+          for q in p0..<p1 {
+            let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
+            FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
+            if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
           }
-        } } }
-      } } } }
-      propagateTables(&current)
+          for step in self.plan.steps.reversed() {
+            self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
+                                         values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
+            self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
+          }
+          self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, spread: sp.pointer)
+          if !written.contains(0) { xRow.update(repeating: 0, count: len) }
+        }
+      } }
+      propagateTables(current)
       tableGrads = current
-      spread = spreadAggregationGradients(tableGrads)
+      spread = try spreadAggregationGradients(tableGrads)
     }
     if lightPass { addInputAggregationGradients(dx, spread: spread) }
-    var result: [Tensor?] = [dx, graph.uses(.v0) ? try channelSums(tableGrads, row: 2) : nil, graph.uses(.v1) ? try channelSums(tableGrads, row: 3) : nil]
-    if affine { result += [try channelSums(dGamma, row: 0), try channelSums(dBeta, row: 0)] }
+    return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads)
+  }
+
+  /// The gradients for x, v0, v1 (and gamma, beta) from dx and the (N, C) gradient rows.
+  /// `affineGrads` holds Σ dy·out (row 0) and Σ dy (row 1) per plane.
+  func gradients(dx: Tensor, tableGrads: TableRows, affineGrads: TableRows) throws -> [Tensor?] {
+    let graph = plan.graph
+    var result: [Tensor?] = [dx, graph.uses(.v0) ? try channelSums(tableGrads[2]) : nil, graph.uses(.v1) ? try channelSums(tableGrads[3]) : nil]
+    if graph.affine { result += [try channelSums(affineGrads[0]), try channelSums(affineGrads[1])] }
     return result
   }
 
@@ -84,7 +89,7 @@ extension FusedEvaluator {
         case .mean: for i in o..<o + plane { g[i] += coefficient }
         case .secondMoment: for i in o..<o + plane { g[i] += 2 * coefficient * values[i] }
         case .variance:
-          let m = means[a.node * nc + q]
+          let m = means[a.node][q]
           for i in o..<o + plane { g[i] += 2 * coefficient * (values[i] - m) }
         }
       }
@@ -92,22 +97,24 @@ extension FusedEvaluator {
   }
 
   /// dx += the gradients of the aggregations of x, all at once per plane as dx += A + B·x.
-  private func addInputAggregationGradients(_ dx: Tensor, spread: [Float]) {
+  func addInputAggregationGradients(_ dx: Tensor, spread: TableRows) {
     let planeSize = plane, count = nc
     var shifts = [Float](repeating: 0, count: count), scales = shifts
-    for a in plan.readers[0] where !frozen[a.node] {
-      let size = Float(setSize(a.axes))
-      for q in 0..<count {
-        let coefficient = spread[a.node * count + q] / size
-        switch a.statistic {
-        case .mean: shifts[q] += coefficient
-        case .secondMoment: scales[q] += 2 * coefficient
-        case .variance:
-          scales[q] += 2 * coefficient
-          shifts[q] -= 2 * coefficient * means[a.node * count + q]
+    shifts.withUnsafeMutableBufferPointer { shift in scales.withUnsafeMutableBufferPointer { scale in
+        for a in plan.readers[0] where !frozen[a.node] {
+          let factor = 1 / Float(setSize(a.axes)), spread = spread[a.node], mean = means[a.node]
+          for q in 0..<count {
+            let coefficient = spread[q] * factor
+            switch a.statistic {
+            case .mean: shift[q] += coefficient
+            case .secondMoment: scale[q] += 2 * coefficient
+            case .variance:
+              scale[q] += 2 * coefficient
+              shift[q] -= 2 * coefficient * mean[q]
+            }
+          }
         }
-      }
-    }
+    } }
     guard let d = dx.mutableBase else { return }
     x.withData { xd in shifts.withUnsafeBufferPointer { sh in scales.withUnsafeBufferPointer { sc in
       guard let xb = xd.baseAddress, let shb = sh.baseAddress, let scb = sc.baseAddress else { return }
@@ -149,36 +156,32 @@ extension FusedEvaluator {
   }
 
   /// Back-propagates through element-wise table nodes (in reverse order) into their table inputs.
-  private func propagateTables(_ grads: inout [Float]) {
-    let count = nc
+  func propagateTables(_ grads: TableRows) {
     for (s, step) in plan.tableSteps.enumerated().reversed() {
-      tables.withUnsafeBufferPointer { tb in grads.withUnsafeMutableBufferPointer { gb in
-        guard let t = tb.baseAddress, let g = gb.baseAddress else { return }
-        let own = [Float](UnsafeBufferPointer(start: g + step.node * count, count: count))
-        own.withUnsafeBufferPointer { ob in
-          guard let o = ob.baseAddress else { return }
-          FusedKernels.backward(step.primitive, g: o, out: t + step.node * count, a: t + step.a * count, b: t + step.b * count,
-                                ga: g + step.a * count, gb: step.unary ? nil : g + step.b * count, count, eps: eps,
-                                statisticSqrt: plan.statisticSqrt[s])
-        }
-      } }
+      // A table step's inputs are earlier nodes: its gradient row is never one it writes.
+      FusedKernels.backward(step.primitive, g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
+                            ga: grads[step.a], gb: step.unary ? nil : grads[step.b], nc, eps: eps,
+                            statisticSqrt: plan.statisticSqrt[s])
     }
   }
 
   /// For each aggregation, the total gradient of each entry's statistic (summed over its index set).
-  private func spreadAggregationGradients(_ grads: [Float]) -> [Float] {
-    var result = [Float](repeating: 0, count: grads.count)
+  func spreadAggregationGradients(_ grads: TableRows) throws -> TableRows {
+    let result = try TableRows(rows: plan.graph.nodeCount, entries: nc)
     for a in plan.aggregations {
-      let total = sumOverIndexSets(grads[a.node * nc..<(a.node + 1) * nc].map(Double.init), a.axes)
-      for p in 0..<nc { result[a.node * nc + p] = Float(total[p]) }
+      let g = grads[a.node], r = result[a.node]
+      totalsOverIndexSets(a.axes, { Double(g[$0]) }) { p, total in r[p] = Float(total) }
     }
     return result
   }
 
   /// Sums an (N, C) row over the batch into a (1, C, 1, 1) tensor.
-  private func channelSums(_ values: [Float], row: Int) throws -> Tensor {
+  private func channelSums(_ values: UnsafePointer<Float>) throws -> Tensor {
     var sums = [Float](repeating: 0, count: c)
-    for p in 0..<nc { sums[p % c] += values[row * nc + p] }
+    let channels = c
+    sums.withUnsafeMutableBufferPointer { s in
+      for image in 0..<n { for ch in 0..<channels { s[ch] += values[image * channels + ch] } }
+    }
     return try Tensor(shape: [1, c, 1, 1], values: sums)
   }
 }

@@ -7,24 +7,27 @@ final class FusedEvaluator: @unchecked Sendable {
   let plan: FusedPlan
   let layer: GraphLayer
   let x: Tensor
+  /// The plan's sweeps as native code, when compiled.
+  let native: NativeKernel?
   let n: Int, c: Int, plane: Int, nc: Int
   let eps: Float
   /// Planes per register block, and the block's capacity in floats.
   let planesPerBlock: Int, capacity: Int
-  /// (N, C) tables of the table nodes, node-major (rows of full nodes unused).
-  var tables: [Float]
-  /// The mean of each variance aggregation's index set, node-major, for its backward.
-  var means: [Float]
+  /// (N, C) tables of the table nodes (rows of full nodes unused).
+  let tables: TableRows
+  /// The mean of each variance aggregation's index set, for its backward.
+  let means: TableRows
   /// Batch aggregations read from moving averages (inference): no gradient flows through them.
   var frozen: [Bool]
 
   /// Floats per register row: a block of planes small enough for the registers to stay in cache.
   static let blockElements = 1024
 
-  init(plan: FusedPlan, layer: GraphLayer, x: Tensor) {
+  init(plan: FusedPlan, layer: GraphLayer, x: Tensor, native: NativeKernel?) throws {
     self.plan = plan
     self.layer = layer
     self.x = x
+    self.native = native
     n = x.shape[0]
     c = x.shape[1]
     plane = x.shape[2] * x.shape[3]
@@ -33,8 +36,8 @@ final class FusedEvaluator: @unchecked Sendable {
     planesPerBlock = Swift.max(1, Self.blockElements / Swift.max(plane, 1))
     capacity = planesPerBlock * plane
     let rows = plan.graph.nodeCount
-    tables = [Float](repeating: 0, count: rows * nc)
-    means = [Float](repeating: 0, count: rows * nc)
+    tables = try TableRows(rows: rows, entries: nc)
+    means = try TableRows(rows: rows, entries: nc)
     frozen = [Bool](repeating: false, count: rows)
   }
 
@@ -67,7 +70,7 @@ final class FusedEvaluator: @unchecked Sendable {
       computeReadyTables(upTo: level + 1, computed: &computed)
     }
     let y = try Tensor.uninitialized(x.shape)
-    let finite = sweepForward(level: plan.outputLevel, materialise: [], output: y)
+    let finite = native.map { nativeForward($0, into: y) } ?? sweepForward(level: plan.outputLevel, materialise: [], output: y)
     guard finite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
     var recorded = [x, layer.v0, layer.v1]
     if graph.affine { recorded += [layer.gamma, layer.beta] }
@@ -75,23 +78,22 @@ final class FusedEvaluator: @unchecked Sendable {
   }
 
   private func fillLeafTables() {
-    let v0 = layer.v0.values, v1 = layer.v1.values
-    for p in 0..<nc {
-      tables[2 * nc + p] = v0[p % c]
-      tables[3 * nc + p] = v1[p % c]
-    }
+    let channels = c, count = nc
+    layer.v0.withData { v0 in layer.v1.withData { v1 in
+      guard let v0 = v0.baseAddress, let v1 = v1.baseAddress else { return }
+      for image in 0..<n {
+        (tables[2] + image * channels).update(from: v0, count: channels)
+        (tables[3] + image * channels).update(from: v1, count: channels)
+      }
+    } }
   }
 
   /// Computes the element-wise table nodes whose inputs are known (level at most `level`).
   private func computeReadyTables(upTo level: Int, computed: inout [Bool]) {
-    let count = nc
     for (s, step) in plan.tableSteps.enumerated() where !computed[step.node] && step.level <= level {
       guard computed[step.a] && computed[step.b] else { continue }
-      tables.withUnsafeMutableBufferPointer { tb in
-        guard let base = tb.baseAddress else { return }
-        FusedKernels.forward(step.primitive, base + step.node * count, base + step.a * count, base + step.b * count, count,
-                             eps: eps, statisticSqrt: plan.statisticSqrt[s])
-      }
+      FusedKernels.forward(step.primitive, tables[step.node], tables[step.a], tables[step.b], nc,
+                           eps: eps, statisticSqrt: plan.statisticSqrt[s])
       computed[step.node] = true
     }
   }
@@ -131,66 +133,54 @@ final class FusedEvaluator: @unchecked Sendable {
 
   /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
   private func aggregate(_ a: FusedPlan.Aggregation, _ s1: [Double], _ s2: [Double]) {
-    let g1 = sumOverIndexSets(s1, a.axes), g2 = sumOverIndexSets(s2, a.axes), count = Double(setSize(a.axes))
-    let offset = a.node * nc, statistic = a.statistic
-    means.withUnsafeMutableBufferPointer { meanRows in tables.withUnsafeMutableBufferPointer { tableRows in
-      for p in 0..<nc {
-        let m = g1[p] / count, m2 = g2[p] / count
-        meanRows[offset + p] = Float(m)
-        switch statistic {
-        case .mean: tableRows[offset + p] = Float(m)
-        case .secondMoment: tableRows[offset + p] = Float(m2)
-        case .variance: tableRows[offset + p] = Float(Swift.max(0, m2 - m * m))
+    let count = Double(setSize(a.axes)), statistic = a.statistic, mean = means[a.node], table = tables[a.node]
+    s1.withUnsafeBufferPointer { first in s2.withUnsafeBufferPointer { second in
+        guard let s1 = first.baseAddress, let s2 = second.baseAddress else { return }
+        totalsOverIndexSets(a.axes, { s1[$0] }) { p, total in mean[p] = Float(total / count) }
+        totalsOverIndexSets(a.axes, { s2[$0] }) { p, total in
+          let m2 = total / count, m = Double(mean[p])
+          switch statistic {
+          case .mean: table[p] = mean[p]
+          case .secondMoment: table[p] = Float(m2)
+          case .variance: table[p] = Float(Swift.max(0, m2 - m * m))
+          }
         }
-      }
     } }
     guard a.axes == .batch, let moving = layer.movingAverages[a.node] else { return }
     if layer.training {
       let decay = layer.options.decay
-      moving.withMutableData { avg in for ch in 0..<c { avg[ch] = decay * avg[ch] + (1 - decay) * tables[offset + ch] } }
+      moving.withMutableData { avg in for ch in 0..<c { avg[ch] = decay * avg[ch] + (1 - decay) * table[ch] } }
     } else {
       moving.withData { avg in
-        tables.withUnsafeMutableBufferPointer { rows in for p in 0..<nc { rows[offset + p] = avg[p % c] } }
+        for image in 0..<n { for ch in 0..<c { table[image * c + ch] = avg[ch] } }
       }
       frozen[a.node] = true
     }
   }
 
-  /// For each (N, C) entry, the sum of `values` over the entries of its index set.
-  func sumOverIndexSets(_ values: [Double], _ axes: AggregationAxes) -> [Double] {
-    if axes == .instance { return values }
-    let sets = setCount(axes)
-    var sums = [Double](repeating: 0, count: sets), result = [Double](repeating: 0, count: nc)
-    sums.withUnsafeMutableBufferPointer { total in
-      forEachEntry(axes) { p, set in total[set] += values[p] }
-      result.withUnsafeMutableBufferPointer { out in forEachEntry(axes) { p, set in out[p] = total[set] } }
-    }
-    return result
-  }
-
-  /// How many index sets an aggregation over `axes` has.
-  private func setCount(_ axes: AggregationAxes) -> Int {
-    switch axes {
-    case .instance: return nc
-    case .batch: return c
-    case .layer: return n
-    case .group: return n * layer.groups
-    }
-  }
-
-  /// Calls `body(entry, set)` for every (N, C) entry with the index of its set, in entry order.
+  /// Calls `write(entry, total)` for every (N, C) entry with the total of `value` over its index set.
+  /// Entries are image-major; a set is a run of `perSet` channels of one image (`axes` .batch: the same
+  /// channel of every image).
   @inline(__always)
-  private func forEachEntry(_ axes: AggregationAxes, _ body: (Int, Int) -> Void) {
-    let channels = c, groupSize = c / layer.groups, groups = layer.groups
-    for image in 0..<n {
-      for ch in 0..<channels {
-        let p = image * channels + ch
-        switch axes {
-        case .instance: body(p, p)
-        case .batch: body(p, ch)
-        case .layer: body(p, image)
-        case .group: body(p, image * groups + ch / groupSize)
-        }
+  func totalsOverIndexSets(_ axes: AggregationAxes, _ value: (Int) -> Double, _ write: (Int, Double) -> Void) {
+    let channels = c
+    switch axes {
+    case .instance:
+      for p in 0..<nc { write(p, value(p)) }
+    case .batch:
+      let totals = UnsafeMutablePointer<Double>.allocate(capacity: channels)
+      defer { totals.deallocate() }
+      totals.initialize(repeating: 0, count: channels)
+      for image in 0..<n { for ch in 0..<channels { totals[ch] += value(image * channels + ch) } }
+      for image in 0..<n { for ch in 0..<channels { write(image * channels + ch, totals[ch]) } }
+    case .layer, .group:
+      let perSet = axes == .layer ? channels : channels / layer.groups
+      var start = 0
+      while start < nc {
+        var total = 0.0
+        for p in start..<start + perSet { total += value(p) }
+        for p in start..<start + perSet { write(p, total) }
+        start += perSet
       }
     }
   }
@@ -255,9 +245,10 @@ final class FusedEvaluator: @unchecked Sendable {
     let gamma = layer.gamma.values, beta = layer.beta.values
     var nonFinite = [UInt8](repeating: 0, count: (nc + planesPerBlock - 1) / planesPerBlock)
     let per = planesPerBlock
-    x.withData { xd in tables.withUnsafeBufferPointer { tb in nonFinite.withUnsafeMutableBufferPointer { nf in
-      guard let xBase = xd.baseAddress, let tBase = tb.baseAddress, let flags = nf.baseAddress else { return }
-      let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase)), tp = SendablePointer(UnsafeMutablePointer(mutating: tBase))
+    let tp = SendablePointer(tables.base)
+    x.withData { xd in nonFinite.withUnsafeMutableBufferPointer { nf in
+      guard let xBase = xd.baseAddress, let flags = nf.baseAddress else { return }
+      let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase))
       let fp = SendablePointer(flags)
       forEachBlock { r, p0, p1 in
         let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), len = (p1 - p0) * planeSize
@@ -278,7 +269,7 @@ final class FusedEvaluator: @unchecked Sendable {
         }
         if !FusedKernels.allFinite(dst, len) { fp.pointer[p0 / per] = 1 }
       }
-    } } }
+    } }
     return !nonFinite.contains(1)
   }
 }

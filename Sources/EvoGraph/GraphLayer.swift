@@ -48,8 +48,15 @@ public final class GraphLayer {
   /// Whether to evaluate fused (one pass over memory for the element-wise chain) when the graph allows
   /// it; off, every node is a separate tensor operation. Both give the same values and gradients.
   public var fused = true
+  /// When the fused sweeps run as compiled native code (see `NativeKernelCache`) rather than the Swift
+  /// evaluator. Both give the same values and gradients up to rounding.
+  public var native: NativeKernelPolicy = .forLargeInputs
   /// The fused evaluation plan, nil for graphs that need the node-by-node evaluator.
   let fusedPlan: FusedPlan?
+  /// The C source of the plan's sweeps, nil when it has no native form.
+  let nativeSource: String?
+  /// The compiled sweeps once loaded; nil while not (yet) available.
+  private var nativeKernel: NativeKernel?
 
   public init(graph: LayerGraph, channels: Int, options: LayerOptions = LayerOptions()) throws {
     guard channels > 0 else { throw GraphError.invalid("a layer needs at least one channel, got \(channels)") }
@@ -70,6 +77,7 @@ public final class GraphLayer {
     }
     movingAverages = moving
     fusedPlan = FusedPlan(graph)
+    nativeSource = fusedPlan.flatMap(NativeSource.make)
   }
 
   /// The trainable tensors the output depends on (v0, v1 when used; gamma and beta when affine). None
@@ -89,11 +97,20 @@ public final class GraphLayer {
       throw TensorError(.shape, op: "layer", "expects (N, \(channels), H, W), got [\(x.shape.map(String.init).joined(separator: ", "))]")
     }
     if fused, x.count > 0, let plan = fusedPlan {
-      return try FusedEvaluator(plan: plan, layer: self, x: x).forward()
+      return try FusedEvaluator(plan: plan, layer: self, x: x, native: kernel(for: x)).forward()
     }
     let y = try GraphEvaluator(layer: self, input: x).run()
     guard y.isFinite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
     return y
+  }
+
+  /// The native kernel to evaluate x with under the policy, compiling it on first need.
+  private func kernel(for x: Tensor) -> NativeKernel? {
+    guard let nativeSource, native != .never else { return nil }
+    if let nativeKernel { return nativeKernel }
+    let build = native == .always || x.count >= NativeKernelPolicy.largeInput
+    nativeKernel = NativeKernelCache.shared.kernel(source: nativeSource, build: build)
+    return nativeKernel
   }
 
   /// The layer's output, or a failure value when it is not finite or cannot be computed.
@@ -104,6 +121,20 @@ public final class GraphLayer {
       return .failure("\(error)")
     }
   }
+}
+
+/// When a layer's fused sweeps run as compiled native code.
+public enum NativeKernelPolicy: Sendable {
+  /// Always the Swift evaluator.
+  case never
+  /// Native code once compiled; compiled (a fraction of a second, once per graph and machine) for an
+  /// input of at least `largeInput` elements, where it pays for itself.
+  case forLargeInputs
+  /// Native code whenever it can be built.
+  case always
+
+  /// The input size from which `forLargeInputs` compiles.
+  public static let largeInput = 1 << 16
 }
 
 /// The result of evaluating a candidate layer: a tensor, or why there is none.

@@ -9,7 +9,7 @@ struct GraphSuite {
   let baseline: Baseline
   let quick: Bool
 
-  private var repeats: Int { quick ? 2 : 10 }
+  private var repeats: Int { quick ? 2 : 30 }
   static let shapes = [[128, 16, 28, 28], [128, 64, 7, 7]]
 
   func run() throws {
@@ -29,17 +29,22 @@ struct GraphSuite {
       let c = shape[1]
       let gamma = try Tensor.ones([c]).requiringGrad(), beta = try Tensor.zeros([c]).requiringGrad()
       let running = RunningStats(channels: c)
-      let kernel = try bestTime(repeats: repeats) {
-        try x.batchNorm(gamma: gamma, beta: beta, running: running, training: true).relu().backward(gradient: dy)
-      }
-      func graphTime(_ name: String, fused: Bool = true) throws -> Double {
+      func layer(_ name: String, fused: Bool = true) throws -> GraphLayer {
         guard let graph = NamedLayers.graph(name) else { throw BenchError("unknown layer \(name)") }
         let layer = try GraphLayer(graph: graph, channels: c)
         layer.fused = fused
-        return try bestTime(repeats: fused ? repeats : Swift.max(2, repeats / 3)) { try layer(x).backward(gradient: dy) }
+        return layer
       }
-      let bnGraph = try graphTime("bn_relu"), b0 = try graphTime("evonorm_b0"), s0 = try graphTime("evonorm_s0")
-      let unfused = try graphTime("evonorm_b0", fused: false)
+      let bnLayer = try layer("bn_relu"), b0Layer = try layer("evonorm_b0"), s0Layer = try layer("evonorm_s0")
+      let times = try interleavedBestTimes(repeats: repeats, [
+        { try x.batchNorm(gamma: gamma, beta: beta, running: running, training: true).relu().backward(gradient: dy) },
+        { try bnLayer(x).backward(gradient: dy) },
+        { try b0Layer(x).backward(gradient: dy) },
+        { try s0Layer(x).backward(gradient: dy) },
+      ])
+      let (kernel, bnGraph, b0, s0) = (times[0], times[1], times[2], times[3])
+      let unfusedLayer = try layer("evonorm_b0", fused: false)
+      let unfused = try bestTime(repeats: Swift.max(2, repeats / 3)) { try unfusedLayer(x).backward(gradient: dy) }
       let torchB0 = torch?["b0_\(key)_ms"], torchBN = torch?["bn_relu_\(key)_ms"]
       table.add([key, format(kernel * 1000, 2), format(bnGraph * 1000, 2), format(b0 * 1000, 2), format(s0 * 1000, 2),
                  format(unfused * 1000, 2), torchB0.map { format($0, 2) } ?? "-", torchBN.map { format($0, 2) } ?? "-"])

@@ -36,6 +36,22 @@ func bestTime(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
   return best
 }
 
+/// The best time in seconds of each body over `repeats` rounds, after one warm-up call each. Each round
+/// runs every body once, so drift in the machine's speed (other tenants, clock changes) falls on all
+/// of them alike instead of on whichever ran during a slow spell.
+func interleavedBestTimes(repeats: Int, _ bodies: [() throws -> Void]) throws -> [Double] {
+  for body in bodies { try body() }
+  var best = [Double](repeating: .infinity, count: bodies.count)
+  for _ in 0..<max(repeats, 1) {
+    for (k, body) in bodies.enumerated() {
+      let start = DispatchTime.now().uptimeNanoseconds
+      try body()
+      best[k] = min(best[k], Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+  }
+  return best
+}
+
 /// A two-column-plus table printed with aligned columns.
 struct Table {
   var rows: [[String]] = []

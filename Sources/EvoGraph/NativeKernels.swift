@@ -1,0 +1,137 @@
+import EvoTensor
+import Foundation
+import Synchronization
+
+/// A fused plan's sweeps as native functions (see `NativeSource`), loaded from a shared library.
+struct NativeKernel: @unchecked Sendable {
+  typealias Forward = @convention(c) (
+    UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+    Int, Int, Int, Int, Int, Float
+  ) -> Int32
+  typealias Backward = @convention(c) (
+    UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
+    UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int, Int, Int, Int, Int, Float
+  ) -> Void
+
+  let forward: Forward
+  let backward: Backward
+}
+
+/// Compiles generated layer kernels with the machine's C compiler and keeps them: in memory for the
+/// process, on disk across runs (one shared library per source, named by its hash). Any failure — no
+/// compiler, a compile error, a library that will not load — leaves the plan to the Swift evaluator.
+///
+/// The compiler is `$EVO_CC` when set (empty or `none` turns native kernels off), else the first of
+/// `clang`, `cc` and `gcc` on the PATH. The cache folder is `$EVO_KERNEL_CACHE`, else
+/// `$XDG_CACHE_HOME/evo/kernels`, else `~/.cache/evo/kernels`.
+final class NativeKernelCache: Sendable {
+  static let shared = NativeKernelCache(
+    compiler: NativeKernelCache.defaultCompiler(), folder: NativeKernelCache.defaultFolder())
+
+  let compiler: String?
+  let folder: String
+  /// Loaded kernels (nil: this source failed), by source hash. Compiles run under the lock: they are
+  /// rare, and two threads never build the same library at once.
+  private let loaded = Mutex<[String: NativeKernel?]>([:])
+
+  init(compiler: String?, folder: String) {
+    self.compiler = compiler
+    self.folder = folder
+  }
+
+  /// The kernel built from `source` (see `NativeSource`): already loaded, or (when `build`) loaded or
+  /// compiled now. Nil when native code is unavailable.
+  func kernel(source: String, build: Bool) -> NativeKernel? {
+    guard let compiler else { return nil }
+    let key = Self.hash(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+    return loaded.withLock { kernels -> NativeKernel? in
+      if let known = kernels[key] { return known }
+      guard build else { return nil }
+      let kernel = load(source: source, key: key, compiler: compiler)
+      kernels[key] = kernel
+      return kernel
+    }
+  }
+
+  /// Flags for every build: optimised for this CPU, no errno from sqrt (so it vectorises).
+  static let flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-w"]
+
+  private func load(source: String, key: String, compiler: String) -> NativeKernel? {
+    let library = "\(folder)/\(key).so"
+    if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return kernel }
+    guard compile(source, into: library, compiler: compiler) else { return nil }
+    return Self.open(library)
+  }
+
+  /// Writes the source and builds the library beside it, renamed into place when complete.
+  private func compile(_ source: String, into library: String, compiler: String) -> Bool {
+    let sourcePath = String(library.dropLast(3)) + ".c"
+    do {
+      try AtomicFile.write(Data(source.utf8), to: sourcePath, op: "layer kernel")
+      try AtomicFile.write(to: library, op: "layer kernel") { temp in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: compiler)
+        process.arguments = Self.flags + ["-o", temp, sourcePath]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TensorError(.file, op: "layer kernel", "\(compiler) failed on \(sourcePath)") }
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private static func open(_ library: String) -> NativeKernel? {
+    guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
+      let forward = dlsym(handle, "evo_forward"), let backward = dlsym(handle, "evo_backward")
+    else { return nil }
+    return NativeKernel(forward: unsafeBitCast(forward, to: NativeKernel.Forward.self),
+                        backward: unsafeBitCast(backward, to: NativeKernel.Backward.self))
+  }
+
+  static func defaultCompiler() -> String? {
+    let environment = ProcessInfo.processInfo.environment
+    if let chosen = environment["EVO_CC"] {
+      if chosen.isEmpty || chosen == "none" { return nil }
+      return chosen.contains("/") ? chosen : which(chosen, path: environment["PATH"])
+    }
+    for name in ["clang", "cc", "gcc"] {
+      if let found = which(name, path: environment["PATH"]) { return found }
+    }
+    return nil
+  }
+
+  private static func which(_ name: String, path: String?) -> String? {
+    for folder in (path ?? "/usr/bin:/bin").split(separator: ":") {
+      let candidate = "\(folder)/\(name)"
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+  }
+
+  static func defaultFolder() -> String {
+    let environment = ProcessInfo.processInfo.environment
+    if let folder = environment["EVO_KERNEL_CACHE"], !folder.isEmpty { return folder }
+    if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return "\(cache)/evo/kernels" }
+    return "\(NSHomeDirectory())/.cache/evo/kernels"
+  }
+
+  /// The CPU's model line: libraries built with -march=native are kept apart per CPU.
+  private static let cpuModel: String = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "" }
+    return info.split(separator: "\n").first { $0.hasPrefix("model name") }.map(String.init) ?? ""
+  }()
+
+  /// 64-bit FNV-1a of the text, in hex.
+  static func hash(_ text: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      h ^= UInt64(byte)
+      h = h &* 0x100_0000_01b3
+    }
+    return String(h, radix: 16)
+  }
+}

@@ -1,0 +1,205 @@
+/// The C source of a fused plan's two sweeps, for plans whose aggregations all read x (one forward
+/// sweep, one backward sweep; see `FusedPlan.aggregatesOnlyInput`). Each function walks a range of
+/// planes; per plane it reads the operand tables once, then runs the whole element-wise chain per
+/// element in registers, which the C compiler vectorises. The arithmetic mirrors `FusedKernels`.
+///
+/// ```c
+/// int evo_forward(x, y, tables, gamma, beta, nc, c, plane, p0, p1, eps)   // 1 when every y is finite
+/// void evo_backward(x, dy, dx, tables, tableGrads, dGamma, dBeta, gamma, nc, c, plane, p0, p1, eps)
+/// ```
+/// `evo_backward` writes dx without the aggregations' gradients, adds each plane's gradient sums of the
+/// operand tables into `tableGrads` (node-major, like `tables`), and stores Σ dy·out and Σ dy per plane.
+enum NativeSource {
+  /// The source for `plan`, or nil when its aggregations do not all read x.
+  static func make(_ plan: FusedPlan) -> String? {
+    guard plan.aggregatesOnlyInput else { return nil }
+    return prelude + forward(plan) + backward(plan)
+  }
+
+  private static let parameters = "long nc, long c, long plane, long p0, long p1, float eps"
+
+  private static func forward(_ plan: FusedPlan) -> String {
+    let affine = plan.graph.affine
+    var s = """
+      int evo_forward(const float *restrict x, float *restrict y, const float *restrict tables,
+                      const float *restrict gamma, const float *restrict beta, \(parameters)) {
+        int bad = 0;
+        for (long q = p0; q < p1; q++) {
+          const float *restrict xq = x + q * plane;
+          float *restrict yq = y + q * plane;
+
+      """
+    s += operandLoads(plan)
+    s += affine ? "    const float scale = gamma[q % c], shift = beta[q % c];\n" : ""
+    s += "    #pragma clang loop vectorize(enable)\n    for (long i = 0; i < plane; i++) {\n"
+    s += chain(plan)
+    s += "      const float out = \(affine ? "\(value(plan, plan.graph.output)) * scale + shift" : value(plan, plan.graph.output));\n"
+    s += "      yq[i] = out;\n      bad |= evo_not_finite(out);\n    }\n  }\n  return !bad;\n}\n\n"
+    return s
+  }
+
+  private static func backward(_ plan: FusedPlan) -> String {
+    let affine = plan.graph.affine, graph = plan.graph
+    let tableTargets = plan.operandTables
+    var s = """
+      void evo_backward(const float *restrict x, const float *restrict dy, float *restrict dx,
+                        const float *restrict tables, float *restrict tableGrads, float *restrict dGamma,
+                        float *restrict dBeta, const float *restrict gamma, \(parameters)) {
+        for (long q = p0; q < p1; q++) {
+          const float *restrict xq = x + q * plane, *restrict dyq = dy + q * plane;
+          float *restrict dxq = dx + q * plane;
+
+      """
+    s += operandLoads(plan)
+    s += "    const float scale = \(affine ? "gamma[q % c]" : "1.0f");\n"
+    s += "    float sumDyOut = 0, sumDy = 0;\n"
+    for k in tableTargets { s += "    float s\(k) = 0;\n" }
+    s += "    #pragma clang loop vectorize(enable)\n    for (long i = 0; i < plane; i++) {\n"
+    s += chain(plan)
+    s += "      const float gy = dyq[i];\n"
+    s += "      sumDyOut += gy * \(value(plan, graph.output));\n      sumDy += gy;\n"
+    s += "      float g0 = 0;\n"
+    for step in plan.steps { s += "      float g\(step.node) = 0;\n" }
+    s += "      g\(graph.output) += gy * scale;\n"
+    for step in plan.steps.reversed() { s += gradient(plan, step) }
+    s += "      dxq[i] = g0;\n    }\n"
+    for k in tableTargets { s += "    tableGrads[\(k) * nc + q] += s\(k);\n" }
+    s += "    dGamma[q] = sumDyOut;\n    dBeta[q] = sumDy;\n  }\n}\n"
+    return s
+  }
+
+  /// One `const float tK = tables[K * nc + q];` per operand table.
+  private static func operandLoads(_ plan: FusedPlan) -> String {
+    plan.operandTables.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }.joined()
+  }
+
+  /// The C name of node k's value inside the element loop.
+  private static func value(_ plan: FusedPlan, _ k: Int) -> String {
+    k == 0 ? "xq[i]" : (plan.kinds[k] == .table ? "t\(k)" : "v\(k)")
+  }
+
+  /// The forward chain: one `const float vK = ...;` per full node.
+  private static func chain(_ plan: FusedPlan) -> String {
+    plan.steps.map { step in
+      let a = value(plan, step.a), b = value(plan, step.b)
+      return "      const float v\(step.node) = \(expression(step.primitive, a, b));\n"
+    }.joined()
+  }
+
+  private static func expression(_ primitive: Primitive, _ a: String, _ b: String) -> String {
+    switch primitive {
+    case .add: return "\(a) + \(b)"
+    case .mul: return "\(a) * \(b)"
+    case .div: return "\(a) / evo_guard(\(b), eps)"
+    case .max: return "evo_max(\(a), \(b))"
+    case .neg: return "-\(a)"
+    case .abs: return "__builtin_fabsf(\(a))"
+    case .square: return "\(a) * \(a)"
+    case .sqrt: return "evo_signed_sqrt(\(a))"
+    case .sigmoid: return "1.0f / (1.0f + evo_exp(-\(a)))"
+    case .tanh: return "evo_tanh(\(a))"
+    case .exp: return "evo_exp(\(a))"
+    case .log: return "evo_signed_log(\(a))"
+    case .aggregate: return "0.0f"
+    }
+  }
+
+  /// Adds a full node's gradient contributions into its inputs' gradients (sums for table inputs).
+  private static func gradient(_ plan: FusedPlan, _ step: FusedPlan.Step) -> String {
+    let g = "g\(step.node)", y = "v\(step.node)", a = value(plan, step.a), b = value(plan, step.b)
+    func target(_ k: Int) -> String { plan.kinds[k] == .table ? "s\(k)" : "g\(k)" }
+    let ga = target(step.a), gb = target(step.b)
+    switch step.primitive {
+    case .add: return "      \(ga) += \(g);\n      \(gb) += \(g);\n"
+    case .mul: return "      \(ga) += \(g) * \(b);\n      \(gb) += \(g) * \(a);\n"
+    case .div:
+      return """
+              { const float r = 1.0f / evo_guard(\(b), eps), gr = \(g) * r;
+                \(ga) += gr;
+                \(gb) += __builtin_fabsf(\(b)) >= eps ? -gr * \(a) * r : 0.0f; }
+
+        """
+    case .max:
+      return "      \(ga) += \(a) >= \(b) ? \(g) : 0.0f;\n      \(gb) += \(a) >= \(b) ? 0.0f : \(g);\n"
+    case .neg: return "      \(ga) -= \(g);\n"
+    case .abs: return "      \(ga) += \(a) > 0 ? \(g) : (\(a) < 0 ? -\(g) : 0.0f);\n"
+    case .square: return "      \(ga) += 2.0f * \(a) * \(g);\n"
+    case .sqrt: return "      \(ga) += \(g) * 0.5f / __builtin_sqrtf(__builtin_fabsf(\(a)));\n"
+    case .sigmoid: return "      \(ga) += \(g) * \(y) * (1.0f - \(y));\n"
+    case .tanh: return "      \(ga) += \(g) * (1.0f - \(y) * \(y));\n"
+    case .exp: return "      \(ga) += \(g) * \(y);\n"
+    case .log: return "      \(ga) += \(g) / __builtin_fabsf(\(a));\n"
+    case .aggregate: return ""
+    }
+  }
+
+  /// Scalar helpers the vectoriser turns into lane-wise code: FusedKernels' e^x polynomial, a Cephes
+  /// log, the guarded denominator and the signed square root and log of the search space.
+  static let prelude = """
+    /* Generated by Evo from a layer graph: the fused forward and backward sweeps. */
+    static inline float evo_bits_to_float(int b) { float f; __builtin_memcpy(&f, &b, 4); return f; }
+    static inline int evo_float_to_bits(float f) { int b; __builtin_memcpy(&b, &f, 4); return b; }
+    static inline int evo_not_finite(float v) { return (evo_float_to_bits(v) & 0x7f800000) == 0x7f800000; }
+    static inline float evo_max(float a, float b) { return a >= b ? a : b; }
+    static inline float evo_guard(float b, float eps) {
+      return __builtin_fabsf(b) >= eps ? b : (b < 0 ? -eps : eps);
+    }
+    static inline float evo_signed_sqrt(float a) {
+      const float r = __builtin_sqrtf(__builtin_fabsf(a));
+      return a < 0 ? -r : r;
+    }
+    static inline float evo_exp(float x) {
+      float cx = x < 88.0f ? x : 88.0f;
+      cx = cx > -87.0f ? cx : -87.0f;
+      const float magic = 12582912.0f;
+      const float t = cx * 1.44269504f + magic;
+      const float n = t - magic;
+      const float r = cx - n * 0.69314575f - n * 1.4286068e-6f;
+      float p = 1.0f / 720;
+      p = p * r + 1.0f / 120;
+      p = p * r + 1.0f / 24;
+      p = p * r + 1.0f / 6;
+      p = p * r + 0.5f;
+      p = p * r * r + r + 1.0f;
+      const int k = evo_float_to_bits(t) - evo_float_to_bits(magic);
+      float result = p * evo_bits_to_float((k + 127) << 23);
+      result = x > 88.72f ? __builtin_inff() : result;
+      result = x < -87.3f ? 0.0f : result;
+      return x != x ? x : result;
+    }
+    static inline float evo_tanh(float x) {
+      const float t = 1.0f - 2.0f / (evo_exp(2.0f * __builtin_fabsf(x)) + 1.0f);
+      return x < 0 ? -t : t;
+    }
+    /* log v for v > 0 (inf and NaN pass through): v = m * 2^e with m in [sqrt(1/2), sqrt(2)). */
+    static inline float evo_log_positive(float v) {
+      const int subnormal = evo_float_to_bits(v) < 0x00800000;
+      const int bits = evo_float_to_bits(subnormal ? v * 8388608.0f : v);
+      int e = ((bits >> 23) & 0xff) - 126 - (subnormal ? 23 : 0);
+      float m = evo_bits_to_float((bits & 0x007fffff) | 0x3f000000);
+      const int low = m < 0.707106781f;
+      e = low ? e - 1 : e;
+      m = low ? m + m - 1.0f : m - 1.0f;
+      const float z = m * m;
+      float y = 7.0376836292e-2f;
+      y = y * m - 1.1514610310e-1f;
+      y = y * m + 1.1676998740e-1f;
+      y = y * m - 1.2420140846e-1f;
+      y = y * m + 1.4249322787e-1f;
+      y = y * m - 1.6668057665e-1f;
+      y = y * m + 2.0000714765e-1f;
+      y = y * m - 2.4999993993e-1f;
+      y = y * m + 3.3333331174e-1f;
+      const float fe = (float)e;
+      y = y * m * z - 2.12194440e-4f * fe - 0.5f * z;
+      const float result = m + y + 0.693359375f * fe;
+      return v == __builtin_inff() || v != v ? v : result;
+    }
+    static inline float evo_signed_log(float v) {
+      const float l = evo_log_positive(__builtin_fabsf(v));
+      return v > 0 ? l : (v < 0 ? -l : -__builtin_inff());
+    }
+
+
+    """
+}
