@@ -56,7 +56,7 @@ public final class GraphLayer {
   /// The C source of the plan's sweeps, nil when it has no native form.
   let nativeSource: String?
   /// The compiled sweeps once loaded; nil while not (yet) available.
-  private var nativeKernel: NativeKernel?
+  private(set) var nativeKernel: NativeKernel?
 
   public init(graph: LayerGraph, channels: Int, options: LayerOptions = LayerOptions()) throws {
     guard channels > 0 else { throw GraphError.invalid("a layer needs at least one channel, got \(channels)") }

@@ -30,7 +30,7 @@ final class NativeKernelCache: Sendable {
 
   let compiler: String?
   let folder: String
-  /// Loaded kernels (nil: this source failed), by source hash. Compiles run under the lock: they are
+  /// Loaded kernels (nil: this source failed), by library path. Compiles run under the lock: they are
   /// rare, and two threads never build the same library at once.
   private let loaded = Mutex<[String: NativeKernel?]>([:])
 
@@ -42,22 +42,28 @@ final class NativeKernelCache: Sendable {
   /// The kernel built from `source` (see `NativeSource`): already loaded, or (when `build`) loaded or
   /// compiled now. Nil when native code is unavailable.
   func kernel(source: String, build: Bool) -> NativeKernel? {
-    guard let compiler else { return nil }
-    let key = Self.hash(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+    guard let compiler, let library = libraryPath(source: source) else { return nil }
     return loaded.withLock { kernels -> NativeKernel? in
-      if let known = kernels[key] { return known }
+      if let known = kernels[library] { return known }
       guard build else { return nil }
-      let kernel = load(source: source, key: key, compiler: compiler)
-      kernels[key] = kernel
+      let kernel = load(source: source, library: library, compiler: compiler)
+      kernels[library] = kernel
       return kernel
     }
+  }
+
+  /// Where the library built from `source` is kept: named by the hash of the source, the compiler, its
+  /// flags and the CPU. Nil without a compiler.
+  func libraryPath(source: String) -> String? {
+    guard let compiler else { return nil }
+    let key = Self.hash(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+    return "\(folder)/\(key).so"
   }
 
   /// Flags for every build: optimised for this CPU, no errno from sqrt (so it vectorises).
   static let flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-w"]
 
-  private func load(source: String, key: String, compiler: String) -> NativeKernel? {
-    let library = "\(folder)/\(key).so"
+  private func load(source: String, library: String, compiler: String) -> NativeKernel? {
     if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return kernel }
     guard compile(source, into: library, compiler: compiler) else { return nil }
     return Self.open(library)

@@ -6,25 +6,41 @@ import Testing
 
 /// The fused evaluator against the node-by-node one: same outputs, same gradients, same moving averages.
 @Suite struct FusedEvaluationTests {
-  /// Output and the gradients of sum(y · w) for x and every parameter, with fusion on or off.
-  func run(_ graph: LayerGraph, fused: Bool, training: Bool = true, seed: UInt64 = 1) throws -> (values: [[Float]], moving: [[Float]])? {
+  /// A layer's output and gradients (x, v0, v1, gamma, beta), and its moving averages.
+  typealias Evaluation = (values: [[Float]], moving: [[Float]])
+
+  /// Output and the gradients of sum(y · w) for x and every parameter, with fusion on or off (the Swift
+  /// evaluator unless `native` says otherwise).
+  static func run(
+    _ graph: LayerGraph, fused: Bool, native: NativeKernelPolicy = .never, training: Bool = true, shape: [Int] = [3, 6, 2, 3],
+    seed: UInt64 = 1
+  ) throws -> Evaluation? {
     var rng = RandomGenerator(seed: seed)
-    let layer = try GraphLayer(graph: graph, channels: 6, options: LayerOptions(groups: 3))
+    let layer = try GraphLayer(graph: graph, channels: shape[1], options: LayerOptions(groups: 3))
     layer.fused = fused
+    layer.native = native
     layer.training = training
     layer.v0.withMutableData { for c in $0.indices { $0[c] = rng.normal() } }
     layer.v1.withMutableData { for c in $0.indices { $0[c] = 1 + 0.5 * rng.normal() } }
     layer.gamma.withMutableData { for c in $0.indices { $0[c] = 1 + 0.3 * rng.normal() } }
-    let x = try Tensor.randn([3, 6, 2, 3], rng: &rng).requiringGrad()
-    let w = try Tensor.randn([3, 6, 2, 3], rng: &rng)
+    let x = try Tensor.randn(shape, rng: &rng).requiringGrad()
+    let w = try Tensor.randn(shape, rng: &rng)
     guard case .tensor(let y) = layer.evaluate(x) else { return nil }
+    if native == .always && layer.nativeSource != nil {
+      #expect(layer.nativeKernel != nil, "\(graph.formula): the native kernel was not built")
+    }
     try (y * w).sum().backward()
     let grads = ([x, layer.v0, layer.v1, layer.gamma, layer.beta]).map { $0.grad?.values ?? [] }
     return ([y.values] + grads, layer.movingAverages.sorted { $0.key < $1.key }.map(\.value.values))
   }
 
   func compare(_ graph: LayerGraph, training: Bool = true) throws {
-    let fused = try run(graph, fused: true, training: training), plain = try run(graph, fused: false, training: training)
+    let fused = try Self.run(graph, fused: true, training: training), plain = try Self.run(graph, fused: false, training: training)
+    Self.expectAgree(graph, fused, plain)
+  }
+
+  /// Expects two evaluations of `graph` to fail alike or to agree value by value.
+  static func expectAgree(_ graph: LayerGraph, _ fused: Evaluation?, _ plain: Evaluation?) {
     #expect((fused == nil) == (plain == nil), "\(graph.formula): fused failed \(fused == nil), plain failed \(plain == nil)")
     guard let fused, let plain else { return }
     for (k, (a, b)) in zip(fused.values, plain.values).enumerated() {

@@ -1,0 +1,130 @@
+import EvoTensor
+import Foundation
+import Testing
+
+@testable import EvoGraph
+
+/// The generated native sweeps against the Swift fused evaluator, and the kernel cache's handling of
+/// compilers and files.
+@Suite struct NativeKernelTests {
+  /// Planes of 6 (below one vector), 16 (whole vectors) and 49 (vectors and a tail).
+  static let shapes = [[3, 6, 2, 3], [2, 6, 4, 4], [2, 6, 7, 7]]
+
+  /// Expects native and Swift fused evaluation of `graph` to agree on every shape, training and not.
+  func compare(_ graph: LayerGraph) throws {
+    for shape in Self.shapes {
+      for training in [true, false] {
+        let native = try FusedEvaluationTests.run(graph, fused: true, native: .always, training: training, shape: shape)
+        let swift = try FusedEvaluationTests.run(graph, fused: true, native: .never, training: training, shape: shape)
+        FusedEvaluationTests.expectAgree(graph, native, swift)
+      }
+    }
+  }
+
+  @Test func compilerIsAvailable() {
+    #expect(NativeKernelCache.shared.compiler != nil, "no C compiler found: layers fall back to the Swift evaluator")
+  }
+
+  @Test(arguments: NamedLayers.names)
+  func namedLayersAgree(_ name: String) throws {
+    let graph = try #require(NamedLayers.graph(name))
+    let layer = try GraphLayer(graph: graph, channels: 4)
+    #expect(layer.nativeSource != nil, "\(name) has no native form")
+    try compare(graph)
+  }
+
+  /// Every element-wise primitive, as a full node and next to tables, in a graph that compiles.
+  @Test func everyPrimitiveAgrees() throws {
+    for formula in [
+      "log(x) * exp(x * v1)", "tanh(x) + sigmoid(x * v0)", "sqrt(x) / abs(x - v0)", "square(x) - max(x, v0)",
+      "max(sqrt(var_bhw(x)), x * v1 + sqrt(var_hw(x)))", "x / sqrt(mu2_hwc/g(x)) * sigmoid(x * v1)",
+      "(x - mean_hwc(x)) / sqrt(var_hwc(x))", "exp(-x) + log(abs(x) + mean_hw(x))", "max(x * x, v1) / (x + v0)",
+    ] {
+      let graph = try LayerGraph(formula: formula)
+      let plan = try #require(FusedPlan(graph))
+      #expect(NativeSource.make(plan) != nil, "\(formula) has no native form")
+      try compare(graph)
+    }
+  }
+
+  @Test func randomGraphsAgree() throws {
+    var rng = RandomGenerator(seed: 5)
+    var compiled = 0
+    while compiled < 25 {
+      let graph = try LayerGraph.random(nodes: 2 + rng.int(below: 10), rng: &rng)
+      guard let plan = FusedPlan(graph), NativeSource.make(plan) != nil else { continue }
+      compiled += 1
+      let native = try FusedEvaluationTests.run(graph, fused: true, native: .always, shape: [2, 6, 7, 7])
+      let swift = try FusedEvaluationTests.run(graph, fused: true, native: .never, shape: [2, 6, 7, 7])
+      FusedEvaluationTests.expectAgree(graph, native, swift)
+    }
+  }
+
+  /// A plan whose aggregations read an intermediate node needs several sweeps: no native form.
+  @Test func multiLevelPlansStayInSwift() throws {
+    let graph = try LayerGraph(formula: "x / sqrt(var_hw(x - mean_bhw(x)))")
+    let plan = try #require(FusedPlan(graph))
+    #expect(NativeSource.make(plan) == nil)
+  }
+
+  // MARK: - The cache
+
+  func temporaryFolder() -> String {
+    "\(NSTemporaryDirectory())evo-kernels-\(UUID().uuidString)"
+  }
+
+  var source: String {
+    get throws {
+      let graph = try #require(NamedLayers.graph("evonorm_b0"))
+      let plan = try #require(FusedPlan(graph))
+      return try #require(NativeSource.make(plan))
+    }
+  }
+
+  @Test func libraryIsBuiltOnceAndReusedFromDisk() throws {
+    let compiler = try #require(NativeKernelCache.defaultCompiler())
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let source = try source
+    #expect(NativeKernelCache(compiler: compiler, folder: folder).kernel(source: source, build: false) == nil)
+    #expect(NativeKernelCache(compiler: compiler, folder: folder).kernel(source: source, build: true) != nil)
+    let libraries = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".so") }
+    #expect(libraries.count == 1)
+    let name = try #require(libraries.first)
+    let library = "\(folder)/\(name)"
+    let built = try FileManager.default.attributesOfItem(atPath: library)[.modificationDate] as? Date
+    // A new process (a new cache) loads the library without building it again.
+    #expect(NativeKernelCache(compiler: compiler, folder: folder).kernel(source: source, build: true) != nil)
+    #expect(try FileManager.default.attributesOfItem(atPath: library)[.modificationDate] as? Date == built)
+  }
+
+  @Test func corruptLibraryIsRebuilt() throws {
+    let compiler = try #require(NativeKernelCache.defaultCompiler())
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let source = try source
+    let cache = NativeKernelCache(compiler: compiler, folder: folder)
+    let library = try #require(cache.libraryPath(source: source))
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try Data("not a shared library".utf8).write(to: URL(fileURLWithPath: library))
+    #expect(cache.kernel(source: source, build: true) != nil)
+    #expect(try Data(contentsOf: URL(fileURLWithPath: library)).count > 1000)
+  }
+
+  @Test func missingOrFailingCompilerFallsBack() throws {
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let source = try source
+    #expect(NativeKernelCache(compiler: nil, folder: folder).kernel(source: source, build: true) == nil)
+    #expect(NativeKernelCache(compiler: "/bin/false", folder: folder).kernel(source: source, build: true) == nil)
+    #expect(NativeKernelCache(compiler: "\(folder)/no-such-compiler", folder: folder).kernel(source: source, build: true) == nil)
+    let libraries = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasSuffix(".so") } ?? []
+    #expect(libraries.isEmpty)
+  }
+
+  @Test func hashIsStableAndSpreads() {
+    #expect(NativeKernelCache.hash("") == "cbf29ce484222325")
+    #expect(NativeKernelCache.hash("a") == "af63dc4c8601ec8c")
+    #expect(NativeKernelCache.hash("ab") != NativeKernelCache.hash("ba"))
+  }
+}
