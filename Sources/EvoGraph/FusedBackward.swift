@@ -9,8 +9,8 @@ extension FusedEvaluator {
     let channels = c, count = nc, level = plan.outputLevel
     let dx = try Tensor.uninitialized(x.shape)
     let lightPass = plan.aggregatesOnlyInput
-    let affineGrads = try TableRows(rows: 2, entries: count)
-    var spread = try TableRows(rows: rows, entries: count)
+    let affineGrads = try TableRows(rows: 2, entries: count, zeroed: false)  // stored on the last sweep when affine
+    var spread = try TableRows(rows: rows, entries: count, zeroed: true)
     var tableGrads = spread  // the last sweep's table gradients
     let gamma = layer.gamma.values
     let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
@@ -19,7 +19,7 @@ extension FusedEvaluator {
     let tp = SendablePointer(tables.base)
     for sweep in 1...sweeps {
       let last = sweep == sweeps
-      let current = try TableRows(rows: rows, entries: count)
+      let current = try TableRows(rows: rows, entries: count, zeroed: true)
       let sp = SendablePointer(spread.base), cp = SendablePointer(current.base)
       let gp = SendablePointer(affineGrads[0]), bp = SendablePointer(affineGrads[1])
       x.withData { xd in dyFull.withData { dd in
@@ -167,7 +167,8 @@ extension FusedEvaluator {
 
   /// For each aggregation, the total gradient of each entry's statistic (summed over its index set).
   func spreadAggregationGradients(_ grads: TableRows) throws -> TableRows {
-    let result = try TableRows(rows: plan.graph.nodeCount, entries: nc)
+    // Only the aggregations' rows are written and read.
+    let result = try TableRows(rows: plan.graph.nodeCount, entries: nc, zeroed: false)
     for a in plan.aggregations {
       let g = grads[a.node], r = result[a.node]
       totalsOverIndexSets(a.axes, { Double(g[$0]) }) { p, total in r[p] = Float(total) }

@@ -36,8 +36,8 @@ final class FusedEvaluator: @unchecked Sendable {
     planesPerBlock = Swift.max(1, Self.blockElements / Swift.max(plane, 1))
     capacity = planesPerBlock * plane
     let rows = plan.graph.nodeCount
-    tables = try TableRows(rows: rows, entries: nc)
-    means = try TableRows(rows: rows, entries: nc)
+    tables = try TableRows(rows: rows, entries: nc, zeroed: true)
+    means = try TableRows(rows: rows, entries: nc, zeroed: false)  // written by each aggregation
     frozen = [Bool](repeating: false, count: rows)
   }
 

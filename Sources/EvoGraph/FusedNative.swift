@@ -32,8 +32,8 @@ extension FusedEvaluator {
     let dx = try Tensor.uninitialized(x.shape)
     let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
     let planeSize = plane, count = nc, channels = c, epsilon = eps
-    let tableGrads = try TableRows(rows: plan.graph.nodeCount, entries: count)
-    let affineGrads = try TableRows(rows: 2, entries: count)
+    let tableGrads = try TableRows(rows: plan.graph.nodeCount, entries: count, zeroed: true)
+    let affineGrads = try TableRows(rows: 2, entries: count, zeroed: false)  // every plane stores both
     guard let dxBase = dx.mutableBase else { return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads) }
     let tp = SendablePointer(tables.base), tgp = SendablePointer(tableGrads.base)
     let dgp = SendablePointer(affineGrads[0]), dbp = SendablePointer(affineGrads[1])

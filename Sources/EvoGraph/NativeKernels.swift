@@ -24,6 +24,9 @@ struct NativeKernel: @unchecked Sendable {
 /// The compiler is `$EVO_CC` when set (empty or `none` turns native kernels off), else the first of
 /// `clang`, `cc` and `gcc` on the PATH. The cache folder is `$EVO_KERNEL_CACHE`, else
 /// `$XDG_CACHE_HOME/evo/kernels`, else `~/.cache/evo/kernels`.
+///
+/// Libraries are written atomically (renamed into place when complete), so processes sharing the folder
+/// — search workers — never load a half-written one.
 final class NativeKernelCache: Sendable {
   static let shared = NativeKernelCache(
     compiler: NativeKernelCache.defaultCompiler(), folder: NativeKernelCache.defaultFolder())
@@ -118,11 +121,15 @@ final class NativeKernelCache: Sendable {
     return nil
   }
 
+  /// The cache folder (see the type's documentation); a folder under the temporary directory when that
+  /// one cannot be created (a read-only home).
   static func defaultFolder() -> String {
     let environment = ProcessInfo.processInfo.environment
     if let folder = environment["EVO_KERNEL_CACHE"], !folder.isEmpty { return folder }
-    if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return "\(cache)/evo/kernels" }
-    return "\(NSHomeDirectory())/.cache/evo/kernels"
+    let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(NSHomeDirectory())/.cache"
+    let folder = "\(cache)/evo/kernels"
+    if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil { return folder }
+    return "\(NSTemporaryDirectory())evo-kernels-\(getuid())"
   }
 
   /// The CPU's model line: libraries built with -march=native are kept apart per CPU.

@@ -9,9 +9,10 @@ struct TableRows: @unchecked Sendable {
   let base: UnsafeMutablePointer<Float>
   let entries: Int
 
-  /// `rows` zeroed rows of `entries` floats.
-  init(rows: Int, entries: Int) throws {
-    storage = try Tensor.zeros([Swift.max(1, rows * entries)])
+  /// `rows` rows of `entries` floats, zeroed or left for the caller to write before reading.
+  init(rows: Int, entries: Int, zeroed: Bool) throws {
+    let shape = [Swift.max(1, rows * entries)]
+    storage = zeroed ? try Tensor.zeros(shape) : try Tensor.uninitialized(shape)
     guard let pointer = storage.mutableBase?.pointer else {
       throw TensorError(.argument, op: "layer", "cannot allocate \(rows) rows of \(entries) values")
     }
