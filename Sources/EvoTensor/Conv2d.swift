@@ -170,7 +170,7 @@ struct ConvGeometry {
 
 /// Runs `body(workerIndex, imageRange)` over the batch split among workers, BLAS single-threaded inside.
 /// Stops early (and throws) when cancellation is requested.
-private func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>, CancellationToken) -> Void) throws {
+func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>, CancellationToken) -> Void) throws {
   let token = Cancellation.current
   let workers = Swift.min(Parallel.workers, batch)
   if workers <= 1 {
@@ -199,6 +199,8 @@ extension Tensor {
     let out = TensorStorage(uninitializedCount: Shape.count(outShape))
     if geo.isDepthwise {
       try depthwiseForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
+    } else if DirectConv3x3.applies(to: geo) {
+      try DirectConv3x3(geo).forward(x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
     } else {
       try gemmForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
     }
@@ -215,6 +217,13 @@ extension Tensor {
     var inputs = [self, weight]
     if let bias { inputs.append(bias) }
     return Tensor.record(shape: outShape, storage: out, inputs: inputs) { g in
+      if DirectConv3x3.applies(to: geo) {
+        let dx = TensorStorage(uninitializedCount: x.count), dw = TensorStorage(uninitializedCount: w.count)
+        try DirectConv3x3(geo).backward(x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+        var grads: [Tensor?] = [Tensor(shape: x.shape, storage: dx), Tensor(shape: w.shape, storage: dw)]
+        if bias != nil { grads.append(try g.sum(axes: [0, 2, 3])) }
+        return grads
+      }
       let dx = TensorStorage(count: x.count, repeating: 0), dw = TensorStorage(count: w.count, repeating: 0)
       if geo.isDepthwise {
         try depthwiseBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)

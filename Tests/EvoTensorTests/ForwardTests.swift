@@ -133,9 +133,12 @@ import EvoTestSupport
   }
 
   @Test func conv2dAgainstDirectLoops() throws {
-    for (stride, padding, dilation, groups) in [(1, 1, 1, 1), (2, 0, 1, 1), (1, 2, 2, 2), (1, 1, 1, 4)] {
-      let cin = 4, cout = groups == 4 ? 4 : 6
+    // The last two run the direct 3×3 kernel (8 output channels); the others im2col + GEMM.
+    for (stride, padding, dilation, groups, cout) in [(1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12)] {
+      let cin = 4
       let x = random([2, cin, 7, 6], seed: 3), w = random([cout, cin / groups, 3, 3], seed: 4), b = random([cout], seed: 5)
+      let geo = try ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+      #expect(DirectConv3x3.applies(to: geo) == (cout >= 8))
       let y = try x.conv2d(w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
       let oh = y.shape[2], ow = y.shape[3]
       let cinG = cin / groups, coutG = cout / groups

@@ -155,8 +155,14 @@ import EvoTestSupport
     Case(input: [2, 4, 5, 5], weight: [6, 2, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 2),
     Case(input: [2, 3, 6, 6], weight: [3, 1, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 3),
     Case(input: [3, 4, 4, 4], weight: [5, 4, 1, 1], stride: 1, padding: 0, dilation: 1, groups: 1),
+    // The direct 3×3 kernel: planes narrower than a vector, wider than a block, a single pixel.
+    Case(input: [2, 4, 5, 7], weight: [8, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    Case(input: [3, 8, 2, 11], weight: [4, 8, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    Case(input: [2, 4, 1, 1], weight: [4, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
   ])
   func conv2d(_ c: Case) throws {
+    let geo = try ConvGeometry(input: c.input, weight: c.weight, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+    #expect(DirectConv3x3.applies(to: geo) == (c.weight[2] == 3 && c.stride == 1 && c.padding == 1 && c.groups == 1 && c.weight[0] % 4 == 0 && c.input[1] % 4 == 0))
     let x = random(c.input, seed: 28), w = random(c.weight, seed: 29), b = random([c.weight[0]], seed: 30)
     try checkGradients([x, w, b]) { t in
       try t[0].conv2d(t[1], bias: t[2], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
