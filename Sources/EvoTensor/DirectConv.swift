@@ -42,12 +42,26 @@ struct DirectConv3x3 {
 
   // MARK: - Layout
 
+  /// Copies a short row: a vector loop, where a memmove call would cost more than the copy.
+  @inline(__always)
+  private static func copyRow(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, _ count: Int) {
+    var i = 0
+    while i + 8 <= count {
+      store(load(source + i), target + i)
+      i += 8
+    }
+    while i < count {
+      target[i] = source[i]
+      i += 1
+    }
+  }
+
   /// Copies `channels` H×W planes into the interiors of zero-bordered padded planes.
   private func pad(_ source: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
     let h = geo.height, w = geo.width
     for c in 0..<channels {
       for r in 0..<h {
-        (padded + c * planeStride + (r + 1) * rowWidth + 1).update(from: source + (c * h + r) * w, count: w)
+        Self.copyRow(padded + c * planeStride + (r + 1) * rowWidth + 1, source + (c * h + r) * w, w)
       }
     }
   }
@@ -56,7 +70,7 @@ struct DirectConv3x3 {
   private func unpad(_ flat: UnsafePointer<Float>, stride: Int, channels: Int, into target: UnsafeMutablePointer<Float>) {
     let h = geo.height, w = geo.width
     for c in 0..<channels {
-      for r in 0..<h { (target + (c * h + r) * w).update(from: flat + c * stride + r * rowWidth, count: w) }
+      for r in 0..<h { Self.copyRow(target + (c * h + r) * w, flat + c * stride + r * rowWidth, w) }
     }
   }
 
@@ -263,12 +277,14 @@ struct DirectConv3x3 {
   }
 }
 
-/// A zero-filled float buffer freed when it goes out of scope.
+/// A zero-filled float buffer from the scratch pool, returned to it when it goes out of scope.
 private final class ZeroedBuffer {
   let pointer: UnsafeMutablePointer<Float>
+  let count: Int
   init(_ count: Int) {
-    pointer = .allocate(capacity: Swift.max(count, 1))
-    pointer.initialize(repeating: 0, count: Swift.max(count, 1))
+    self.count = Swift.max(count, 1)
+    pointer = ScratchBuffers.take(self.count)
+    pointer.initialize(repeating: 0, count: self.count)
   }
-  deinit { pointer.deallocate() }
+  deinit { ScratchBuffers.give(pointer, count) }
 }

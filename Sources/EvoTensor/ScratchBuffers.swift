@@ -16,14 +16,17 @@ enum ScratchBuffers {
     return try body(buffer)
   }
 
-  private static func take(_ count: Int) -> UnsafeMutablePointer<Float> {
+  /// An uninitialized buffer of `count` floats: a pooled one of that size, or a new one. Hand it back
+  /// with `give`.
+  static func take(_ count: Int) -> UnsafeMutablePointer<Float> {
     lock.lock()
     defer { lock.unlock() }
     if let buffer = free[count]?.popLast() { return buffer }
     return .allocate(capacity: Swift.max(count, 1))
   }
 
-  private static func give(_ buffer: UnsafeMutablePointer<Float>, _ count: Int) {
+  /// Returns a buffer from `take(count)` to the pool (or frees it when the pool has enough of that size).
+  static func give(_ buffer: UnsafeMutablePointer<Float>, _ count: Int) {
     lock.lock()
     defer { lock.unlock() }
     if free[count, default: []].count < keepPerSize {
