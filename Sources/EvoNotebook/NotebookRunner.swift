@@ -41,6 +41,9 @@ public final class NotebookRunner {
   /// another thread, and Evo objects are reference-counted non-atomically on the interpreter's own.
   private var running: InterruptFlag?
   private var interrupted = false
+  /// The token the runner's tensor kernels consult: this runner's own, so that stopping one notebook
+  /// (Ctrl-C, a timeout) never stops work elsewhere in the process.
+  private let cancellation = CancellationToken()
 
   /// Stops the running cell (Ctrl-C): it ends with a `KeyboardInterrupt` error and no further cell runs.
   /// Safe to call from another thread or a signal source.
@@ -49,7 +52,7 @@ public final class NotebookRunner {
     defer { lock.unlock() }
     interrupted = true
     running?.request()
-    Cancellation.shared.request()
+    cancellation.request()
   }
 
   /// Whether `interrupt()` stopped the last run.
@@ -116,13 +119,13 @@ public final class NotebookRunner {
       return true
     }
     vm.interrupt.reset()
-    Cancellation.shared.reset()
-    let flag = vm.interrupt
+    cancellation.reset()
+    let flag = vm.interrupt, token = cancellation
     let timer = options.timeout.map { seconds -> DispatchWorkItem in
       let item = DispatchWorkItem { [collector] in
         collector.timedOut = true
         flag.request()
-        Cancellation.shared.request()
+        token.request()
       }
       DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
       return item
@@ -130,7 +133,8 @@ public final class NotebookRunner {
     defer { timer?.cancel() }
     let source = SourceFile(name: path, text: cell.source, firstLine: cell.firstLine)
     do {
-      let value = try LargeStack.run { try vm.run(source) }
+      // The token is installed on the large stack's thread, where the kernels run.
+      let value = try LargeStack.run { try Cancellation.withToken(token) { try vm.run(source) } }
       if let value { try collector.result(value) }
       collector.finish()
       return false

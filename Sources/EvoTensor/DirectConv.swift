@@ -158,48 +158,84 @@ struct DirectConv3x3 {
 
   /// dwT[i][tap][o] += Σ_p g[p][o] · padded[i][p + offset(tap)] for one image, vectorised over output
   /// channels: `g` is the output gradient transposed to positions × `paddedOutChannels` in padded-row
-  /// layout (zero in the border columns and the padding channels). A block is 16 output channels × the
-  /// 3 taps of one kernel row, over two positions at once: twelve accumulators, three broadcast inputs
-  /// and one gradient vector, all sixteen registers, and no horizontal sums.
+  /// layout (zero in the border columns and the padding channels). Blocks cover the 3 taps of one
+  /// kernel row and 32 output channels (or the last 16), with no horizontal sums.
   private func accumulateWeightGradient(_ g: UnsafePointer<Float>, _ padded: UnsafePointer<Float>, into dwT: UnsafeMutablePointer<Float>) {
     let lanes = paddedOutChannels, count = positions
     for i in 0..<geo.inChannels {
       for ky in 0..<3 {
-        let x = padded + i * planeStride + ky * rowWidth
-        for ob in stride(from: 0, to: lanes, by: 16) {
-          let target = dwT + (i * 9 + ky * 3) * lanes + ob, t1 = target + lanes, t2 = t1 + lanes
-          // Even positions accumulate in a*, odd ones in b*: two independent chains per sum.
-          var a00 = Self.load(target), a01 = Self.load(target + 8), a10 = Self.load(t1), a11 = Self.load(t1 + 8)
-          var a20 = Self.load(t2), a21 = Self.load(t2 + 8)
-          var b00 = V(), b01 = V(), b10 = V(), b11 = V(), b20 = V(), b21 = V()
-          var p = 0
-          while p + 2 <= count {
-            let ge = g + p * lanes + ob, go = ge + lanes
-            let e0 = V(repeating: x[p]), e1 = V(repeating: x[p + 1]), e2 = V(repeating: x[p + 2])
-            let d0 = Self.load(ge)
-            a00 = a00.addingProduct(d0, e0); a10 = a10.addingProduct(d0, e1); a20 = a20.addingProduct(d0, e2)
-            let d1 = Self.load(ge + 8)
-            a01 = a01.addingProduct(d1, e0); a11 = a11.addingProduct(d1, e1); a21 = a21.addingProduct(d1, e2)
-            let o0 = V(repeating: x[p + 1]), o1 = V(repeating: x[p + 2]), o2 = V(repeating: x[p + 3])
-            let f0 = Self.load(go)
-            b00 = b00.addingProduct(f0, o0); b10 = b10.addingProduct(f0, o1); b20 = b20.addingProduct(f0, o2)
-            let f1 = Self.load(go + 8)
-            b01 = b01.addingProduct(f1, o0); b11 = b11.addingProduct(f1, o1); b21 = b21.addingProduct(f1, o2)
-            p += 2
-          }
-          if p < count {
-            let ge = g + p * lanes + ob
-            let e0 = V(repeating: x[p]), e1 = V(repeating: x[p + 1]), e2 = V(repeating: x[p + 2])
-            let d0 = Self.load(ge), d1 = Self.load(ge + 8)
-            a00 = a00.addingProduct(d0, e0); a10 = a10.addingProduct(d0, e1); a20 = a20.addingProduct(d0, e2)
-            a01 = a01.addingProduct(d1, e0); a11 = a11.addingProduct(d1, e1); a21 = a21.addingProduct(d1, e2)
-          }
-          Self.store(a00 + b00, target); Self.store(a01 + b01, target + 8)
-          Self.store(a10 + b10, t1); Self.store(a11 + b11, t1 + 8)
-          Self.store(a20 + b20, t2); Self.store(a21 + b21, t2 + 8)
+        let x = padded + i * planeStride + ky * rowWidth, target = dwT + (i * 9 + ky * 3) * lanes
+        var ob = 0
+        while ob + 32 <= lanes {
+          Self.weightBlock32(x, g + ob, lanes: lanes, count: count, into: target + ob)
+          ob += 32
         }
+        if ob < lanes { Self.weightBlock16(x, g + ob, lanes: lanes, count: count, into: target + ob) }
       }
     }
+  }
+
+  /// 32 output channels × 3 taps, a position at a time: twelve accumulators, three broadcast inputs and
+  /// one gradient vector — all sixteen registers. `target` rows (taps) are `lanes` apart.
+  @inline(__always)
+  private static func weightBlock32(
+    _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, lanes: Int, count: Int, into target: UnsafeMutablePointer<Float>
+  ) {
+    let t1 = target + lanes, t2 = t1 + lanes
+    var a00 = load(target), a01 = load(target + 8), a02 = load(target + 16), a03 = load(target + 24)
+    var a10 = load(t1), a11 = load(t1 + 8), a12 = load(t1 + 16), a13 = load(t1 + 24)
+    var a20 = load(t2), a21 = load(t2 + 8), a22 = load(t2 + 16), a23 = load(t2 + 24)
+    for p in 0..<count {
+      let row = g + p * lanes
+      let e0 = V(repeating: x[p]), e1 = V(repeating: x[p + 1]), e2 = V(repeating: x[p + 2])
+      let d0 = load(row)
+      a00 = a00.addingProduct(d0, e0); a10 = a10.addingProduct(d0, e1); a20 = a20.addingProduct(d0, e2)
+      let d1 = load(row + 8)
+      a01 = a01.addingProduct(d1, e0); a11 = a11.addingProduct(d1, e1); a21 = a21.addingProduct(d1, e2)
+      let d2 = load(row + 16)
+      a02 = a02.addingProduct(d2, e0); a12 = a12.addingProduct(d2, e1); a22 = a22.addingProduct(d2, e2)
+      let d3 = load(row + 24)
+      a03 = a03.addingProduct(d3, e0); a13 = a13.addingProduct(d3, e1); a23 = a23.addingProduct(d3, e2)
+    }
+    store(a00, target); store(a01, target + 8); store(a02, target + 16); store(a03, target + 24)
+    store(a10, t1); store(a11, t1 + 8); store(a12, t1 + 16); store(a13, t1 + 24)
+    store(a20, t2); store(a21, t2 + 8); store(a22, t2 + 16); store(a23, t2 + 24)
+  }
+
+  /// 16 output channels × 3 taps, two positions at a time so that each sum has two independent chains
+  /// (twelve accumulators in all).
+  @inline(__always)
+  private static func weightBlock16(
+    _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, lanes: Int, count: Int, into target: UnsafeMutablePointer<Float>
+  ) {
+    let t1 = target + lanes, t2 = t1 + lanes
+    var a00 = load(target), a01 = load(target + 8), a10 = load(t1), a11 = load(t1 + 8), a20 = load(t2), a21 = load(t2 + 8)
+    var b00 = V(), b01 = V(), b10 = V(), b11 = V(), b20 = V(), b21 = V()
+    var p = 0
+    while p + 2 <= count {
+      let ge = g + p * lanes, go = ge + lanes
+      let e0 = V(repeating: x[p]), e1 = V(repeating: x[p + 1]), e2 = V(repeating: x[p + 2])
+      let d0 = load(ge)
+      a00 = a00.addingProduct(d0, e0); a10 = a10.addingProduct(d0, e1); a20 = a20.addingProduct(d0, e2)
+      let d1 = load(ge + 8)
+      a01 = a01.addingProduct(d1, e0); a11 = a11.addingProduct(d1, e1); a21 = a21.addingProduct(d1, e2)
+      let o0 = V(repeating: x[p + 1]), o1 = V(repeating: x[p + 2]), o2 = V(repeating: x[p + 3])
+      let f0 = load(go)
+      b00 = b00.addingProduct(f0, o0); b10 = b10.addingProduct(f0, o1); b20 = b20.addingProduct(f0, o2)
+      let f1 = load(go + 8)
+      b01 = b01.addingProduct(f1, o0); b11 = b11.addingProduct(f1, o1); b21 = b21.addingProduct(f1, o2)
+      p += 2
+    }
+    if p < count {
+      let ge = g + p * lanes
+      let e0 = V(repeating: x[p]), e1 = V(repeating: x[p + 1]), e2 = V(repeating: x[p + 2])
+      let d0 = load(ge), d1 = load(ge + 8)
+      a00 = a00.addingProduct(d0, e0); a10 = a10.addingProduct(d0, e1); a20 = a20.addingProduct(d0, e2)
+      a01 = a01.addingProduct(d1, e0); a11 = a11.addingProduct(d1, e1); a21 = a21.addingProduct(d1, e2)
+    }
+    store(a00 + b00, target); store(a01 + b01, target + 8)
+    store(a10 + b10, t1); store(a11 + b11, t1 + 8)
+    store(a20 + b20, t2); store(a21 + b21, t2 + 8)
   }
 
   /// Writes g's planes (channels × H × W) as positions × `paddedOutChannels` in padded-row layout; the

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EvoNotebook
+import EvoTensor
 
 /// Running notebooks: every output type, errors, parameters, timeouts, re-runs, schema validation.
 @Suite struct RunnerTests {
@@ -88,6 +89,17 @@ import Testing
     #expect(!ok)
     #expect(Date().timeIntervalSince(started) < 10)
     #expect(outputs(nb, 0)[0]["ename"] == .string("TimeoutError"))
+  }
+
+  /// A timeout inside a long tensor kernel stops it through the runner's own cancellation token; the
+  /// process-wide token, which other work in the process consults, is never touched.
+  @Test func timeoutStopsAKernelWithoutCancellingOtherWork() throws {
+    var options = NotebookRunner.Options()
+    options.timeout = 0.2
+    let (nb, ok) = try run("# %%\nlet x = randn([256, 16, 64, 64])\nlet w = randn([16, 16, 3, 3])\nwhile true { x.conv2d(w, padding: 1) }\n", options: options)
+    #expect(!ok)
+    #expect(outputs(nb, 0)[0]["ename"] == .string("TimeoutError"))
+    #expect(!Cancellation.shared.isRequested)
   }
 
   @Test func reRunsWithoutTimestampsAreByteIdentical() throws {
