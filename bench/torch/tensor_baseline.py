@@ -46,39 +46,41 @@ def main():
     repeats = 1 if args.quick else 5
     out = {}
 
-    n = 1024 if args.quick else 2048
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    out["sgemm_gflops"] = 2 * n**3 / best_time(lambda: a @ b, repeats) / 1e9
-
     batch = 32 if args.quick else 128
-    for c, hw in [(16, 28), (32, 14), (64, 7)]:
-        x = torch.randn(batch, c, hw, hw, requires_grad=True)
-        w = torch.randn(c, c, 3, 3, requires_grad=True)
-        flops = 2.0 * batch * c * hw * hw * c * 9
-        with torch.no_grad():
-            fwd = best_time(lambda: F.conv2d(x, w, padding=1), repeats)
-        g = torch.randn(batch, c, hw, hw)
-        both = best_time(lambda: F.conv2d(x, w, padding=1).backward(g), repeats)
-        out[f"conv{c}_fwd_gflops"] = flops / fwd / 1e9
-        out[f"conv{c}_bwd_gflops"] = 2 * flops / (both - fwd) / 1e9
+    if args.only != "resnet":
+        n = 1024 if args.quick else 2048
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        out["sgemm_gflops"] = 2 * n**3 / best_time(lambda: a @ b, repeats) / 1e9
 
-    count = 10_000_000
-    ea, eb = torch.randn(count), torch.randn(count)
-    out["add_gbps"] = 12.0 * count / best_time(lambda: ea + eb, repeats * 2) / 1e9
+        for c, hw in [(16, 28), (32, 14), (64, 7)]:
+            x = torch.randn(batch, c, hw, hw, requires_grad=True)
+            w = torch.randn(c, c, 3, 3, requires_grad=True)
+            flops = 2.0 * batch * c * hw * hw * c * 9
+            with torch.no_grad():
+                fwd = best_time(lambda: F.conv2d(x, w, padding=1), repeats)
+            g = torch.randn(batch, c, hw, hw)
+            both = best_time(lambda: F.conv2d(x, w, padding=1).backward(g), repeats)
+            out[f"conv{c}_fwd_gflops"] = flops / fwd / 1e9
+            out[f"conv{c}_bwd_gflops"] = 2 * flops / (both - fwd) / 1e9
 
-    model = ResNet20()
-    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-    images = torch.randn(batch, 1, 28, 28)
-    labels = torch.arange(batch) % 10
+        count = 10_000_000
+        ea, eb = torch.randn(count), torch.randn(count)
+        out["add_gbps"] = 12.0 * count / best_time(lambda: ea + eb, repeats * 2) / 1e9
 
-    def step():
-        opt.zero_grad()
-        F.cross_entropy(model(images), labels).backward()
-        opt.step()
+    if args.only in (None, "resnet"):
+        model = ResNet20()
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+        images = torch.randn(batch, 1, 28, 28)
+        labels = torch.arange(batch) % 10
 
-    seconds = best_time(step, repeats)
-    out["resnet20_step_ms"] = seconds * 1000
-    out["resnet20_images_per_s"] = batch / seconds
+        def step():
+            opt.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            opt.step()
+
+        seconds = best_time(step, repeats)
+        out["resnet20_step_ms"] = seconds * 1000
+        out["resnet20_images_per_s"] = batch / seconds
     print(" ".join(f"{k}={v:.4f}" for k, v in out.items()))
 
 

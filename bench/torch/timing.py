@@ -14,7 +14,7 @@ def best_time(fn, repeats):
 
 
 def benchmark_arguments(seed):
-    """Parses --threads and --quick, sets torch's thread count and seed; returns the arguments."""
+    """Parses --threads, --quick and --only, sets torch's thread count and seed; returns the arguments."""
     import argparse
 
     import torch
@@ -22,6 +22,7 @@ def benchmark_arguments(seed):
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", help="run only this group of measurements")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(seed)
