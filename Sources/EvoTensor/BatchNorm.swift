@@ -79,15 +79,16 @@ extension Tensor {
       }
     }
     let out = TensorStorage(uninitializedCount: count)
-    let gp = gamma.storage.pointer, bp = beta.storage.pointer
-    for b in 0..<n {
-      for ch in 0..<c {
-        let src = x + (b * c + ch) * plane, dst = out.pointer + (b * c + ch) * plane
-        let scale = invStdValues[ch] * gp[ch], shift = bp[ch] - meanValues[ch] * scale
+    let means = meanValues, invStd = invStdValues
+    let gp = SendablePointer(gamma.storage.pointer), bp = SendablePointer(beta.storage.pointer)
+    let xp = SendablePointer(x), op = SendablePointer(out.pointer)
+    Parallel.forRanges(n * c, minimumPerWorker: Swift.max(1, 16384 / plane)) { planes in
+      for q in planes {
+        let ch = q % c, src = xp.pointer + q * plane, dst = op.pointer + q * plane
+        let scale = invStd[ch] * gp.pointer[ch], shift = bp.pointer[ch] - means[ch] * scale
         for i in 0..<plane { dst[i] = src[i] * scale + shift }
       }
     }
-    let means = meanValues, invStd = invStdValues
     let xs = detached(), gammaValue = gamma.detached(), inShape = shape
     return Tensor.record(shape: shape, storage: out, inputs: [self, gamma, beta]) { g in
       let dx = TensorStorage(uninitializedCount: n * c * plane)

@@ -12,6 +12,8 @@ import Dispatch
 /// 57 for im2col + sgemm.
 struct DirectConv3x3 {
   let geo: ConvGeometry
+  /// Images side by side in one padded row (small planes waste fewer lanes on borders and rounding).
+  let imagesPerRow: Int
   /// Width of a padded row, and floats per padded plane (with slack for the last block's reads).
   let rowWidth: Int, planeStride: Int
   /// Output positions in padded-row layout, and blocks of 24 covering them.
@@ -31,7 +33,9 @@ struct DirectConv3x3 {
 
   init(_ geo: ConvGeometry) {
     self.geo = geo
-    rowWidth = geo.width + 2
+    // Neighbours share the zero column between them: rows of k·(W + 1) + 1 of about 32 or more.
+    imagesPerRow = Swift.max(1, 32 / (geo.width + 1))
+    rowWidth = imagesPerRow * (geo.width + 1) + 1
     positions = geo.height * rowWidth
     blocks = (positions + Self.positionsPerBlock - 1) / Self.positionsPerBlock
     // The last block reads up to 24 positions past the rows, plus the largest offset.
@@ -56,21 +60,31 @@ struct DirectConv3x3 {
     }
   }
 
-  /// Copies `channels` H×W planes into the interiors of zero-bordered padded planes.
-  private func pad(_ source: UnsafePointer<Float>, channels: Int, into padded: UnsafeMutablePointer<Float>) {
+  /// The column of image slot j's first output (and of its left zero column in a padded plane).
+  @inline(__always) private func column(_ j: Int) -> Int { j * (geo.width + 1) }
+
+  /// Copies `count` images of `channels` H×W planes (consecutive from `source`) into the interiors of
+  /// their slots in zero-bordered padded planes.
+  private func pad(_ source: UnsafePointer<Float>, images count: Int, channels: Int, into padded: UnsafeMutablePointer<Float>) {
     let h = geo.height, w = geo.width
-    for c in 0..<channels {
-      for r in 0..<h {
-        Self.copyRow(padded + c * planeStride + (r + 1) * rowWidth + 1, source + (c * h + r) * w, w)
+    for j in 0..<count {
+      for c in 0..<channels {
+        let image = source + (j * channels + c) * h * w, plane = padded + c * planeStride + column(j) + 1
+        for r in 0..<h { Self.copyRow(plane + (r + 1) * rowWidth, image + r * w, w) }
       }
     }
   }
 
-  /// Copies `channels` planes in padded-row layout (`stride` floats apart) back to H×W planes.
-  private func unpad(_ flat: UnsafePointer<Float>, stride: Int, channels: Int, into target: UnsafeMutablePointer<Float>) {
+  /// Copies `count` images' planes in padded-row layout (`stride` floats apart) back to H×W planes.
+  private func unpad(
+    _ flat: UnsafePointer<Float>, stride: Int, images count: Int, channels: Int, into target: UnsafeMutablePointer<Float>
+  ) {
     let h = geo.height, w = geo.width
-    for c in 0..<channels {
-      for r in 0..<h { Self.copyRow(target + (c * h + r) * w, flat + c * stride + r * rowWidth, w) }
+    for j in 0..<count {
+      for c in 0..<channels {
+        let image = target + (j * channels + c) * h * w, plane = flat + c * stride + column(j)
+        for r in 0..<h { Self.copyRow(image + r * w, plane + r * rowWidth, w) }
+      }
     }
   }
 
@@ -238,14 +252,22 @@ struct DirectConv3x3 {
     store(a20 + b20, t2); store(a21 + b21, t2 + 8)
   }
 
-  /// Writes g's planes (channels × H × W) as positions × `paddedOutChannels` in padded-row layout; the
-  /// border columns and padding channels keep the zeros they were created with.
-  private func transposeGradient(_ g: UnsafePointer<Float>, into rows: UnsafeMutablePointer<Float>) {
-    let lanes = paddedOutChannels, h = geo.height, w = geo.width
-    for c in 0..<geo.outChannels {
+  /// Writes `count` images of g (channels × H × W each) as positions × `paddedOutChannels` in padded-row
+  /// layout; the border columns and padding channels keep the zeros they were created with, and the
+  /// slots of a short last group are cleared.
+  private func transposeGradient(_ g: UnsafePointer<Float>, images count: Int, into rows: UnsafeMutablePointer<Float>) {
+    let lanes = paddedOutChannels, h = geo.height, w = geo.width, cout = geo.outChannels
+    for j in 0..<imagesPerRow {
       for r in 0..<h {
-        let source = g + (c * h + r) * w, target = rows + r * rowWidth * lanes + c
-        for col in 0..<w { target[col * lanes] = source[col] }
+        let target = rows + (r * rowWidth + column(j)) * lanes
+        guard j < count else {
+          target.update(repeating: 0, count: w * lanes)
+          continue
+        }
+        for c in 0..<cout {
+          let source = g + ((j * cout + c) * h + r) * w
+          for col in 0..<w { target[col * lanes + c] = source[col] }
+        }
       }
     }
   }
@@ -262,10 +284,13 @@ struct DirectConv3x3 {
       let fs = SendablePointer(UnsafeMutablePointer(mutating: f))
       try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
         let padded = ZeroedBuffer(cin * planeStride), flat = ZeroedBuffer(cout * stride)
-        for n in images where !token.isRequested {
-          pad(xs.pointer + n * cin * plane, channels: cin, into: padded.pointer)
+        // A short last group leaves earlier images in its empty slots: their outputs are not copied
+        // out, and a slot's outputs read only its own columns.
+        for n in Swift.stride(from: images.lowerBound, to: images.upperBound, by: imagesPerRow) where !token.isRequested {
+          let count = Swift.min(imagesPerRow, images.upperBound - n)
+          pad(xs.pointer + n * cin * plane, images: count, channels: cin, into: padded.pointer)
           correlate(padded.pointer, inputs: cin, outputs: cout, filters: fs.pointer, into: flat.pointer)
-          unpad(flat.pointer, stride: stride, channels: cout, into: os.pointer + n * cout * plane)
+          unpad(flat.pointer, stride: stride, images: count, channels: cout, into: os.pointer + n * cout * plane)
         }
       }
     }
@@ -290,14 +315,14 @@ struct DirectConv3x3 {
       try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
         let paddedX = ZeroedBuffer(cin * planeStride), paddedG = ZeroedBuffer(cout * planeStride)
         let rowsG = ZeroedBuffer(positions * lanes), flat = ZeroedBuffer(cin * stride)
-        for n in images where !token.isRequested {
-          let gImage = gs.pointer + n * cout * plane
-          pad(xs.pointer + n * cin * plane, channels: cin, into: paddedX.pointer)
-          pad(gImage, channels: cout, into: paddedG.pointer)
-          transposeGradient(gImage, into: rowsG.pointer)
+        for n in Swift.stride(from: images.lowerBound, to: images.upperBound, by: imagesPerRow) where !token.isRequested {
+          let count = Swift.min(imagesPerRow, images.upperBound - n), gImages = gs.pointer + n * cout * plane
+          pad(xs.pointer + n * cin * plane, images: count, channels: cin, into: paddedX.pointer)
+          pad(gImages, images: count, channels: cout, into: paddedG.pointer)
+          transposeGradient(gImages, images: count, into: rowsG.pointer)
           accumulateWeightGradient(rowsG.pointer, paddedX.pointer, into: ps.pointer + worker * partialCount)
           correlate(paddedG.pointer, inputs: cout, outputs: cin, filters: fs.pointer, into: flat.pointer)
-          unpad(flat.pointer, stride: stride, channels: cin, into: dxs.pointer + n * cin * plane)
+          unpad(flat.pointer, stride: stride, images: count, channels: cin, into: dxs.pointer + n * cin * plane)
         }
       }
     }

@@ -135,14 +135,15 @@ import EvoTestSupport
   @Test func conv2dAgainstDirectLoops() throws {
     // The last two run the direct 3×3 kernel (8 output channels); the others im2col + GEMM.
     for (stride, padding, dilation, groups, cout) in [(1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12)] {
-      let cin = 4
-      let x = random([2, cin, 7, 6], seed: 3), w = random([cout, cin / groups, 3, 3], seed: 4), b = random([cout], seed: 5)
+      // Ten images: each worker's 6-wide planes go 4 to a padded row, a full group and a short one.
+      let cin = 4, batch = cout >= 8 ? 10 : 2
+      let x = random([batch, cin, 7, 6], seed: 3), w = random([cout, cin / groups, 3, 3], seed: 4), b = random([cout], seed: 5)
       let geo = try ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
       #expect(DirectConv3x3.applies(to: geo) == (cout >= 8))
       let y = try x.conv2d(w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
       let oh = y.shape[2], ow = y.shape[3]
       let cinG = cin / groups, coutG = cout / groups
-      for n in 0..<2 {
+      for n in 0..<batch {
         for co in 0..<cout {
           let g = co / coutG
           for i in 0..<oh {

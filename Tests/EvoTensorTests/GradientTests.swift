@@ -159,6 +159,9 @@ import EvoTestSupport
     Case(input: [2, 4, 5, 7], weight: [8, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
     Case(input: [3, 8, 2, 11], weight: [4, 8, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
     Case(input: [2, 4, 1, 1], weight: [4, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    // 7×7 planes go 4 to a padded row: 5 images per worker make a full group, then one whose empty
+    // slots still hold the previous group's images.
+    Case(input: [10, 4, 7, 7], weight: [8, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
     // 48 output channels: the weight gradient's 32-channel block and its 16-channel one.
     Case(input: [2, 4, 3, 5], weight: [48, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
   ])
