@@ -133,8 +133,10 @@ import EvoTestSupport
   }
 
   @Test func conv2dAgainstDirectLoops() throws {
-    // The last two run the direct 3×3 kernel (8 output channels); the others im2col + GEMM.
-    for (stride, padding, dilation, groups, cout) in [(1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12)] {
+    // The last three run the direct 3×3 kernels (8 or 12 output channels); the others im2col + GEMM.
+    for (stride, padding, dilation, groups, cout) in [
+      (1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12), (2, 1, 1, 1, 8),
+    ] {
       // Ten images: each worker's 6-wide planes go 4 to a padded row, a full group and a short one.
       let cin = 4, batch = cout >= 8 ? 10 : 2
       let x = random([batch, cin, 7, 6], seed: 3), w = random([cout, cin / groups, 3, 3], seed: 4), b = random([cout], seed: 5)

@@ -162,12 +162,16 @@ import EvoTestSupport
     // 7×7 planes go 4 to a padded row: 5 images per worker make a full group, then one whose empty
     // slots still hold the previous group's images.
     Case(input: [10, 4, 7, 7], weight: [8, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    // Stride 2 through phase planes: odd and even sizes, six and three images to a padded row.
+    Case(input: [3, 4, 7, 7], weight: [8, 4, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
+    Case(input: [2, 8, 6, 10], weight: [4, 8, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
+    Case(input: [9, 4, 14, 14], weight: [16, 4, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
     // 48 output channels: the weight gradient's 32-channel block and its 16-channel one.
     Case(input: [2, 4, 3, 5], weight: [48, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
   ])
   func conv2d(_ c: Case) throws {
     let geo = try ConvGeometry(input: c.input, weight: c.weight, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-    #expect(DirectConv3x3.applies(to: geo) == (c.weight[2] == 3 && c.stride == 1 && c.padding == 1 && c.groups == 1 && c.weight[0] % 4 == 0 && c.input[1] % 4 == 0))
+    #expect(DirectConv3x3.applies(to: geo) == (c.weight[2] == 3 && c.stride <= 2 && c.padding == 1 && c.dilation == 1 && c.groups == 1 && c.weight[0] % 4 == 0 && c.input[1] % 4 == 0))
     let x = random(c.input, seed: 28), w = random(c.weight, seed: 29), b = random([c.weight[0]], seed: 30)
     try checkGradients([x, w, b]) { t in
       try t[0].conv2d(t[1], bias: t[2], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
