@@ -153,7 +153,35 @@ struct DirectConv3x3 {
 
   /// out[o][p] = Σ_i Σ_t filters(o, i, t) · padded[i][p + offsets[t]] for every output channel o (a
   /// multiple of 4) and every position block of `layout`; `out` rows are `layout.blockStride` apart.
+  /// Nine taps (every stride-1 pass, the stride-2 forward) run a kernel unrolled with its offsets in
+  /// registers, in a function of its own: sharing one with the stride-2 input gradient's phase loop
+  /// (4, 2 or 1 taps) made the register allocator spill accumulators, 10–20% slower (measured).
   private func correlate(
+    _ padded: UnsafePointer<Float>, layout: PaddedLayout, offsets: [Int], inputs: Int, outputs: Int,
+    filters: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+  ) {
+    if offsets.count == 9 {
+      correlateNine(padded, layout: layout, offsets: offsets, inputs: inputs, outputs: outputs, filters: filters, into: out)
+    } else {
+      correlateFew(padded, layout: layout, offsets: offsets, inputs: inputs, outputs: outputs, filters: filters, into: out)
+    }
+  }
+
+  private func correlateNine(
+    _ padded: UnsafePointer<Float>, layout: PaddedLayout, offsets o: [Int], inputs: Int, outputs: Int,
+    filters: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
+  ) {
+    let stride = layout.blockStride, taps = (o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8])
+    for block in 0..<layout.blocks {
+      let p = block * Self.positionsPerBlock
+      for cb in 0..<outputs / Self.channelsPerBlock {
+        Self.blockNine(padded + p, planeStride: layout.planeStride, inputs: inputs, filters: filters + cb * inputs * 36, taps: taps,
+                       out: out + cb * Self.channelsPerBlock * stride + p, outStride: stride)
+      }
+    }
+  }
+
+  private func correlateFew(
     _ padded: UnsafePointer<Float>, layout: PaddedLayout, offsets: [Int], inputs: Int, outputs: Int,
     filters: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>
   ) {
@@ -163,8 +191,8 @@ struct DirectConv3x3 {
       for block in 0..<layout.blocks {
         let p = block * Self.positionsPerBlock
         for cb in 0..<outputs / Self.channelsPerBlock {
-          Self.block(padded + p, planeStride: layout.planeStride, inputs: inputs, filters: filters + cb * inputs * taps * 4,
-                     offsets: o, taps: taps, out: out + cb * Self.channelsPerBlock * stride + p, outStride: stride)
+          Self.blockFew(padded + p, planeStride: layout.planeStride, inputs: inputs, filters: filters + cb * inputs * taps * 4,
+                        offsets: o, taps: taps, out: out + cb * Self.channelsPerBlock * stride + p, outStride: stride)
         }
       }
     }
@@ -176,62 +204,63 @@ struct DirectConv3x3 {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
   }
 
-  /// 4 output channels × 24 positions: twelve accumulators, three input vectors and one broadcast
-  /// weight per tap — all sixteen vector registers. The tap loop is unrolled for the counts the passes
-  /// use (9, 4, 2, 1): a loop over a run-time count left the accumulators in memory (measured 2.3×
-  /// slower).
-  @inline(__always)
-  private static func block(
-    _ input: UnsafePointer<Float>, planeStride: Int, inputs: Int, filters: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
-    taps: Int, out: UnsafeMutablePointer<Float>, outStride: Int
-  ) {
+  /// Twelve 8-lane accumulators: 4 output channels × 24 positions.
+  private struct Accumulators {
     var a00 = V(), a01 = V(), a02 = V(), a10 = V(), a11 = V(), a12 = V()
     var a20 = V(), a21 = V(), a22 = V(), a30 = V(), a31 = V(), a32 = V()
-    var ip = input, wp = filters
-    @inline(__always) func tap(_ offset: Int, _ t: Int) {
-      let at = ip + offset, w = wp + t * 4
-      let i0 = load(at), i1 = load(at + 8), i2 = load(at + 16)
+
+    /// Adds one tap: three input vectors at `input`, the 4 channels' weights at `w`.
+    @inline(__always) mutating func add(_ input: UnsafePointer<Float>, _ w: UnsafePointer<Float>) {
+      let i0 = load(input), i1 = load(input + 8), i2 = load(input + 16)
       let w0 = V(repeating: w[0]), w1 = V(repeating: w[1]), w2 = V(repeating: w[2]), w3 = V(repeating: w[3])
       a00 = a00.addingProduct(w0, i0); a01 = a01.addingProduct(w0, i1); a02 = a02.addingProduct(w0, i2)
       a10 = a10.addingProduct(w1, i0); a11 = a11.addingProduct(w1, i1); a12 = a12.addingProduct(w1, i2)
       a20 = a20.addingProduct(w2, i0); a21 = a21.addingProduct(w2, i1); a22 = a22.addingProduct(w2, i2)
       a30 = a30.addingProduct(w3, i0); a31 = a31.addingProduct(w3, i1); a32 = a32.addingProduct(w3, i2)
     }
-    let step = taps * 4
-    switch taps {
-    case 9:
-      let (o0, o1, o2, o3, o4) = (offsets[0], offsets[1], offsets[2], offsets[3], offsets[4])
-      let (o5, o6, o7, o8) = (offsets[5], offsets[6], offsets[7], offsets[8])
-      for _ in 0..<inputs {
-        tap(o0, 0); tap(o1, 1); tap(o2, 2); tap(o3, 3); tap(o4, 4); tap(o5, 5); tap(o6, 6); tap(o7, 7); tap(o8, 8)
-        ip += planeStride
-        wp += step
-      }
-    case 4:
-      let (o0, o1, o2, o3) = (offsets[0], offsets[1], offsets[2], offsets[3])
-      for _ in 0..<inputs {
-        tap(o0, 0); tap(o1, 1); tap(o2, 2); tap(o3, 3)
-        ip += planeStride
-        wp += step
-      }
-    case 2:
-      let (o0, o1) = (offsets[0], offsets[1])
-      for _ in 0..<inputs {
-        tap(o0, 0); tap(o1, 1)
-        ip += planeStride
-        wp += step
-      }
-    default:
-      for _ in 0..<inputs {
-        for t in 0..<taps { tap(offsets[t], t) }
-        ip += planeStride
-        wp += step
-      }
+
+    @inline(__always) func store(to out: UnsafeMutablePointer<Float>, rowStride: Int) {
+      let r1 = out + rowStride, r2 = r1 + rowStride, r3 = r2 + rowStride
+      DirectConv3x3.store(a00, out); DirectConv3x3.store(a01, out + 8); DirectConv3x3.store(a02, out + 16)
+      DirectConv3x3.store(a10, r1); DirectConv3x3.store(a11, r1 + 8); DirectConv3x3.store(a12, r1 + 16)
+      DirectConv3x3.store(a20, r2); DirectConv3x3.store(a21, r2 + 8); DirectConv3x3.store(a22, r2 + 16)
+      DirectConv3x3.store(a30, r3); DirectConv3x3.store(a31, r3 + 8); DirectConv3x3.store(a32, r3 + 16)
     }
-    store(a00, out); store(a01, out + 8); store(a02, out + 16)
-    store(a10, out + outStride); store(a11, out + outStride + 8); store(a12, out + outStride + 16)
-    store(a20, out + 2 * outStride); store(a21, out + 2 * outStride + 8); store(a22, out + 2 * outStride + 16)
-    store(a30, out + 3 * outStride); store(a31, out + 3 * outStride + 8); store(a32, out + 3 * outStride + 16)
+  }
+
+  /// One block over nine taps: twelve accumulators, three input vectors and one broadcast weight per
+  /// tap — all sixteen vector registers.
+  @inline(__always)
+  private static func blockNine(
+    _ input: UnsafePointer<Float>, planeStride: Int, inputs: Int, filters: UnsafePointer<Float>,
+    taps: (Int, Int, Int, Int, Int, Int, Int, Int, Int), out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    var a = Accumulators()
+    var ip = input, wp = filters
+    for _ in 0..<inputs {
+      a.add(ip + taps.0, wp); a.add(ip + taps.1, wp + 4); a.add(ip + taps.2, wp + 8)
+      a.add(ip + taps.3, wp + 12); a.add(ip + taps.4, wp + 16); a.add(ip + taps.5, wp + 20)
+      a.add(ip + taps.6, wp + 24); a.add(ip + taps.7, wp + 28); a.add(ip + taps.8, wp + 32)
+      ip += planeStride
+      wp += 36
+    }
+    a.store(to: out, rowStride: outStride)
+  }
+
+  /// One block over a few taps (a stride-2 input-gradient phase).
+  @inline(__always)
+  private static func blockFew(
+    _ input: UnsafePointer<Float>, planeStride: Int, inputs: Int, filters: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
+    taps: Int, out: UnsafeMutablePointer<Float>, outStride: Int
+  ) {
+    var a = Accumulators()
+    var ip = input, wp = filters
+    for _ in 0..<inputs {
+      for t in 0..<taps { a.add(ip + offsets[t], wp + t * 4) }
+      ip += planeStride
+      wp += taps * 4
+    }
+    a.store(to: out, rowStride: outStride)
   }
 
   /// Output channels rounded up to the weight-gradient kernel's 16 lanes.
