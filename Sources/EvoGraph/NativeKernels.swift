@@ -49,10 +49,26 @@ final class NativeKernelCache: Sendable {
     return loaded.withLock { kernels -> NativeKernel? in
       if let known = kernels[library] { return known }
       guard build else { return nil }
-      let kernel = load(source: source, library: library, compiler: compiler)
-      kernels[library] = kernel
-      return kernel
+      switch load(source: source, library: library, compiler: compiler) {
+      case .loaded(let kernel):
+        kernels[library] = kernel
+        return kernel
+      case .failed:
+        kernels[library] = .some(nil)
+        return nil
+      case .interrupted:
+        return nil  // Ctrl-C reached the compiler: try again next time
+      }
     }
+  }
+
+  /// How getting a library went.
+  private enum Outcome {
+    case loaded(NativeKernel)
+    /// The compiler rejected the source, or the library would not load: remembered for the process.
+    case failed
+    /// The compiler was stopped by a signal (Ctrl-C reaches the whole foreground process group).
+    case interrupted
   }
 
   /// Where the library built from `source` is kept: named by the hash of the source, the compiler, its
@@ -66,15 +82,20 @@ final class NativeKernelCache: Sendable {
   /// Flags for every build: optimised for this CPU, no errno from sqrt (so it vectorises).
   static let flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-w"]
 
-  private func load(source: String, library: String, compiler: String) -> NativeKernel? {
-    if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return kernel }
-    guard compile(source, into: library, compiler: compiler) else { return nil }
-    return Self.open(library)
+  private func load(source: String, library: String, compiler: String) -> Outcome {
+    if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return .loaded(kernel) }
+    let built = compile(source, into: library, compiler: compiler)
+    guard built == .built else { return built == .interrupted ? .interrupted : .failed }
+    return Self.open(library).map { .loaded($0) } ?? .failed
   }
 
+  /// What a compile came to.
+  private enum Build { case built, failed, interrupted }
+
   /// Writes the source and builds the library beside it, renamed into place when complete.
-  private func compile(_ source: String, into library: String, compiler: String) -> Bool {
+  private func compile(_ source: String, into library: String, compiler: String) -> Build {
     let sourcePath = String(library.dropLast(3)) + ".c"
+    var interrupted = false
     do {
       try AtomicFile.write(Data(source.utf8), to: sourcePath, op: "layer kernel")
       try AtomicFile.write(to: library, op: "layer kernel") { temp in
@@ -85,11 +106,14 @@ final class NativeKernelCache: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TensorError(.file, op: "layer kernel", "\(compiler) failed on \(sourcePath)") }
+        interrupted = process.terminationReason == .uncaughtSignal
+        guard process.terminationStatus == 0, !interrupted else {
+          throw TensorError(.file, op: "layer kernel", "\(compiler) failed on \(sourcePath)")
+        }
       }
-      return true
+      return .built
     } catch {
-      return false
+      return interrupted ? .interrupted : .failed
     }
   }
 

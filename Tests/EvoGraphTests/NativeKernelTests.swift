@@ -122,6 +122,25 @@ import Testing
     #expect(libraries.isEmpty)
   }
 
+  /// A compiler stopped by a signal (Ctrl-C reaches the compiler too) is not held against the graph:
+  /// the next call builds the library.
+  @Test func interruptedCompileIsRetried() throws {
+    let compiler = try #require(NativeKernelCache.defaultCompiler())
+    let folder = temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    // Killed by a signal on its first run, the real compiler afterwards.
+    let wrapper = "\(folder)/cc-once-killed", mark = "\(folder)/killed"
+    let script = "#!/bin/sh\nif [ ! -e \(mark) ]; then touch \(mark); kill -KILL $$; fi\nexec \(compiler) \"$@\"\n"
+    try Data(script.utf8).write(to: URL(fileURLWithPath: wrapper))
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+    let cache = NativeKernelCache(compiler: wrapper, folder: folder)
+    let source = try source
+    #expect(cache.kernel(source: source, build: true) == nil)
+    #expect(FileManager.default.fileExists(atPath: mark))
+    #expect(cache.kernel(source: source, build: true) != nil)
+  }
+
   @Test func hashIsStableAndSpreads() {
     #expect(NativeKernelCache.hash("") == "cbf29ce484222325")
     #expect(NativeKernelCache.hash("a") == "af63dc4c8601ec8c")
