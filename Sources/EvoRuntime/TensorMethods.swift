@@ -126,8 +126,8 @@ enum TensorMethods {
       .tensor(try t.groupMoments(groups: a.int(1)).variance)
     },
     op("batch_norm", [p("gamma"), p("beta"), p("running_mean", .null), p("running_var", .null), p("training", .bool(true)),
-                      p("decay", .number(0.9)), p("eps", .number(1e-5))],
-       "Fused batch normalisation per channel; with running statistics they are updated while training and used otherwise.") { t, a in
+                      p("decay", .number(0.9)), p("eps", .number(1e-5)), p("relu", .bool(false))],
+       "Fused batch normalisation per channel; with running statistics they are updated while training and used otherwise. relu: true applies the ReLU in the same kernel.") { t, a in
       var stats: RunningStats?
       switch (a[3], a[4]) {
       case (.null, .null): stats = nil
@@ -137,7 +137,7 @@ enum TensorMethods {
                              decay: Float(try a.number(6)))
       }
       return .tensor(try t.batchNorm(gamma: Convert.tensor(a[1], "batch_norm"), beta: Convert.tensor(a[2], "batch_norm"),
-                                     running: stats, training: a[5].isTruthy, eps: Float(a.number(7))))
+                                     running: stats, training: a[5].isTruthy, eps: Float(a.number(7)), relu: a[8].isTruthy))
     },
     op("item", [], "The single value of a one-element tensor, as a number.") { t, _ in .number(Double(try t.item())) },
     op("tolist", [], "The values as nested lists.") { t, _ in Convert.nested(t) },

@@ -25,8 +25,11 @@ extension Tensor {
   /// Batch normalisation of x (N, C, H, W) or (N, C) per channel, fused into one kernel with an analytic
   /// backward: `(x − mean) / √(var + eps) · gamma + beta`, with batch statistics (biased variance) while
   /// training (updating `running`) and the running statistics otherwise.
+  ///
+  /// `relu` applies max(0, ·) to the result in the same passes (BN-ReLU): forward and backward skip the
+  /// separate ReLU's read and write of the whole tensor.
   public func batchNorm(
-    gamma: Tensor, beta: Tensor, running: RunningStats?, training: Bool, eps: Float = 1e-5
+    gamma: Tensor, beta: Tensor, running: RunningStats?, training: Bool, eps: Float = 1e-5, relu: Bool = false
   ) throws -> Tensor {
     guard rank == 4 || rank == 2 else { throw TensorError.shape("batch_norm", "input must be (N, C, H, W) or (N, C), got \(shapeString(shape))") }
     let n = shape[0], c = shape[1], plane = rank == 4 ? shape[2] * shape[3] : 1
@@ -81,12 +84,20 @@ extension Tensor {
     let out = TensorStorage(uninitializedCount: count)
     let means = meanValues, invStd = invStdValues
     let gp = SendablePointer(gamma.storage.pointer), bp = SendablePointer(beta.storage.pointer)
+    // The output's per-channel scale and shift, kept for the ReLU's mask in the backward (the
+    // parameters may change by then).
+    let scales = (0..<c).map { ch in invStd[ch] * gp.pointer[ch] }
+    let shifts = (0..<c).map { ch in bp.pointer[ch] - means[ch] * scales[ch] }
     let xp = SendablePointer(x), op = SendablePointer(out.pointer)
     Parallel.forRanges(n * c, minimumPerWorker: Swift.max(1, 16384 / plane)) { planes in
       for q in planes {
         let ch = q % c, src = xp.pointer + q * plane, dst = op.pointer + q * plane
-        let scale = invStd[ch] * gp.pointer[ch], shift = bp.pointer[ch] - means[ch] * scale
-        for i in 0..<plane { dst[i] = src[i] * scale + shift }
+        let scale = scales[ch], shift = shifts[ch]
+        if relu {
+          for i in 0..<plane { dst[i] = Swift.max(0, src[i] * scale + shift) }
+        } else {
+          for i in 0..<plane { dst[i] = src[i] * scale + shift }
+        }
       }
     }
     let xs = detached(), gammaValue = gamma.detached(), inShape = shape
@@ -103,10 +114,19 @@ extension Tensor {
             for ch in channels {
               let mu = means[ch], inv = invStd[ch]
               var sumG: Double = 0, sumGX: Double = 0
+              // With the ReLU, g counts only where the forward's output was positive: recomputed from x
+              // with the forward's very arithmetic, so the mask is exactly the forward's.
+              let outScale = scales[ch], outShift = shifts[ch]
               for b in 0..<n {
                 let offset = (b * c + ch) * plane
-                sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
-                sumGX += Double(FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
+                if relu {
+                  let (s, d) = maskedSums(gpt.pointer + offset, xp.pointer + offset, plane, center: mu, scale: outScale, shift: outShift)
+                  sumG += Double(s)
+                  sumGX += Double(d)
+                } else {
+                  sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
+                  sumGX += Double(FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
+                }
               }
               dbp.pointer[ch] = Float(sumG)
               dgp.pointer[ch] = Float(sumGX) * inv
@@ -115,7 +135,14 @@ extension Tensor {
               for b in 0..<n {
                 let offset = (b * c + ch) * plane
                 let gr = gpt.pointer + offset, xr = xp.pointer + offset, dr = dxp.pointer + offset
-                for i in 0..<plane { dr[i] = scale * (gr[i] - meanG - (xr[i] - mu) * meanGX) }
+                if relu {
+                  for i in 0..<plane {
+                    let x = xr[i], gi = x * outScale + outShift > 0 ? gr[i] : 0
+                    dr[i] = scale * (gi - meanG - (x - mu) * meanGX)
+                  }
+                } else {
+                  for i in 0..<plane { dr[i] = scale * (gr[i] - meanG - (xr[i] - mu) * meanGX) }
+                }
               }
             }
           }
@@ -124,4 +151,31 @@ extension Tensor {
       return [Tensor(shape: inShape, storage: dx), Tensor(dGamma), Tensor(dBeta)]
     }
   }
+}
+
+/// Σ g·[x·scale + shift > 0] and Σ g·[x·scale + shift > 0]·(x − center) over `count` floats: the
+/// batch-norm backward's sums behind a ReLU, sixteen lanes wide.
+private func maskedSums(
+  _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, center: Float, scale: Float, shift: Float
+) -> (Float, Float) {
+  typealias V = SIMD16<Float>
+  var sum = V(), dot = V()
+  let c = V(repeating: center), a = V(repeating: scale), b = V(repeating: shift)
+  let rg = UnsafeRawPointer(g), rx = UnsafeRawPointer(x)
+  var i = 0
+  while i + 16 <= count {
+    let v = rx.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+    let gi = V.zero.replacing(with: rg.loadUnaligned(fromByteOffset: i * 4, as: V.self), where: v * a + b .> V.zero)
+    sum += gi
+    dot += gi * (v - c)
+    i += 16
+  }
+  var total = sum.sum(), totalDot = dot.sum()
+  while i < count {
+    let v = x[i], gi = v * scale + shift > 0 ? g[i] : 0
+    total += gi
+    totalDot += gi * (v - center)
+    i += 1
+  }
+  return (total, totalDot)
 }

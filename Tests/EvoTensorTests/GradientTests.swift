@@ -227,4 +227,32 @@ import EvoTestSupport
       return try t[0].batchNorm(gamma: t[1], beta: t[2], running: s, training: training)
     }
   }
+
+  /// BN-ReLU in one op: finite differences (with these seeds no normalised value lies within eps of
+  /// the kink), and values and gradients equal to batch norm followed by a separate ReLU.
+  @Test(arguments: [true, false])
+  func batchNormReLU(_ training: Bool) throws {
+    let x = random([3, 2, 3, 3], seed: 40), gamma = random([2], seed: 41), beta = random([2], seed: 42)
+    func stats() -> RunningStats {
+      let s = RunningStats(channels: 2)
+      s.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
+      s.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+      return s
+    }
+    try checkGradients([x, gamma, beta], eps: 1e-3) { t in
+      try t[0].batchNorm(gamma: t[1], beta: t[2], running: stats(), training: training, relu: true)
+    }
+    let w = random([3, 2, 3, 3], seed: 43)
+    func run(fused: Bool) throws -> [[Float]] {
+      let inputs = try [x, gamma, beta].map { try Tensor(shape: $0.shape, values: $0.values).requiringGrad() }
+      let y = fused
+        ? try inputs[0].batchNorm(gamma: inputs[1], beta: inputs[2], running: stats(), training: training, relu: true)
+        : try inputs[0].batchNorm(gamma: inputs[1], beta: inputs[2], running: stats(), training: training).relu()
+      try (y * w).sum().backward()
+      return [y.values] + inputs.map { $0.grad?.values ?? [] }
+    }
+    let fused = try run(fused: true), separate = try run(fused: false)
+    #expect(fused[0].contains(0) && fused[0].contains { $0 > 0 }, "the ReLU should clip some values and pass others")
+    for (a, b) in zip(fused, separate) { expectClose(a, b, tolerance: 1e-5) }
+  }
 }

@@ -17,8 +17,9 @@ final class BenchResNet {
       padding = kernel / 2
     }
 
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
-      try x.conv2d(weight, stride: stride, padding: padding).batchNorm(gamma: gamma, beta: beta, running: stats, training: true)
+    /// `relu` applies the ReLU inside the batch-norm kernel (BN-ReLU in one op).
+    func callAsFunction(_ x: Tensor, relu: Bool = false) throws -> Tensor {
+      try x.conv2d(weight, stride: stride, padding: padding).batchNorm(gamma: gamma, beta: beta, running: stats, training: true, relu: relu)
     }
   }
 
@@ -26,7 +27,7 @@ final class BenchResNet {
     let first: ConvBN, second: ConvBN, shortcut: ConvBN?
 
     func callAsFunction(_ x: Tensor) throws -> Tensor {
-      let h = try second(first(x).relu())
+      let h = try second(first(x, relu: true))
       return try (h + (shortcut.map { try $0(x) } ?? x)).relu()
     }
   }
@@ -56,7 +57,7 @@ final class BenchResNet {
   }
 
   func callAsFunction(_ x: Tensor) throws -> Tensor {
-    var h = try stem(x).relu()
+    var h = try stem(x, relu: true)
     for block in blocks { h = try block(h) }
     return try h.globalAvgPool().linear(head, bias: headBias)
   }
