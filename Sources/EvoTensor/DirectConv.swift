@@ -364,13 +364,36 @@ struct DirectConv3x3 {
           target.update(repeating: 0, count: w * lanes)
           continue
         }
-        // Channels innermost: contiguous stores, loads a plane apart.
         let source = g + (j * cout * h + r) * w, planeSize = h * w
+        // 8 channels × 8 columns at a time through registers; the edges element by element.
+        var c0 = 0
+        while c0 + 8 <= cout {
+          var col0 = 0
+          while col0 + 8 <= w {
+            Self.transpose8(source + c0 * planeSize + col0, rowStride: planeSize, into: target + col0 * lanes + c0, rowStride: lanes)
+            col0 += 8
+          }
+          for col in col0..<w {
+            for c in c0..<c0 + 8 { target[col * lanes + c] = source[c * planeSize + col] }
+          }
+          c0 += 8
+        }
         for col in 0..<w {
-          let out = target + col * lanes, from = source + col
-          for c in 0..<cout { out[c] = from[c * planeSize] }
+          for c in c0..<cout { target[col * lanes + c] = source[c * planeSize + col] }
         }
       }
+    }
+  }
+
+  /// Writes the transpose of an 8×8 block: row m of the target is column m of the source.
+  @inline(__always)
+  private static func transpose8(
+    _ source: UnsafePointer<Float>, rowStride from: Int, into target: UnsafeMutablePointer<Float>, rowStride to: Int
+  ) {
+    let r0 = load(source), r1 = load(source + from), r2 = load(source + 2 * from), r3 = load(source + 3 * from)
+    let r4 = load(source + 4 * from), r5 = load(source + 5 * from), r6 = load(source + 6 * from), r7 = load(source + 7 * from)
+    for m in 0..<8 {
+      store(V(r0[m], r1[m], r2[m], r3[m], r4[m], r5[m], r6[m], r7[m]), target + m * to)
     }
   }
 
