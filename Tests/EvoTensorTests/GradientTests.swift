@@ -166,6 +166,9 @@ import EvoTestSupport
     Case(input: [3, 4, 7, 7], weight: [8, 4, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
     Case(input: [2, 8, 6, 10], weight: [4, 8, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
     Case(input: [9, 4, 14, 14], weight: [16, 4, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 1),
+    // Rows of 10 and 9 with 16 and 12 channels: the gradient's 8 × 8 transposes and their edges.
+    Case(input: [2, 4, 3, 10], weight: [16, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
+    Case(input: [2, 4, 2, 9], weight: [12, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
     // 48 output channels: the weight gradient's 32-channel block and its 16-channel one.
     Case(input: [2, 4, 3, 5], weight: [48, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
   ])
