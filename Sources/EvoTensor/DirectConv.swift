@@ -247,7 +247,7 @@ struct DirectConv3x3 {
     a.store(to: out, rowStride: outStride)
   }
 
-  /// One block over a few taps (a stride-2 input-gradient phase).
+  /// One block over a few taps (a stride-2 input-gradient phase: 4, 2 or 1), unrolled for 4 and 2.
   @inline(__always)
   private static func blockFew(
     _ input: UnsafePointer<Float>, planeStride: Int, inputs: Int, filters: UnsafePointer<Float>, offsets: UnsafePointer<Int>,
@@ -255,10 +255,27 @@ struct DirectConv3x3 {
   ) {
     var a = Accumulators()
     var ip = input, wp = filters
-    for _ in 0..<inputs {
-      for t in 0..<taps { a.add(ip + offsets[t], wp + t * 4) }
-      ip += planeStride
-      wp += taps * 4
+    switch taps {
+    case 4:
+      let (o0, o1, o2, o3) = (offsets[0], offsets[1], offsets[2], offsets[3])
+      for _ in 0..<inputs {
+        a.add(ip + o0, wp); a.add(ip + o1, wp + 4); a.add(ip + o2, wp + 8); a.add(ip + o3, wp + 12)
+        ip += planeStride
+        wp += 16
+      }
+    case 2:
+      let (o0, o1) = (offsets[0], offsets[1])
+      for _ in 0..<inputs {
+        a.add(ip + o0, wp); a.add(ip + o1, wp + 4)
+        ip += planeStride
+        wp += 8
+      }
+    default:
+      for _ in 0..<inputs {
+        for t in 0..<taps { a.add(ip + offsets[t], wp + t * 4) }
+        ip += planeStride
+        wp += taps * 4
+      }
     }
     a.store(to: out, rowStride: outStride)
   }
