@@ -78,7 +78,7 @@ final class FusedEvaluator: @unchecked Sendable {
   }
 
   private func fillLeafTables() {
-    let channels = c, count = nc
+    let channels = c
     layer.v0.withData { v0 in layer.v1.withData { v1 in
       guard let v0 = v0.baseAddress, let v1 = v1.baseAddress else { return }
       for image in 0..<n {
