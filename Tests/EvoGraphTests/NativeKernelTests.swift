@@ -39,6 +39,7 @@ import Testing
       "log(x) * exp(x * v1)", "tanh(x) + sigmoid(x * v0)", "sqrt(x) / abs(x - v0)", "square(x) - max(x, v0)",
       "max(sqrt(var_bhw(x)), x * v1 + sqrt(var_hw(x)))", "x / sqrt(mu2_hwc/g(x)) * sigmoid(x * v1)",
       "(x - mean_hwc(x)) / sqrt(var_hwc(x))", "exp(-x) + log(abs(x) + mean_hw(x))", "max(x * x, v1) / (x + v0)",
+      "max(x, 0) * v1 + v0", "x * x / (x * x + mu2_bhw(x))",
     ] {
       let graph = try LayerGraph(formula: formula)
       let plan = try #require(FusedPlan(graph))
