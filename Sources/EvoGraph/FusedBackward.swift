@@ -134,6 +134,9 @@ extension FusedEvaluator {
     _ r: Registers, _ step: FusedPlan.Step, _ p0: Int, _ p1: Int, len: Int, x: UnsafePointer<Float>,
     rows: (Int) -> UnsafeMutablePointer<Float>, written: inout GradientRows, into tableGrads: UnsafeMutablePointer<Float>
   ) {
+    // A node nothing has sent a gradient to (its only readers are frozen batch statistics, in
+    // inference) has a zero gradient and an unwritten row: it contributes nothing.
+    guard written.contains(step.node) else { return }
     let aTable = plan.kinds[step.a] == .table, bTable = !step.unary && plan.kinds[step.b] == .table
     let ga = aTable ? r.scratch : rows(step.a)
     let gb = bTable ? r.scratch + capacity : rows(step.b)

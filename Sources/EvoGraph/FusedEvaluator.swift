@@ -51,8 +51,20 @@ final class FusedEvaluator: @unchecked Sendable {
     computeReadyTables(upTo: 0, computed: &computed)
     for level in 0..<plan.outputLevel {
       let aggregations = plan.aggregations.filter { plan.levels[$0.input] == level }
-      var sources: [Int] = []
-      for a in aggregations where !sources.contains(a.input) { sources.append(a.input) }
+      let sources = plan.sources(level: level)
+      if let native, level < native.sums.count {
+        // Native: the sources' per-plane sums straight from the chain, nothing materialised.
+        let (s1, s2) = nativeSums(native.sums[level], sources: sources.count)
+        for (index, source) in sources.enumerated() {
+          let first = Array(s1[index * nc..<(index + 1) * nc]), second = Array(s2[index * nc..<(index + 1) * nc])
+          for a in aggregations where a.input == source {
+            aggregate(a, first, second)
+            computed[a.node] = true
+          }
+        }
+        computeReadyTables(upTo: level + 1, computed: &computed)
+        continue
+      }
       var buffers: [Int: Tensor] = [0: x]
       let materialise = sources.filter { $0 != 0 }
       if !materialise.isEmpty {

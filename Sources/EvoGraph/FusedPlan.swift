@@ -94,4 +94,11 @@ struct FusedPlan: Sendable {
   }
 
   var outputLevel: Int { levels[graph.output] }
+
+  /// The distinct full nodes that the aggregations of `level` read, in order of first use.
+  func sources(level: Int) -> [Int] {
+    var sources: [Int] = []
+    for a in aggregations where levels[a.input] == level && !sources.contains(a.input) { sources.append(a.input) }
+    return sources
+  }
 }

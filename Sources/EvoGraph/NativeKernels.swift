@@ -10,11 +10,17 @@ struct NativeKernel: @unchecked Sendable {
   ) -> Int32
   typealias Backward = @convention(c) (
     UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
-    UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int, Int, Int, Int, Int, Float
+    UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+    Int, Int, Int, Int, Int, Float
+  ) -> Void
+  typealias Sums = @convention(c) (
+    UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Int, Int, Int, Int, Int, Float
   ) -> Void
 
   let forward: Forward
   let backward: Backward
+  /// `evo_sums_L` by level, for plans of several levels (empty otherwise).
+  let sums: [Sums]
 }
 
 /// Compiles generated layer kernels with the machine's C compiler and keeps them: in memory for the
@@ -121,8 +127,10 @@ final class NativeKernelCache: Sendable {
     guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL),
       let forward = dlsym(handle, "evo_forward"), let backward = dlsym(handle, "evo_backward")
     else { return nil }
+    var sums: [NativeKernel.Sums] = []
+    while let function = dlsym(handle, "evo_sums_\(sums.count)") { sums.append(unsafeBitCast(function, to: NativeKernel.Sums.self)) }
     return NativeKernel(forward: unsafeBitCast(forward, to: NativeKernel.Forward.self),
-                        backward: unsafeBitCast(backward, to: NativeKernel.Backward.self))
+                        backward: unsafeBitCast(backward, to: NativeKernel.Backward.self), sums: sums)
   }
 
   static func defaultCompiler() -> String? {
