@@ -53,7 +53,7 @@ public final class GraphLayer {
   public var native: NativeKernelPolicy = .forLargeInputs
   /// The fused evaluation plan, nil for graphs that need the node-by-node evaluator.
   let fusedPlan: FusedPlan?
-  /// The C source of the plan's sweeps, nil when it has no native form.
+  /// The C source of the fused plan's sweeps (nil without a plan).
   let nativeSource: String?
   /// The compiled sweeps once loaded; nil while not (yet) available.
   private(set) var nativeKernel: NativeKernel?
@@ -77,7 +77,7 @@ public final class GraphLayer {
     }
     movingAverages = moving
     fusedPlan = FusedPlan(graph)
-    nativeSource = fusedPlan.flatMap(NativeSource.make)
+    nativeSource = fusedPlan.map(NativeSource.make)
   }
 
   /// The trainable tensors the output depends on (v0, v1 when used; gamma and beta when affine). None

@@ -18,7 +18,7 @@
 /// `FusedPlan.sources(level:)` order, for the forward's statistics.
 enum NativeSource {
   /// The source for `plan`.
-  static func make(_ plan: FusedPlan) -> String? {
+  static func make(_ plan: FusedPlan) -> String {
     let levels = plan.aggregatesOnlyInput ? "" : (0..<plan.outputLevel).map { sums(plan, level: $0) }.joined()
     return prelude + forward(plan) + backward(plan) + levels
   }
