@@ -1,67 +1,93 @@
 import EvoTensor
 
 extension FusedEvaluator {
-  /// Gradients for x, v0, v1 (and gamma, beta) from the output gradient `dy`.
+  /// Gradients for x, v0, v1 (and gamma, beta) from the output gradient `dy`, in the sweeps `FusedPlan`
+  /// describes. Each sweep recomputes the chain and back-propagates through it (natively when compiled)
+  /// with the aggregation gradients of the sweep before, and collects the tables' gradients; when every
+  /// aggregation reads x, one sweep and a light pass for x's aggregations replace the level + 1 sweeps.
   func backward(_ dy: Tensor) throws -> [Tensor?] {
-    if let native { return try nativeBackward(native, dy) }
-    let graph = plan.graph
-    let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
-    let channels = c, count = nc, level = plan.outputLevel
+    let rows = plan.graph.nodeCount, count = nc, lightPass = plan.aggregatesOnlyInput
     let dx = try Tensor.uninitialized(x.shape)
-    let lightPass = plan.aggregatesOnlyInput
-    let affineGrads = try TableRows(rows: 2, entries: count, zeroed: false)  // stored on the last sweep when affine
+    let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
+    // Σ dy·out and Σ dy per plane, stored by the last sweep when affine.
+    let affineGrads = try TableRows(rows: 2, entries: count, zeroed: false)
     var spread = try TableRows(rows: rows, entries: count, zeroed: true)
     var tableGrads = spread  // the last sweep's table gradients
-    let gamma = layer.gamma.values
-    let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
-    guard let dxBase = dx.mutableBase else { return [dx, nil, nil, nil, nil] }
-    let sweeps = lightPass ? 1 : level + 1
-    let tp = SendablePointer(tables.base)
+    guard let dxBase = dx.mutableBase else { return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads) }
+    let sweeps = lightPass ? 1 : plan.outputLevel + 1
     for sweep in 1...sweeps {
-      let last = sweep == sweeps
       let current = try TableRows(rows: rows, entries: count, zeroed: true)
-      let sp = SendablePointer(spread.base), cp = SendablePointer(current.base)
-      let gp = SendablePointer(affineGrads[0]), bp = SendablePointer(affineGrads[1])
-      x.withData { xd in dyFull.withData { dd in
-        guard let xb = xd.baseAddress, let dyb = dd.baseAddress else { return }
-        let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
-        forEachBlock { r, p0, p1 in
-          let len = (p1 - p0) * planeSize
-          let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
-          self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
-          // Gradient rows are written before they are read: the first contribution to a row stores,
-          // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
-          var written = GradientRows(count: rows)
-          let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
-          func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
-          let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
-          let gOut = row(out)
-          written.insert(out)
-          for q in p0..<p1 {
-            let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
-            FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
-            if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
-          }
-          for step in self.plan.steps.reversed() {
-            self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
-                                         values: UnsafePointer(r.values + step.node * cap), spread: sp.pointer)
-            self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
-          }
-          self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, spread: sp.pointer)
-          if !written.contains(0) { xRow.update(repeating: 0, count: len) }
-        }
-      } }
+      // A light pass's single sweep has no aggregation gradients yet: the zero spread serves as is.
+      let coefficients = lightPass ? spread : try aggregationCoefficients(spread)
+      if let native {
+        nativeSweep(native, dy: dyFull, dx: dxBase, coefficients: coefficients, into: current, affineGrads: affineGrads)
+      } else {
+        swiftSweep(dy: dyFull, dx: dxBase, coefficients: coefficients, into: current, affineGrads: affineGrads, last: sweep == sweeps)
+      }
       propagateTables(current)
       tableGrads = current
-      spread = try spreadAggregationGradients(tableGrads)
+      spread = try spreadAggregationGradients(current)
     }
-    if lightPass { addInputAggregationGradients(dx, spread: spread) }
+    if lightPass { addInputAggregationGradients(dx, coefficients: try aggregationCoefficients(spread)) }
     return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads)
+  }
+
+  /// One backward sweep in Swift, a block of planes at a time in registers; the last writes dx.
+  private func swiftSweep(
+    dy: Tensor, dx dxBase: SendablePointer<Float>, coefficients: TableRows, into current: TableRows, affineGrads: TableRows,
+    last: Bool
+  ) {
+    let graph = plan.graph
+    let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
+    let channels = c, level = plan.outputLevel, gamma = layer.gamma.values
+    let tp = SendablePointer(tables.base), kp = SendablePointer(coefficients.base), cp = SendablePointer(current.base)
+    let gp = SendablePointer(affineGrads[0]), bp = SendablePointer(affineGrads[1])
+    x.withData { xd in dy.withData { dd in
+      guard let xb = xd.baseAddress, let dyb = dd.baseAddress else { return }
+      let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
+      forEachBlock { r, p0, p1 in
+        let len = (p1 - p0) * planeSize
+        let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
+        self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+        // Gradient rows are written before they are read: the first contribution to a row stores,
+        // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
+        var written = GradientRows(count: rows)
+        let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
+        func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
+        let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+        let gOut = row(out)
+        written.insert(out)
+        for q in p0..<p1 {
+          let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
+          FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
+          if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
+        }
+        for step in self.plan.steps.reversed() {
+          self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
+                                       values: UnsafePointer(r.values + step.node * cap), coefficients: kp.pointer)
+          self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
+        }
+        self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, coefficients: kp.pointer)
+        if !written.contains(0) { xRow.update(repeating: 0, count: len) }
+      }
+    } }
+  }
+
+  /// Per aggregation and entry, its statistic's total gradient over the set size (0 when frozen):
+  /// the per-plane coefficient of the aggregation's gradient with respect to its input.
+  private func aggregationCoefficients(_ spread: TableRows) throws -> TableRows {
+    // Only the aggregations' rows are written and read.
+    let result = try TableRows(rows: plan.graph.nodeCount, entries: nc, zeroed: false)
+    for a in plan.aggregations {
+      let factor = frozen[a.node] ? 0 : 1 / Float(setSize(a.axes)), source = spread[a.node], target = result[a.node]
+      for q in 0..<nc { target[q] = source[q] * factor }
+    }
+    return result
   }
 
   /// The gradients for x, v0, v1 (and gamma, beta) from dx and the (N, C) gradient rows.
   /// `affineGrads` holds Σ dy·out (row 0) and Σ dy (row 1) per plane.
-  func gradients(dx: Tensor, tableGrads: TableRows, affineGrads: TableRows) throws -> [Tensor?] {
+  private func gradients(dx: Tensor, tableGrads: TableRows, affineGrads: TableRows) throws -> [Tensor?] {
     let graph = plan.graph
     var result: [Tensor?] = [dx, graph.uses(.v0) ? try channelSums(tableGrads[2]) : nil, graph.uses(.v1) ? try channelSums(tableGrads[3]) : nil]
     if graph.affine { result += [try channelSums(affineGrads[0]), try channelSums(affineGrads[1])] }
@@ -71,7 +97,7 @@ extension FusedEvaluator {
   /// Adds, for every aggregation reading node k, its gradient with respect to k's values into `g`.
   private func addAggregationGradients(
     _ g: UnsafeMutablePointer<Float>, node k: Int, _ p0: Int, _ p1: Int, len: Int, written: inout GradientRows,
-    values: UnsafePointer<Float>, spread: UnsafePointer<Float>
+    values: UnsafePointer<Float>, coefficients: UnsafePointer<Float>
   ) {
     let readers = plan.readers[k].filter { !frozen[$0.node] }
     guard !readers.isEmpty else { return }
@@ -80,9 +106,8 @@ extension FusedEvaluator {
       written.insert(k)
     }
     for a in readers {
-      let size = Float(setSize(a.axes))
       for q in p0..<p1 {
-        let coefficient = spread[a.node * nc + q] / size
+        let coefficient = coefficients[a.node * nc + q]
         guard coefficient != 0 else { continue }
         let o = (q - p0) * plane
         switch a.statistic {
@@ -97,23 +122,22 @@ extension FusedEvaluator {
   }
 
   /// dx += the gradients of the aggregations of x, all at once per plane as dx += A + B·x.
-  func addInputAggregationGradients(_ dx: Tensor, spread: TableRows) {
+  private func addInputAggregationGradients(_ dx: Tensor, coefficients: TableRows) {
     let planeSize = plane, count = nc
     var shifts = [Float](repeating: 0, count: count), scales = shifts
     shifts.withUnsafeMutableBufferPointer { shift in scales.withUnsafeMutableBufferPointer { scale in
-        for a in plan.readers[0] where !frozen[a.node] {
-          let factor = 1 / Float(setSize(a.axes)), spread = spread[a.node], mean = means[a.node]
-          for q in 0..<count {
-            let coefficient = spread[q] * factor
-            switch a.statistic {
-            case .mean: shift[q] += coefficient
-            case .secondMoment: scale[q] += 2 * coefficient
-            case .variance:
-              scale[q] += 2 * coefficient
-              shift[q] -= 2 * coefficient * mean[q]
-            }
+      for a in plan.readers[0] {
+        let coefficient = coefficients[a.node], mean = means[a.node]
+        for q in 0..<count {
+          switch a.statistic {
+          case .mean: shift[q] += coefficient[q]
+          case .secondMoment: scale[q] += 2 * coefficient[q]
+          case .variance:
+            scale[q] += 2 * coefficient[q]
+            shift[q] -= 2 * coefficient[q] * mean[q]
           }
         }
+      }
     } }
     guard let d = dx.mutableBase else { return }
     x.withData { xd in shifts.withUnsafeBufferPointer { sh in scales.withUnsafeBufferPointer { sc in
@@ -159,7 +183,7 @@ extension FusedEvaluator {
   }
 
   /// Back-propagates through element-wise table nodes (in reverse order) into their table inputs.
-  func propagateTables(_ grads: TableRows) {
+  private func propagateTables(_ grads: TableRows) {
     for (s, step) in plan.tableSteps.enumerated().reversed() {
       // A table step's inputs are earlier nodes: its gradient row is never one it writes.
       FusedKernels.backward(step.primitive, g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
@@ -169,7 +193,7 @@ extension FusedEvaluator {
   }
 
   /// For each aggregation, the total gradient of each entry's statistic (summed over its index set).
-  func spreadAggregationGradients(_ grads: TableRows) throws -> TableRows {
+  private func spreadAggregationGradients(_ grads: TableRows) throws -> TableRows {
     // Only the aggregations' rows are written and read.
     let result = try TableRows(rows: plan.graph.nodeCount, entries: nc, zeroed: false)
     for a in plan.aggregations {

@@ -50,32 +50,12 @@ final class FusedEvaluator: @unchecked Sendable {
     for leaf in 0..<LayerGraph.leafCount { computed[leaf] = true }
     computeReadyTables(upTo: 0, computed: &computed)
     for level in 0..<plan.outputLevel {
-      let aggregations = plan.aggregations.filter { plan.levels[$0.input] == level }
       let sources = plan.sources(level: level)
-      if let native, level < native.sums.count {
-        // Native: the sources' per-plane sums straight from the chain, nothing materialised.
-        let (s1, s2) = nativeSums(native.sums[level], sources: sources.count)
-        for (index, source) in sources.enumerated() {
-          let first = Array(s1[index * nc..<(index + 1) * nc]), second = Array(s2[index * nc..<(index + 1) * nc])
-          for a in aggregations where a.input == source {
-            aggregate(a, first, second)
-            computed[a.node] = true
-          }
-        }
-        computeReadyTables(upTo: level + 1, computed: &computed)
-        continue
-      }
-      var buffers: [Int: Tensor] = [0: x]
-      let materialise = sources.filter { $0 != 0 }
-      if !materialise.isEmpty {
-        for k in materialise { buffers[k] = try Tensor.uninitialized(x.shape) }
-        sweepForward(level: level, materialise: materialise.compactMap { k in buffers[k].map { (k, $0) } }, output: nil)
-      }
-      for source in sources {
-        guard let buffer = buffers[source] else { continue }
-        let (s1, s2) = planeSums(buffer)
-        for a in aggregations where a.input == source {
-          aggregate(a, s1, s2)
+      let (s1, s2) = try levelSums(level, sources: sources)
+      for (index, source) in sources.enumerated() {
+        let entries = index * nc..<(index + 1) * nc
+        for a in plan.aggregations where a.input == source {
+          aggregate(a, s1[entries], s2[entries])
           computed[a.node] = true
         }
       }
@@ -110,13 +90,33 @@ final class FusedEvaluator: @unchecked Sendable {
     }
   }
 
+  /// Per-plane Σv and Σv² of each source of level `level`'s aggregations, source-major: from the
+  /// native chain when compiled, else from the sources materialised by a Swift sweep (x as it is).
+  private func levelSums(_ level: Int, sources: [Int]) throws -> ([Double], [Double]) {
+    if let native, level < native.sums.count { return nativeSums(native.sums[level], sources: sources.count) }
+    var buffers: [Int: Tensor] = [0: x]
+    let materialise = sources.filter { $0 != 0 }
+    if !materialise.isEmpty {
+      for k in materialise { buffers[k] = try Tensor.uninitialized(x.shape) }
+      sweepForward(level: level, materialise: materialise.compactMap { k in buffers[k].map { (k, $0) } }, output: nil)
+    }
+    var s1 = [Double](repeating: 0, count: sources.count * nc), s2 = s1
+    s1.withUnsafeMutableBufferPointer { b1 in s2.withUnsafeMutableBufferPointer { b2 in
+      guard let p1 = b1.baseAddress, let p2 = b2.baseAddress else { return }
+      for (index, source) in sources.enumerated() {
+        guard let buffer = buffers[source] else { continue }
+        planeSums(buffer, into: p1 + index * nc, p2 + index * nc)
+      }
+    } }
+    return (s1, s2)
+  }
+
   /// Sum and sum of squares of every plane of a full value, in parallel.
-  private func planeSums(_ source: Tensor) -> ([Double], [Double]) {
-    var s1 = [Double](repeating: 0, count: nc), s2 = s1
-    let planeSize = plane
-    source.withData { data in s1.withUnsafeMutableBufferPointer { b1 in s2.withUnsafeMutableBufferPointer { b2 in
-      guard let base = data.baseAddress, let p1 = b1.baseAddress, let p2 = b2.baseAddress else { return }
-      let src = SendablePointer(UnsafeMutablePointer(mutating: base)), d1 = SendablePointer(p1), d2 = SendablePointer(p2)
+  private func planeSums(_ source: Tensor, into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>) {
+    let planeSize = plane, d1 = SendablePointer(first), d2 = SendablePointer(second)
+    source.withData { data in
+      guard let base = data.baseAddress else { return }
+      let src = SendablePointer(UnsafeMutablePointer(mutating: base))
       Parallel.forRanges(nc, minimumPerWorker: Swift.max(1, 16384 / Swift.max(planeSize, 1))) { range in
         for p in range {
           let (a, b) = FusedEvaluator.sums(src.pointer + p * planeSize, planeSize)
@@ -124,8 +124,7 @@ final class FusedEvaluator: @unchecked Sendable {
           d2.pointer[p] = b
         }
       }
-    } } }
-    return (s1, s2)
+    }
   }
 
   /// Sum and sum of squares of `count` floats, eight lanes wide.
@@ -144,19 +143,19 @@ final class FusedEvaluator: @unchecked Sendable {
   }
 
   /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
-  private func aggregate(_ a: FusedPlan.Aggregation, _ s1: [Double], _ s2: [Double]) {
+  private func aggregate(_ a: FusedPlan.Aggregation, _ s1: ArraySlice<Double>, _ s2: ArraySlice<Double>) {
     let count = Double(setSize(a.axes)), statistic = a.statistic, mean = means[a.node], table = tables[a.node]
     s1.withUnsafeBufferPointer { first in s2.withUnsafeBufferPointer { second in
-        guard let s1 = first.baseAddress, let s2 = second.baseAddress else { return }
-        totalsOverIndexSets(a.axes, { s1[$0] }) { p, total in mean[p] = Float(total / count) }
-        totalsOverIndexSets(a.axes, { s2[$0] }) { p, total in
-          let m2 = total / count, m = Double(mean[p])
-          switch statistic {
-          case .mean: table[p] = mean[p]
-          case .secondMoment: table[p] = Float(m2)
-          case .variance: table[p] = Float(Swift.max(0, m2 - m * m))
-          }
+      guard let s1 = first.baseAddress, let s2 = second.baseAddress else { return }
+      totalsOverIndexSets(a.axes, { s1[$0] }) { p, total in mean[p] = Float(total / count) }
+      totalsOverIndexSets(a.axes, { s2[$0] }) { p, total in
+        let m2 = total / count, m = Double(mean[p])
+        switch statistic {
+        case .mean: table[p] = mean[p]
+        case .secondMoment: table[p] = Float(m2)
+        case .variance: table[p] = Float(Swift.max(0, m2 - m * m))
         }
+      }
     } }
     guard a.axes == .batch, let moving = layer.movingAverages[a.node] else { return }
     if layer.training {

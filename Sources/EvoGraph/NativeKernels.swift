@@ -24,7 +24,7 @@ struct NativeKernel: @unchecked Sendable {
 }
 
 /// Compiles generated layer kernels with the machine's C compiler and keeps them: in memory for the
-/// process, on disk across runs (one shared library per source, named by its hash). Any failure — no
+/// process, on disk across runs (one shared library per source, named by its `StableHash`). Any failure — no
 /// compiler, a compile error, a library that will not load — leaves the plan to the Swift evaluator.
 ///
 /// The compiler is `$EVO_CC` when set (empty or `none` turns native kernels off), else the first of
@@ -81,8 +81,8 @@ final class NativeKernelCache: Sendable {
   /// flags and the CPU. Nil without a compiler.
   func libraryPath(source: String) -> String? {
     guard let compiler else { return nil }
-    let key = Self.hash(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
-    return "\(folder)/\(key).so"
+    let key = StableHash.string(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+    return "\(folder)/\(StableHash.hex(key)).so"
   }
 
   /// Flags for every build: optimised for this CPU, no errno from sqrt (so it vectorises).
@@ -90,16 +90,13 @@ final class NativeKernelCache: Sendable {
 
   private func load(source: String, library: String, compiler: String) -> Outcome {
     if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return .loaded(kernel) }
-    let built = compile(source, into: library, compiler: compiler)
-    guard built == .built else { return built == .interrupted ? .interrupted : .failed }
+    if let problem = compile(source, into: library, compiler: compiler) { return problem }
     return Self.open(library).map { .loaded($0) } ?? .failed
   }
 
-  /// What a compile came to.
-  private enum Build { case built, failed, interrupted }
-
-  /// Writes the source and builds the library beside it, renamed into place when complete.
-  private func compile(_ source: String, into library: String, compiler: String) -> Build {
+  /// Writes the source and builds the library beside it, renamed into place when complete. Nil when
+  /// built, else `.failed` or `.interrupted`.
+  private func compile(_ source: String, into library: String, compiler: String) -> Outcome? {
     let sourcePath = String(library.dropLast(3)) + ".c"
     var interrupted = false
     do {
@@ -117,7 +114,7 @@ final class NativeKernelCache: Sendable {
           throw TensorError(.file, op: "layer kernel", "\(compiler) failed on \(sourcePath)")
         }
       }
-      return .built
+      return nil
     } catch {
       return interrupted ? .interrupted : .failed
     }
@@ -169,14 +166,4 @@ final class NativeKernelCache: Sendable {
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "" }
     return info.split(separator: "\n").first { $0.hasPrefix("model name") }.map(String.init) ?? ""
   }()
-
-  /// 64-bit FNV-1a of the text, in hex.
-  static func hash(_ text: String) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-      h ^= UInt64(byte)
-      h = h &* 0x100_0000_01b3
-    }
-    return String(h, radix: 16)
-  }
 }

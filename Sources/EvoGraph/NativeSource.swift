@@ -109,7 +109,7 @@ enum NativeSource {
           const float *restrict xq = x + q * plane;
 
       """
-    s += plan.operandTables.filter { plan.levels[$0] <= level }.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }.joined()
+    s += operandLoads(plan, upTo: level)
     for k in sources { s += "    float a\(k) = 0, b\(k) = 0;\n" }
     s += "    #pragma clang loop vectorize(enable)\n    for (long i = 0; i < plane; i++) {\n"
     s += chain(plan, upTo: level)
@@ -125,9 +125,9 @@ enum NativeSource {
     return s
   }
 
-  /// One `const float tK = tables[K * nc + q];` per operand table.
-  private static func operandLoads(_ plan: FusedPlan) -> String {
-    plan.operandTables.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }.joined()
+  /// One `const float tK = tables[K * nc + q];` per operand table (of level at most `level`).
+  private static func operandLoads(_ plan: FusedPlan, upTo level: Int = .max) -> String {
+    plan.operandTables.filter { plan.levels[$0] <= level }.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }.joined()
   }
 
   /// The C name of node k's value inside the element loop.

@@ -13,8 +13,6 @@ public enum Autograd {
 }
 
 extension Tensor {
-  /// Builds the result of an operation and, when grad mode is on and an input requires grad, records
-  /// `backward` (result gradient → one gradient per input) on the tape.
   /// Whether an op on these inputs goes on the tape: callers skip building the backward closure and
   /// its saved tensors when it does not (most element-wise calls outside training).
   @inline(__always)
@@ -22,6 +20,8 @@ extension Tensor {
     (a.requiresGrad || b?.requiresGrad == true) && Autograd.isEnabled  // the task-local read last: it costs
   }
 
+  /// Builds the result of an operation and, when grad mode is on and an input requires grad, records
+  /// `backward` (result gradient → one gradient per input) on the tape.
   static func record(
     shape: [Int], storage: TensorStorage, inputs: [Tensor],
     backward: @escaping (Tensor) throws -> [Tensor?]

@@ -197,10 +197,11 @@ extension Tensor {
     }
     let outShape = [geo.batch, geo.outChannels, geo.outH, geo.outW]
     let out = TensorStorage(uninitializedCount: Shape.count(outShape))
+    let direct = DirectConv3x3.applies(to: geo) ? DirectConv3x3(geo) : nil
     if geo.isDepthwise {
       try depthwiseForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
-    } else if DirectConv3x3.applies(to: geo) {
-      try DirectConv3x3(geo).forward(x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
+    } else if let direct {
+      try direct.forward(x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
     } else {
       try gemmForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
     }
@@ -217,15 +218,12 @@ extension Tensor {
     var inputs = [self, weight]
     if let bias { inputs.append(bias) }
     return Tensor.record(shape: outShape, storage: out, inputs: inputs) { g in
-      if DirectConv3x3.applies(to: geo) {
-        let dx = TensorStorage(uninitializedCount: x.count), dw = TensorStorage(uninitializedCount: w.count)
-        try DirectConv3x3(geo).backward(x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
-        var grads: [Tensor?] = [Tensor(shape: x.shape, storage: dx), Tensor(shape: w.shape, storage: dw)]
-        if bias != nil { grads.append(try g.sum(axes: [0, 2, 3])) }
-        return grads
-      }
-      let dx = TensorStorage(count: x.count, repeating: 0), dw = TensorStorage(count: w.count, repeating: 0)
-      if geo.isDepthwise {
+      // The direct kernels overwrite every gradient value; the others accumulate into zeros.
+      let dx = direct != nil ? TensorStorage(uninitializedCount: x.count) : TensorStorage(count: x.count, repeating: 0)
+      let dw = direct != nil ? TensorStorage(uninitializedCount: w.count) : TensorStorage(count: w.count, repeating: 0)
+      if let direct {
+        try direct.backward(x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+      } else if geo.isDepthwise {
         try depthwiseBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
       } else {
         try gemmBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
