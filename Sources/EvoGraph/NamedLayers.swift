@@ -31,8 +31,10 @@ public enum NamedLayers {
   public static var names: [String] { definitions.map(\.name) }
 
   /// The named layer's graph, or nil for an unknown name.
-  public static func graph(_ name: String) -> LayerGraph? {
-    guard let entry = definitions.first(where: { $0.name == name }) else { return nil }
-    return try? LayerGraph(formula: entry.formula, affine: entry.affine)
-  }
+  public static func graph(_ name: String) -> LayerGraph? { graphs[name] }
+
+  /// Every named layer's graph, parsed once on first use.
+  private static let graphs: [String: LayerGraph] = Dictionary(uniqueKeysWithValues: definitions.compactMap { entry in
+    (try? LayerGraph(formula: entry.formula, affine: entry.affine)).map { (entry.name, $0) }
+  })
 }

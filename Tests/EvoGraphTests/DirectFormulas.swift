@@ -2,7 +2,7 @@ import EvoGraph
 import Foundation
 
 /// Independent float64 reference implementations of the primitives, on flat NCHW arrays with every
-/// value at full size (aggregations broadcast back), written from the definitions in search-space.md.
+/// value at full size (aggregations broadcast back), written from the definitions in docs/search-space.md.
 struct Direct {
   let n: Int, c: Int, h: Int, w: Int, groups: Int
   var count: Int { n * c * h * w }

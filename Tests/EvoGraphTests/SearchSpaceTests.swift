@@ -3,7 +3,7 @@ import Testing
 
 @testable import EvoGraph
 
-/// Random graphs and mutation as search-space.md defines them.
+/// Random graphs and mutation as docs/search-space.md defines them.
 @Suite struct SearchSpaceTests {
   @Test func randomGraphsAreSeededAndPruned() throws {
     var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
