@@ -40,14 +40,16 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
     .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
+    .target(name: "EvoLimits", exclude: ["README.md"]),
     .target(
       name: "EvoTensor",
-      dependencies: ["CBLAS", "CPNG", "CZlib"],
+      dependencies: ["EvoLimits", "CBLAS", "CPNG", "CZlib"],
       exclude: ["README.md"],
       swiftSettings: nativeVectorFlags
     ),
     .target(
       name: "EvoLang",
+      dependencies: ["EvoLimits"],
       exclude: ["README.md"],
       // Dynamic exclusivity checks cost ~10% of interpreter time (measured on fib(30)); the interpreter
       // never holds overlapping accesses to its own state. Reference counts in this module are not
@@ -57,7 +59,7 @@ let package = Package(
     ),
     .target(name: "EvoGraph", dependencies: ["EvoTensor"], swiftSettings: nativeVectorFlags),
     .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"]),
-    .target(name: "EvoRuntime", dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
+    .target(name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
     .target(
       name: "EvoNotebook",
       dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", .product(name: "Ink", package: "Ink")]

@@ -38,7 +38,7 @@ enum Builtins {
       if case .null = a[1] { end = start; start = 0 } else { end = try a.number(1) }
       let step = try a.number(2)
       guard step != 0, step.isFinite else { throw EvoError(.value, "range() step must be a non-zero number") }
-      return .range(RangeObject(start: start, end: end, step: step))
+      return .range(try RangeObject(start: start, end: end, step: step))
     },
     NativeFunction("enumerate", [p("items"), p("start", .number(0))], doc: "Pairs [index, item] for every item.") { a in
       let start = try a.number(1)
@@ -207,7 +207,7 @@ enum Builtins {
       return l.items.remove(at: try a.interpreter.position(a[1], count: l.items.count, what: "list"))
     },
     method("index", [p("item")], doc: "Position of the first item equal to `item`.") { a in
-      guard let i = try a.list(0).items.firstIndex(where: { a.interpreter.equal($0, a[1]) }) else {
+      guard let i = try a.list(0).items.firstIndex(where: { try a.interpreter.equal($0, a[1]) }) else {
         throw EvoError(.value, "\(a[1].repr) is not in the list")
       }
       return .int(i)

@@ -1,3 +1,5 @@
+import EvoLimits
+
 /// The class of an Evo error; shown as its name (`SyntaxError`, `TypeError`, ...) and catchable by it.
 public enum ErrorKind: String, Sendable {
   case syntax = "SyntaxError"
@@ -10,6 +12,8 @@ public enum ErrorKind: String, Sendable {
   case attribute = "AttributeError"
   case zeroDivision = "ZeroDivisionError"
   case recursion = "RecursionError"
+  /// An allocation beyond the memory limit (`EVO_MEMORY_LIMIT`).
+  case memory = "MemoryError"
   case interrupted = "Interrupted"
   case budget = "StepBudgetError"
   case io = "IOError"
@@ -24,6 +28,53 @@ public enum ErrorKind: String, Sendable {
 public struct TraceFrame: Sendable {
   public let function: String
   public let span: SourceSpan
+
+  func isSame(as other: TraceFrame) -> Bool {
+    function == other.function && span.start == other.span.start && span.source === other.span.source
+  }
+}
+
+/// An error's call stack, innermost first, kept small however deep the recursion was: repeats of one
+/// frame are counted rather than stored (as Python collapses them), and beyond `keptRuns` runs only the
+/// innermost and outermost halves are kept. Adding a frame costs O(`keptRuns`) at most, so unwinding
+/// 10,000 calls stays linear.
+public struct Traceback: Sendable {
+  static let keptRuns = 64
+  /// Consecutive identical frames: the frame and how many times it repeats.
+  public private(set) var runs: [(frame: TraceFrame, count: Int)] = []
+  /// Frames dropped from the middle.
+  public private(set) var omitted = 0
+
+  var isEmpty: Bool { runs.isEmpty }
+
+  mutating func append(_ frame: TraceFrame) {
+    if let last = runs.last, last.frame.isSame(as: frame) {
+      runs[runs.count - 1].count += 1
+      return
+    }
+    if runs.count == Self.keptRuns {
+      omitted += runs.remove(at: Self.keptRuns / 2).count
+    }
+    runs.append((frame, 1))
+  }
+
+  /// The first frame (the innermost call).
+  var first: TraceFrame? { runs.first?.frame }
+
+  /// The traceback's lines, outermost call first.
+  func lines(droppingInnermost dropFirst: Bool) -> [String] {
+    var entries = runs
+    if dropFirst, !entries.isEmpty {
+      if entries[0].count > 1 { entries[0].count -= 1 } else { entries.removeFirst() }
+    }
+    var out: [String] = []
+    for (i, run) in entries.enumerated().reversed() {
+      out.append("  \(run.frame.span.description) in \(run.frame.function)")
+      if run.count > 1 { out.append("  [previous line repeated \(run.count - 1) more times]") }
+      if i == Self.keptRuns / 2, omitted > 0 { out.append("  [\(omitted) more calls]") }
+    }
+    return out
+  }
 }
 
 /// An Evo compile-time or run-time error: kind, message, where it happened, the Evo call stack, and
@@ -32,8 +83,8 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
   public let kind: ErrorKind
   public let message: String
   public internal(set) var span: SourceSpan?
-  /// Innermost frame first.
-  public internal(set) var trace: [TraceFrame] = []
+  /// The Evo call stack, innermost frame first.
+  public internal(set) var trace = Traceback()
   /// A suggestion such as `did you mean 'conv2d'?`.
   public let hint: String?
   /// The thrown value (`throw x`), or a string value of the message for other errors.
@@ -48,6 +99,11 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
     self.hint = hint
     self.value = value
     self.isIncomplete = isIncomplete
+  }
+
+  /// A host (native) function's error: a `MemoryError` for an allocation over the limit, else a `HostError`.
+  public init(host error: any Error, span: SourceSpan?) {
+    self.init(error is MemoryLimitError ? .memory : .host, String(describing: error), span: span)
   }
 
   public var description: String { "\(kind.rawValue): \(message)" }
@@ -70,11 +126,11 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
     }
     if let hint { out += "hint: \(hint)\n" }
     // A lone frame at the error's own location adds nothing to the caret above.
-    var frames = trace
-    if let first = frames.first, let span, first.span.start == span.start, first.span.source === span.source { frames.removeFirst() }
-    if !frames.isEmpty {
+    let dropFirst = trace.first.map { span?.start == $0.span.start && span?.source === $0.span.source } ?? false
+    let lines = trace.lines(droppingInnermost: dropFirst)
+    if !lines.isEmpty {
       out += "traceback (most recent call last):\n"
-      for frame in frames.reversed() { out += "  \(frame.span.description) in \(frame.function)\n" }
+      for line in lines { out += line + "\n" }
     }
     return out
   }

@@ -24,40 +24,75 @@ extension Value {
     }
   }
 
-  /// The text a REPL shows for a value: strings quoted, containers recursively.
+  /// How deep containers are compared and printed; deeper ones print as `[...]` and compare as a
+  /// `RecursionError`, so no input can overflow the stack of any thread.
+  public static let nestingLimit = 500
+
+  /// The text a REPL shows for a value: strings quoted, containers recursively (a container inside
+  /// itself, or nested beyond `nestingLimit`, as `[...]`). Linear in the size of the text.
   public var repr: String {
     var visited = Set<ObjectIdentifier>()
-    return repr(&visited)
+    var out = ""
+    writeRepr(to: &out, &visited)
+    return out
   }
 
-  private func repr(_ visited: inout Set<ObjectIdentifier>) -> String {
+  private func writeRepr(to out: inout String, _ visited: inout Set<ObjectIdentifier>) {
+    /// Writes a container's items between `open` and `close` unless it is already being written.
+    func container(_ object: AnyObject, _ open: String, _ close: String, _ elided: String,
+                   _ body: (inout String, inout Set<ObjectIdentifier>) -> Void) {
+      guard visited.count < Value.nestingLimit, visited.insert(ObjectIdentifier(object)).inserted else {
+        out += elided
+        return
+      }
+      out += open
+      body(&out, &visited)
+      out += close
+      visited.remove(ObjectIdentifier(object))
+    }
     switch self {
-    case .null, .undefined: return "nil"
-    case .bool(let b): return b ? "true" : "false"
-    case .number(let n): return formatNumber(n)
-    case .string(let s): return quote(s)
+    case .null, .undefined: out += "nil"
+    case .bool(let b): out += b ? "true" : "false"
+    case .number(let n): out += formatNumber(n)
+    case .string(let s): out += quote(s)
     case .list(let l):
-      guard visited.insert(ObjectIdentifier(l)).inserted else { return "[...]" }
-      defer { visited.remove(ObjectIdentifier(l)) }
-      return "[" + l.items.map { $0.repr(&visited) }.joined(separator: ", ") + "]"
+      container(l, "[", "]", "[...]") { out, visited in
+        for (i, item) in l.items.enumerated() {
+          if i > 0 { out += ", " }
+          item.writeRepr(to: &out, &visited)
+        }
+      }
     case .dict(let d):
-      guard visited.insert(ObjectIdentifier(d)).inserted else { return "{...}" }
-      defer { visited.remove(ObjectIdentifier(d)) }
-      return "{" + zip(d.keys, d.values).map { "\($0.value.repr(&visited)): \($1.repr(&visited))" }.joined(separator: ", ") + "}"
+      container(d, "{", "}", "{...}") { out, visited in
+        for (i, (key, value)) in zip(d.keys, d.values).enumerated() {
+          if i > 0 { out += ", " }
+          key.value.writeRepr(to: &out, &visited)
+          out += ": "
+          value.writeRepr(to: &out, &visited)
+        }
+      }
     case .range(let r):
-      return "range(\(formatNumber(r.start)), \(formatNumber(r.end))\(r.step == 1 ? "" : ", " + formatNumber(r.step)))"
-    case .closure(let c): return "<fn \(c.proto.signature)>"
-    case .builtin(let f): return "<builtin \(f.signature)>"
-    case .boundMethod(let m): return "<bound method \(m.method.repr(&visited)) of \(m.receiver.typeName)>"
-    case .klass(let k): return "<class \(k.name)>"
+      out += "range(\(formatNumber(r.start)), \(formatNumber(r.end))\(r.step == 1 ? "" : ", " + formatNumber(r.step)))"
+    case .closure(let c): out += "<fn \(c.proto.signature)>"
+    case .builtin(let f): out += "<builtin \(f.signature)>"
+    case .boundMethod(let m):
+      out += "<bound method "
+      m.method.writeRepr(to: &out, &visited)
+      out += " of \(m.receiver.typeName)>"
+    case .klass(let k): out += "<class \(k.name)>"
     case .instance(let i):
-      guard visited.insert(ObjectIdentifier(i)).inserted else { return "\(i.klass.name)(...)" }
-      defer { visited.remove(ObjectIdentifier(i)) }
-      let fields = i.fieldNames.compactMap { name in i.field(name).map { "\(name): \($0.repr(&visited))" } }
-      return "\(i.klass.name)(\(fields.joined(separator: ", ")))"
-    case .native(let n): return n.nativeType.describe(n)
-    case .module(let m): return "<module \(m.name)>"
-    case .cell(let c): return c.value.repr(&visited)
+      container(i, "\(i.klass.name)(", ")", "\(i.klass.name)(...)") { out, visited in
+        var first = true
+        for name in i.fieldNames {
+          guard let value = i.field(name) else { continue }
+          out += first ? "\(name): " : ", \(name): "
+          first = false
+          value.writeRepr(to: &out, &visited)
+        }
+      }
+    case .native(let n): out += n.nativeType.describe(n)
+    case .module(let m): out += "<module \(m.name)>"
+    case .cell(let c): c.value.writeRepr(to: &out, &visited)
     }
   }
 }

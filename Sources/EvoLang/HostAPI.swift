@@ -1,3 +1,5 @@
+import EvoLimits
+
 /// A parameter of a native function: its name (the keyword label), an optional default, and whether it
 /// collects the remaining positional arguments into a list.
 public struct NativeParameter: Sendable {
@@ -76,10 +78,10 @@ public struct Arguments {
   /// The argument as an integer (a number with no fractional part).
   public func int(_ i: Int) throws -> Int {
     guard case .number(let n) = base[i] else { throw typeError(i, "an integer") }
-    guard n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 else {
+    guard let value = Checked.int(n) else {
       throw EvoError(.value, "\(function)() argument '\(names[i])' must be an integer, got \(formatNumber(n))")
     }
-    return Int(n)
+    return value
   }
 
   /// The argument as an integer, or nil when it is nil.

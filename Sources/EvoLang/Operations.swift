@@ -1,3 +1,4 @@
+import EvoLimits
 import Foundation
 
 /// Binary operators, resolved once at compile time.
@@ -8,16 +9,35 @@ enum BinaryOp: String {
 
 extension Interpreter {
   /// Evo equality: numbers, strings, bools and nil by value; lists and dicts element-wise; objects by identity.
-  func equal(_ a: Value, _ b: Value) -> Bool {
+  /// Containers nested deeper than `Value.nestingLimit` (a list that contains itself) are a `RecursionError`.
+  func equal(_ a: Value, _ b: Value) throws -> Bool { try equal(a, b, depth: 0) }
+
+  private func equal(_ a: Value, _ b: Value, depth: Int) throws -> Bool {
+    func deeper() throws -> Int {
+      guard depth < Value.nestingLimit else {
+        throw EvoError(.recursion, "comparison of containers nested more than \(Value.nestingLimit) deep")
+      }
+      return depth + 1
+    }
     switch (a, b) {
     case (.null, .null): return true
     case (.bool(let x), .bool(let y)): return x == y
     case (.number(let x), .number(let y)): return x == y
     case (.string(let x), .string(let y)): return x == y
     case (.list(let x), .list(let y)):
-      return x === y || (x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { equal($0, $1) })
+      if x === y { return true }
+      guard x.items.count == y.items.count else { return false }
+      let next = try deeper()
+      for (p, q) in zip(x.items, y.items) where !(try equal(p, q, depth: next)) { return false }
+      return true
     case (.dict(let x), .dict(let y)):
-      return x === y || (x.count == y.count && zip(x.keys, x.values).allSatisfy { k, v in y[k].map { equal(v, $0) } ?? false })
+      if x === y { return true }
+      guard x.count == y.count else { return false }
+      let next = try deeper()
+      for (k, v) in zip(x.keys, x.values) {
+        guard let w = y[k], try equal(v, w, depth: next) else { return false }
+      }
+      return true
     case (.range(let x), .range(let y)): return x.start == y.start && x.end == y.end && x.step == y.step
     case (.closure(let x), .closure(let y)): return x === y
     case (.builtin(let x), .builtin(let y)): return x === y
@@ -34,8 +54,8 @@ extension Interpreter {
     if case .native(let n) = a, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return r }
     if case .native(let n) = b, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return r }
     switch op {
-    case .eq: return .bool(equal(a, b))
-    case .ne: return .bool(!equal(a, b))
+    case .eq: return .bool(try equal(a, b))
+    case .ne: return .bool(!(try equal(a, b)))
     case .contains: return .bool(try contains(b, a))
     case .notContains: return .bool(!(try contains(b, a)))
     default: break
@@ -44,7 +64,9 @@ extension Interpreter {
     case (.number(let x), .number(let y)): return try arithmetic(op, x, y)
     case (.string(let x), .string(let y)):
       switch op {
-      case .add: return .string(x + y)
+      case .add:
+        try MemoryLimit.check(x.utf8.count + y.utf8.count, of: 1, op: "string +")
+        return .string(x + y)
       case .lt: return .bool(x < y)
       case .le: return .bool(x <= y)
       case .gt: return .bool(x > y)
@@ -52,13 +74,23 @@ extension Interpreter {
       default: break
       }
     case (.string(let s), .number(let n)) where op == .mul, (.number(let n), .string(let s)) where op == .mul:
-      guard n >= 0, n == n.rounded(), n < 1e8 else { throw EvoError(.value, "a string can be repeated only a whole, non-negative number of times") }
-      return .string(String(repeating: s, count: Int(n)))
+      guard let times = Checked.int(n), times >= 0 else {
+        throw EvoError(.value, "a string can be repeated only a whole, non-negative number of times")
+      }
+      try MemoryLimit.check(s.utf8.count, of: times, op: "string repeat")
+      return .string(String(repeating: s, count: times))
     case (.list(let x), .list(let y)) where op == .add:
+      try MemoryLimit.check(x.items.count + y.items.count, of: MemoryLayout<Value>.stride, op: "list +")
       return .list(ListObject(x.items + y.items))
     case (.list(let l), .number(let n)) where op == .mul:
-      guard n >= 0, n == n.rounded(), Double(l.items.count) * n < 1e8 else { throw EvoError(.value, "a list can be repeated only a whole, non-negative number of times") }
-      return .list(ListObject(Array(repeating: l.items, count: Int(n)).flatMap { $0 }))
+      guard let times = Checked.int(n), times >= 0 else {
+        throw EvoError(.value, "a list can be repeated only a whole, non-negative number of times")
+      }
+      try MemoryLimit.check(l.items.count * MemoryLayout<Value>.stride, of: times, op: "list repeat")
+      var items: [Value] = []
+      items.reserveCapacity(l.items.count * times)
+      for _ in 0..<times { items.append(contentsOf: l.items) }
+      return .list(ListObject(items))
     case (.instance(let i), _):
       if let r = try instanceOperator(i, op, a, b, reversed: false) { return r }
     case (_, .instance(let i)):
@@ -114,17 +146,17 @@ extension Interpreter {
 
   func contains(_ container: Value, _ item: Value) throws -> Bool {
     switch container {
-    case .list(let l): return l.items.contains { equal($0, item) }
+    case .list(let l): return try l.items.contains { try equal($0, item) }
     case .dict(let d): return DictKey(item).map { d[$0] != nil } ?? false
     case .string(let s):
       guard case .string(let sub) = item else { throw EvoError(.type, "'in <string>' needs a string on the left, not \(item.typeName)") }
       return s.contains(sub)
     case .range(let r):
       guard case .number(let n) = item else { return false }
-      let k = (n - r.start) / r.step
-      return k >= 0 && k == k.rounded() && Int(k) < r.count
+      guard let k = Checked.int((n - r.start) / r.step) else { return false }
+      return k >= 0 && k < r.count
     default:
-      return try iterate(container).contains { equal($0, item) }
+      return try iterate(container).contains { try equal($0, item) }
     }
   }
 
@@ -132,7 +164,9 @@ extension Interpreter {
   func iterate(_ v: Value) throws -> [Value] {
     switch v {
     case .list(let l): return l.items
-    case .range(let r): return (0..<r.count).map { .number(r.element($0)) }
+    case .range(let r):
+      try MemoryLimit.check(r.count, of: MemoryLayout<Value>.stride, op: "range items")
+      return (0..<r.count).map { .number(r.element($0)) }
     case .string(let s): return s.map { .string(String($0)) }
     case .dict(let d): return d.keys.map(\.value)
     case .native(let n):
@@ -190,7 +224,7 @@ extension Interpreter {
   func position(_ index: Value, count: Int, what: String) throws -> Int {
     guard case .number(let n) = index else { throw EvoError(.type, "\(what) indices must be numbers, not \(index.typeName)") }
     guard n == n.rounded() else { throw EvoError(.type, "\(what) indices must be integers, got \(formatNumber(n))") }
-    let i = abs(n) < 1e15 ? (n < 0 ? Int(n) + count : Int(n)) : -1
+    let i = Checked.int(n).map { $0 < 0 ? $0 + count : $0 } ?? -1
     guard i >= 0 && i < count else { throw EvoError(.index, "\(what) index \(formatNumber(n)) is out of range for length \(count)") }
     return i
   }
@@ -200,7 +234,7 @@ extension Interpreter {
     func int(_ v: Value) throws -> Int? {
       switch v {
       case .null: return nil
-      case .number(let n) where n == n.rounded() && abs(n) < 1e15: return Int(n)
+      case .number(let n) where Checked.int(n) != nil: return Checked.int(n)
       default: throw EvoError(.type, "slice bounds must be integers or nil, not \(v.typeName)")
       }
     }

@@ -1,3 +1,5 @@
+import EvoLimits
+
 /// An Evo value. Numbers, booleans and nil are stored inline; everything else is a reference.
 public enum Value {
   case null
@@ -96,14 +98,17 @@ public final class ListObject {
 /// A half-open arithmetic progression `start, start+step, ... < end` (or > end for a negative step).
 public final class RangeObject {
   public let start: Double, end: Double, step: Double
-  public init(start: Double, end: Double, step: Double) {
+  /// Number of elements, checked at creation.
+  public let count: Int
+  /// A range of at most 2^53 elements; a `ValueError` for more (or a non-finite count).
+  public init(start: Double, end: Double, step: Double) throws {
+    guard let count = Checked.progressionCount(start: start, end: end, step: step) else {
+      throw EvoError(.value, "range(\(formatNumber(start)), \(formatNumber(end)), \(formatNumber(step))) has too many elements")
+    }
     self.start = start
     self.end = end
     self.step = step
-  }
-  public var count: Int {
-    let n = ((end - start) / step).rounded(.up)
-    return n > 0 && n.isFinite ? Int(n) : 0
+    self.count = count
   }
   public func element(_ i: Int) -> Double { start + Double(i) * step }
 }

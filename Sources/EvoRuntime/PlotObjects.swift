@@ -1,3 +1,4 @@
+import EvoLimits
 import EvoLang
 import EvoPlot
 import EvoTensor
@@ -200,7 +201,9 @@ enum PlotConvert {
     case .string(let s):
       guard let c = Color(name: s) else { throw EvoError(.value, "unknown colour '\(s)'; use #rrggbb or one of \(Palette.names.joined(separator: ", "))") }
       return c
-    case .number(let n): return Palette.color(Int(n))
+    case .number(let n):
+      guard let k = Checked.int(n) else { throw EvoError(.value, "a palette index must be an integer, got \(formatNumber(n))") }
+      return Palette.color(k)
     default: throw EvoError(.type, "a colour is a name, #rrggbb or a palette index, not \(value.typeName)")
     }
   }

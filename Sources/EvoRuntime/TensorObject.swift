@@ -1,3 +1,4 @@
+import EvoLimits
 import EvoLang
 import EvoTensor
 
@@ -88,10 +89,10 @@ enum Convert {
   }
 
   static func int(_ value: Value, _ function: String, _ what: String) throws -> Int {
-    guard case .number(let n) = value, n == n.rounded(), abs(n) < 1e15 else {
+    guard case .number(let n) = value, let i = Checked.int(n) else {
       throw EvoError(.type, "\(function)(): \(what) must be integers, got \(value.repr)")
     }
-    return Int(n)
+    return i
   }
 
   /// Integer labels from a tensor or a list.
@@ -99,8 +100,8 @@ enum Convert {
     if case .list(let l) = value { return try l.items.map { try int($0, function, "labels") } }
     let t = try tensor(value, function)
     return try t.values.map { v in
-      guard v == v.rounded() else { throw EvoError(.value, "\(function)(): labels must be integers, got \(v)") }
-      return Int(v)
+      guard let i = Checked.int(Double(v)) else { throw EvoError(.value, "\(function)(): labels must be integers, got \(v)") }
+      return i
     }
   }
 }

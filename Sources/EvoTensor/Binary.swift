@@ -1,3 +1,4 @@
+import EvoLimits
 import Foundation
 
 /// A (float, float) → float function applied element by element with broadcasting.
@@ -37,9 +38,11 @@ private func binaryRun<K: BinaryKernel>(
 }
 
 /// Computes `K(a, b)` with NumPy broadcasting into new storage; nil when the shapes do not broadcast.
-func broadcastBinary<K: BinaryKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor) -> (shape: [Int], storage: TensorStorage)? {
+func broadcastBinary<K: BinaryKernel>(
+  _ k: K.Type, _ a: Tensor, _ b: Tensor, op: String
+) throws -> (shape: [Int], storage: TensorStorage)? {
   guard let shape = Shape.broadcast(a.shape, b.shape) else { return nil }
-  let n = Shape.count(shape)
+  let n = try Shape.validate(shape, op: op)
   let out = TensorStorage(uninitializedCount: n)
   let pa = a.storage.pointer, pb = b.storage.pointer, po = out.pointer
   if a.shape == b.shape {
@@ -62,7 +65,7 @@ func broadcastBinary<K: BinaryKernel>(_ k: K.Type, _ a: Tensor, _ b: Tensor) -> 
 extension Tensor {
   /// Applies `K` with broadcasting, without recording; throws a shape error naming `op`.
   func combined<K: BinaryKernel>(_ k: K.Type, _ other: Tensor, op: String) throws -> Tensor {
-    guard let (shape, storage) = broadcastBinary(k, self, other) else {
+    guard let (shape, storage) = try broadcastBinary(k, self, other, op: op) else {
       throw TensorError.shape(op, "shapes \(shapeString(self.shape)) and \(shapeString(other.shape)) cannot be broadcast together")
     }
     return Tensor(shape: shape, storage: storage)
@@ -151,6 +154,7 @@ extension Tensor {
     guard let ab = Shape.broadcast(a.shape, b.shape), let shape = Shape.broadcast(condition.shape, ab) else {
       throw TensorError.shape("where", "shapes \(shapeString(condition.shape)), \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
     }
+    try Shape.validate(shape, op: "where")
     let mask = try condition.combined(NotEqualKernel.self, Tensor(0), op: "where").broadcast(to: shape).detached()
     let fa = try a.broadcast(to: shape).detached(), fb = try b.broadcast(to: shape).detached()
     let out = TensorStorage(uninitializedCount: mask.count)

@@ -22,8 +22,10 @@ struct ConvGeometry {
     let op = "conv2d"
     guard input.count == 4 else { throw TensorError.shape(op, "input must be (N, C, H, W), got \(shapeString(input))") }
     guard weight.count == 4 else { throw TensorError.shape(op, "weight must be (C_out, C_in/groups, kH, kW), got \(shapeString(weight))") }
-    guard stride >= 1, dilation >= 1, padding >= 0, groups >= 1 else {
-      throw TensorError.argument(op, "stride and dilation must be ≥ 1, padding ≥ 0, groups ≥ 1 (got stride \(stride), padding \(padding), dilation \(dilation), groups \(groups))")
+    // The upper bound keeps every size computed below far from overflow.
+    let bound = 1 << 31
+    guard (1...bound).contains(stride), (1...bound).contains(dilation), (0...bound).contains(padding), groups >= 1 else {
+      throw TensorError.argument(op, "stride and dilation must be in 1...2^31, padding in 0...2^31, groups ≥ 1 (got stride \(stride), padding \(padding), dilation \(dilation), groups \(groups))")
     }
     batch = input[0]; inChannels = input[1]; height = input[2]; width = input[3]
     outChannels = weight[0]; kernelH = weight[2]; kernelW = weight[3]
@@ -196,7 +198,7 @@ extension Tensor {
       throw TensorError.shape("conv2d", "bias must have shape [\(geo.outChannels)], got \(shapeString(bias.shape))")
     }
     let outShape = [geo.batch, geo.outChannels, geo.outH, geo.outW]
-    let out = TensorStorage(uninitializedCount: Shape.count(outShape))
+    let out = TensorStorage(uninitializedCount: try Shape.validate(outShape, op: "conv2d"))
     let direct = DirectConv3x3.applies(to: geo) ? DirectConv3x3(geo) : nil
     if geo.isDepthwise {
       try depthwiseForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)

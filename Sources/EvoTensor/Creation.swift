@@ -1,3 +1,5 @@
+import EvoLimits
+
 extension Tensor {
   private static func filled(_ shape: [Int], op: String, _ fill: (UnsafeMutablePointer<Float>, Int) -> Void) throws -> Tensor {
     try Shape.validate(shape, op: op)
@@ -24,7 +26,9 @@ extension Tensor {
     guard step != 0, step.isFinite, start.isFinite, end.isFinite else {
       throw TensorError.argument("arange", "needs finite bounds and a non-zero step")
     }
-    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    guard let n = Checked.progressionCount(start: Double(start), end: Double(end), step: Double(step)) else {
+      throw TensorError.argument("arange", "arange(\(start), \(end), step: \(step)) has too many elements")
+    }
     return try filled([n], op: "arange") { p, n in for i in 0..<n { p[i] = start + Float(i) * step } }
   }
 
@@ -53,6 +57,8 @@ extension Tensor {
 
   /// A random permutation of `0..<n` as floats.
   public static func permutation(_ n: Int, rng: inout RandomGenerator) throws -> Tensor {
+    try Shape.validate([Swift.max(n, 0)], op: "permutation")
+    try MemoryLimit.check(n, of: MemoryLayout<Int>.stride, op: "permutation")
     let p = rng.permutation(Swift.max(n, 0))
     return try filled([p.count], op: "permutation") { dst, n in for i in 0..<n { dst[i] = Float(p[i]) } }
   }

@@ -1,3 +1,4 @@
+import EvoLimits
 import Foundation
 
 /// Images (N, C, H, W) scaled to [0, 1] with their integer labels.
@@ -29,13 +30,13 @@ public enum Datasets {
     }
     let headerSize = 4 + 4 * ndims
     guard bytes.count >= headerSize else { throw TensorError.file(op, "\(path) is truncated inside its header") }
-    var dims: [Int] = []
-    var total = 1
-    for d in 0..<ndims {
+    let dims = (0..<ndims).map { d in
       let o = 4 + 4 * d
-      let v = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
-      dims.append(v)
-      total = total.multipliedReportingOverflow(by: v).overflow ? Int.max : total * v
+      return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
+    }
+    // The nonzero dimensions' product must fit too: [0, 2^32-1, 2^32-1] holds no data but overflows strides.
+    guard let total = Checked.product(dims), Checked.product(dims.filter { $0 > 0 }) != nil else {
+      throw TensorError.file(op, "\(path) declares dimensions \(dims), too large")
     }
     guard bytes.count - headerSize == total else {
       throw TensorError.file(op, "\(path) declares \(dims) = \(total) values but holds \(bytes.count - headerSize) bytes of data")
@@ -45,13 +46,14 @@ public enum Datasets {
 
   /// Reads an IDX image file (N, H, W) and label file (N) pair, `.gz` or plain.
   public static func loadIDX(images imagePath: String, labels labelPath: String, limit: Int? = nil) throws -> LabeledImages {
+    if let limit, limit < 0 { throw TensorError.argument("load_idx", "limit must be non-negative, got \(limit)") }
     let (dims, pixels) = try parseIDX(GzipFile.read(path: imagePath, op: "load_idx"), path: imagePath, expectedDims: 3)
     let (ldims, labelBytes) = try parseIDX(GzipFile.read(path: labelPath, op: "load_idx"), path: labelPath, expectedDims: 1)
     guard ldims[0] == dims[0] else {
       throw TensorError.file("load_idx", "\(imagePath) has \(dims[0]) images but \(labelPath) has \(ldims[0]) labels")
     }
     let n = min(dims[0], limit ?? dims[0]), plane = dims[1] * dims[2]
-    let storage = TensorStorage(uninitializedCount: n * plane)
+    let storage = TensorStorage(uninitializedCount: try Shape.validate([n, 1, dims[1], dims[2]], op: "load_idx"))
     pixels.withUnsafeBufferPointer { src in
       for i in 0..<(n * plane) { storage.pointer[i] = Float(src[i]) / 255 }
     }

@@ -1,3 +1,4 @@
+import EvoLimits
 import CBLAS
 
 /// C[m×n] = op(A)·op(B) (+ C when `accumulate`), row-major, through `cblas_sgemm`.
@@ -46,7 +47,7 @@ extension Tensor {
   /// (m, k) @ (k, n) with both gradients as GEMMs on transposed operands.
   private func matmul2D(_ other: Tensor) throws -> Tensor {
     let m = shape[0], k = shape[1], n = other.shape[1]
-    let out = TensorStorage(uninitializedCount: m * n)
+    let out = TensorStorage(uninitializedCount: try Shape.validate([m, n], op: "matmul"))
     sgemm(transA: false, transB: false, m: m, n: n, k: k, storage.pointer, other.storage.pointer, out.pointer)
     let a = detached(), b = other.detached()
     return Tensor.record(shape: [m, n], storage: out, inputs: [self, other]) { g in
@@ -61,7 +62,7 @@ extension Tensor {
   private func batchedMatmul(_ other: Tensor, batch: [Int]) throws -> Tensor {
     let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[other.rank - 1]
     let count = Shape.count(batch)
-    let out = TensorStorage(uninitializedCount: count * m * n)
+    let out = TensorStorage(uninitializedCount: try Shape.validate(batch + [m, n], op: "matmul"))
     for i in 0..<count {
       sgemm(transA: false, transB: false, m: m, n: n, k: k,
             storage.pointer + i * m * k, other.storage.pointer + i * k * n, out.pointer + i * m * n)

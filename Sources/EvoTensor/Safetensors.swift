@@ -43,38 +43,91 @@ public enum Safetensors {
       throw TensorError.file(op, "\(path) declares a \(declared)-byte header but the file has \(data.count) bytes")
     }
     let headerEnd = 8 + Int(declared)
-    guard let object = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)), let header = object as? [String: Any] else {
-      throw TensorError.file(op, "\(path) has a header that is not a JSON object")
+    let entries: [String: HeaderEntry]
+    do {
+      entries = try JSONDecoder().decode([String: HeaderEntry].self, from: data.subdata(in: 8..<headerEnd))
+    } catch {
+      throw TensorError.file(op, "\(path) has a malformed header: \(Self.reason(error))")
+    }
+    var metadata: [String: String] = [:]
+    var layout: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+    for (name, entry) in entries {
+      switch (name, entry) {
+      case ("__metadata__", .metadata(let meta)): metadata = meta
+      case ("__metadata__", .tensor): throw TensorError.file(op, "\(path): __metadata__ must map strings to strings")
+      case (_, .metadata): throw TensorError.file(op, "\(path): entry \"\(name)\" lacks dtype, shape or data_offsets")
+      case (_, .tensor(let dtype, let shape, let offsets)):
+        guard dtype == "F32" else {
+          throw TensorError.file(op, "\(path): tensor \"\(name)\" has dtype \(dtype); only F32 is supported")
+        }
+        guard offsets.count == 2 else {
+          throw TensorError.file(op, "\(path): tensor \"\(name)\" needs data_offsets [begin, end]")
+        }
+        let count: Int
+        do { count = try Shape.validate(shape, op: op) } catch let error as TensorError {
+          throw TensorError.file(op, "\(path): tensor \"\(name)\" has invalid shape \(shapeString(shape)): \(error.message)")
+        }
+        guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == count * 4 else {
+          throw TensorError.file(op, "\(path): tensor \"\(name)\" has offsets \(offsets) that do not match shape \(shapeString(shape))")
+        }
+        layout.append((name, shape, offsets[0], offsets[1]))
+      }
+    }
+    // As the reference implementation requires: the tensors tile the data exactly, without gaps or overlaps.
+    layout.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+    var expected = 0
+    for entry in layout {
+      guard entry.begin == expected else {
+        throw TensorError.file(op, "\(path): tensor \"\(entry.name)\" starts at byte \(entry.begin), expected \(expected) (gap or overlap)")
+      }
+      expected = entry.end
     }
     let body = data.count - headerEnd
+    guard expected == body else {
+      throw TensorError.file(op, "\(path): the tensors cover \(expected) data bytes but the file has \(body)")
+    }
     var tensors: [String: Tensor] = [:]
-    var metadata: [String: String] = [:]
-    for (name, value) in header {
-      if name == "__metadata__" {
-        guard let meta = value as? [String: String] else { throw TensorError.file(op, "\(path): __metadata__ must map strings to strings") }
-        metadata = meta
-        continue
-      }
-      guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-            let shape = (entry["shape"] as? [NSNumber])?.map({ $0.intValue }),
-            let offsets = (entry["data_offsets"] as? [NSNumber])?.map({ $0.intValue }), offsets.count == 2 else {
-        throw TensorError.file(op, "\(path): entry \"\(name)\" lacks dtype, shape or data_offsets")
-      }
-      guard dtype == "F32" else { throw TensorError.file(op, "\(path): tensor \"\(name)\" has dtype \(dtype); only F32 is supported") }
-      do { try Shape.validate(shape, op: op) } catch { throw TensorError.file(op, "\(path): tensor \"\(name)\" has invalid shape \(shape)") }
-      let (begin, end) = (offsets[0], offsets[1])
-      guard begin >= 0, end >= begin, end <= body, end - begin == Shape.count(shape) * 4 else {
-        throw TensorError.file(op, "\(path): tensor \"\(name)\" has offsets [\(begin), \(end)] that do not match shape \(shape) inside \(body) data bytes")
-      }
-      let storage = TensorStorage(uninitializedCount: Shape.count(shape))
+    for entry in layout {
+      let storage = TensorStorage(uninitializedCount: (entry.end - entry.begin) / 4)
       data.withUnsafeBytes { raw in
         for i in 0..<storage.count {
-          let bits = raw.loadUnaligned(fromByteOffset: headerEnd + begin + 4 * i, as: UInt32.self)
+          let bits = raw.loadUnaligned(fromByteOffset: headerEnd + entry.begin + 4 * i, as: UInt32.self)
           storage.pointer[i] = Float(bitPattern: UInt32(littleEndian: bits))
         }
       }
-      tensors[name] = Tensor(shape: shape, storage: storage)
+      tensors[entry.name] = Tensor(shape: entry.shape, storage: storage)
     }
     return (tensors, metadata)
+  }
+
+  /// One value of the header: a tensor's description, or the `__metadata__` string map. Decoding is strict
+  /// as in the reference implementation: integers only (no `true`, `2.5` or `2^64 + 2` for a dimension).
+  private enum HeaderEntry: Decodable {
+    case tensor(dtype: String, shape: [Int], offsets: [Int])
+    case metadata([String: String])
+
+    private enum Keys: String, CodingKey { case dtype, shape, data_offsets }
+
+    init(from decoder: Decoder) throws {
+      if let meta = try? decoder.singleValueContainer().decode([String: String].self) {
+        self = .metadata(meta)
+        return
+      }
+      let c = try decoder.container(keyedBy: Keys.self)
+      self = .tensor(
+        dtype: try c.decode(String.self, forKey: .dtype), shape: try c.decode([Int].self, forKey: .shape),
+        offsets: try c.decode([Int].self, forKey: .data_offsets))
+    }
+  }
+
+  /// A decoding error's cause in a few words, with where in the header it happened.
+  private static func reason(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "not JSON" }
+    switch error {
+    case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
+      let path = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+      return (path.isEmpty ? "" : "at \(path): ") + c.debugDescription
+    @unknown default: return "not valid"
+    }
   }
 }

@@ -1,3 +1,5 @@
+import EvoLimits
+
 /// Shape arithmetic shared by all operations: element counts, row-major strides, broadcasting.
 public enum Shape {
   /// Number of elements of a shape (1 for a scalar `[]`).
@@ -44,16 +46,23 @@ public enum Shape {
     return a
   }
 
-  /// Checks that every dimension is non-negative and the element count stays sane.
-  static func validate(_ shape: [Int], op: String) throws {
-    var total = 1
+  /// Checks a shape before anything is computed from it or allocated for it: every dimension non-negative,
+  /// every partial product (every stride, even of an empty tensor) within `Int`, and the float32 bytes
+  /// within the memory limit (a `MemoryLimitError` naming `op`). Returns the element count.
+  @discardableResult
+  static func validate(_ shape: [Int], op: String) throws -> Int {
+    var nonzero = 1
     for d in shape {
       guard d >= 0 else { throw TensorError.shape(op, "negative dimension in shape \(shapeString(shape))") }
-      let (p, overflow) = total.multipliedReportingOverflow(by: d)
-      guard !overflow && p <= 1 << 34 else {
+      guard d > 0 else { continue }
+      let (p, overflow) = nonzero.multipliedReportingOverflow(by: d)
+      guard !overflow, p <= Int.max / 8 else {
         throw TensorError.shape(op, "shape \(shapeString(shape)) has too many elements")
       }
-      total = p
+      nonzero = p
     }
+    let count = shape.contains(0) ? 0 : nonzero
+    try MemoryLimit.check(count, of: MemoryLayout<Float>.stride, op: op)
+    return count
   }
 }

@@ -1,3 +1,5 @@
+import EvoLimits
+
 /// A slice of one axis: `start..<end` by `step` (Python semantics, negative values count from the end).
 public struct SliceRange: Sendable, Equatable {
   public var start: Int?
@@ -37,13 +39,13 @@ extension Tensor {
       throw TensorError.shape("reshape", "invalid target shape \(shapeString(newShape))")
     }
     if let u = unknown.first {
-      let known = newShape.filter { $0 != -1 }.reduce(1, *)
+      let known = Checked.product(newShape.filter { $0 != -1 }) ?? 0
       guard known > 0, count % known == 0 else {
         throw TensorError.shape("reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
       }
       target[u] = count / known
     }
-    guard Shape.count(target) == count else {
+    guard try Shape.validate(target, op: "reshape") == count else {
       throw TensorError.shape("reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
     }
     let inShape = shape
@@ -106,7 +108,7 @@ extension Tensor {
     guard Shape.broadcast(shape, target) == target else {
       throw TensorError.shape("broadcast_to", "cannot broadcast \(shapeString(shape)) to \(shapeString(target))")
     }
-    let n = Shape.count(target)
+    let n = try Shape.validate(target, op: "broadcast_to")
     let out = TensorStorage(uninitializedCount: n)
     let loop = StridedLoop(shape: target, strides: [Shape.strides(target), Shape.broadcastStrides(shape, to: target)])
     let src = storage.pointer, dst = out.pointer, inner = loop.innerCount, s = loop.innerStrides[1]
@@ -234,10 +236,13 @@ extension Tensor {
     }
     var outShape = shape, ranges: [SliceRange] = []
     for (i, (before, after)) in padding.enumerated() {
-      outShape[i] += before + after
+      guard let size = Checked.sum([outShape[i], before, after]) else {
+        throw TensorError.shape("pad", "padding \(before), \(after) of axis \(i) is too large")
+      }
+      outShape[i] = size
       ranges.append(SliceRange(start: before, end: before + shape[i]))
     }
-    let out = TensorStorage(count: Shape.count(outShape), repeating: value)
+    let out = TensorStorage(count: try Shape.validate(outShape, op: "pad"), repeating: value)
     let outStrides = Shape.strides(outShape)
     let base = ranges.enumerated().reduce(0) { $0 + ($1.element.start ?? 0) * outStrides[$1.offset] }
     let loop = StridedLoop(shape: shape, strides: [Shape.strides(shape), outStrides])

@@ -28,7 +28,7 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     expectClose(Array(set.images.values[0..<3]), [0, 1, 0.2])
   }
 
-  @Test(arguments: ["truncated", "magic", "lying", "huge", "count mismatch", "empty", "missing"])
+  @Test(arguments: ["truncated", "magic", "lying", "huge", "overflowing strides", "count mismatch", "empty", "missing"])
   func malformedFilesAreErrors(_ kind: String) throws {
     let dir = try temporaryFolder()
     write(idxHeader([2]) + [1, 2], to: "\(dir)/lab")
@@ -37,6 +37,8 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     case "magic": write([0, 0, 9, 3] + Array(idxHeader([2, 1, 1]).dropFirst(4)) + [1, 2], to: "\(dir)/img")
     case "lying": write(idxHeader([2, 2]) + [1, 2, 3, 4], to: "\(dir)/img")
     case "huge": write(idxHeader([0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF]) + [1, 2, 3], to: "\(dir)/img")
+    // Issue #14: no data, but [0, 2^32-1, 2^32-1] overflowed the plane size in the loader.
+    case "overflowing strides": write(idxHeader([0, 0xFFFF_FFFF, 0xFFFF_FFFF]), to: "\(dir)/img")
     case "count mismatch": write(idxHeader([3, 1, 1]) + [1, 2, 3], to: "\(dir)/img")
     case "empty": write([], to: "\(dir)/img")
     default: break
@@ -145,7 +147,11 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     #expect(meta == ["m": "x"])
   }
 
-  @Test(arguments: ["short", "lying length", "bad json", "offsets", "dtype", "shape mismatch", "negative shape"])
+  @Test(arguments: [
+    "short", "lying length", "bad json", "offsets", "dtype", "shape mismatch", "negative shape",
+    // Issue #14: strict parsing, as the reference implementation does.
+    "overflowing strides", "shape beyond 2^64", "boolean shape", "float offsets", "overlap", "gap", "trailing bytes",
+  ])
   func malformedFilesAreErrors(_ kind: String) throws {
     let dir = try temporaryFolder()
     func file(_ header: String, data: Int, declared: UInt64? = nil) -> [UInt8] {
@@ -161,6 +167,15 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     case "offsets": bytes = file(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: 8)
     case "dtype": bytes = file(#"{"a":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#, data: 8)
     case "shape mismatch": bytes = file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: 8)
+    case "overflowing strides":
+      bytes = file(#"{"a":{"dtype":"F32","shape":[0,3000000000,3000000000,3000000000],"data_offsets":[0,0]}}"#, data: 0)
+    case "shape beyond 2^64": bytes = file(#"{"a":{"dtype":"F32","shape":[18446744073709551618],"data_offsets":[0,8]}}"#, data: 8)
+    case "boolean shape": bytes = file(#"{"a":{"dtype":"F32","shape":[true,true],"data_offsets":[0,4]}}"#, data: 4)
+    case "float offsets": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0.5,4.5]}}"#, data: 8)
+    case "overlap":
+      bytes = file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 12)
+    case "gap": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8)
+    case "trailing bytes": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: 8)
     default: bytes = file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: 0)
     }
     write(bytes, to: "\(dir)/bad.safetensors")
