@@ -33,6 +33,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -59,6 +60,11 @@ let package = Package(
     ),
     .target(name: "EvoGraph", dependencies: ["EvoTensor"], swiftSettings: nativeVectorFlags),
     .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"]),
+    .target(
+      name: "EvoSearch",
+      dependencies: ["EvoGraph", "EvoTensor", .product(name: "GRDB", package: "GRDB.swift")],
+      exclude: ["README.md"]
+    ),
     .target(name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
     .target(
       name: "EvoNotebook",
@@ -92,6 +98,7 @@ let package = Package(
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoNotebookTests", dependencies: ["EvoNotebook", "EvoRuntime", "EvoLang", "EvoTensor"]),
     .testTarget(name: "EvoPlotTests", dependencies: ["EvoPlot", "EvoTensor"], exclude: ["golden"]),
+    .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo"]),

@@ -53,21 +53,24 @@ extension LayerGraph {
 
 /// A seed-free 64-bit hash (FNV-1a for bytes, a SplitMix finaliser for combining), stable across runs,
 /// unlike Swift's `Hasher`.
-enum StableHash {
-  static func string(_ text: String) -> UInt64 {
+public enum StableHash {
+  /// FNV-1a of the text's UTF-8 bytes.
+  public static func string(_ text: String) -> UInt64 {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
     return h
   }
 
-  static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
+  /// Mixes `b` into `a`.
+  public static func combine(_ a: UInt64, _ b: UInt64) -> UInt64 {
     var z = a &+ 0x9E37_79B9_7F4A_7C15 &+ (b &* 0xBF58_476D_1CE4_E5B9)
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
   }
 
-  static func hex(_ value: UInt64) -> String {
+  /// 16 hex digits.
+  public static func hex(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
   }

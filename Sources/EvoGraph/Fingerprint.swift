@@ -22,11 +22,17 @@ extension LayerGraph {
     return StableHash.hex(h)
   }
 
-  /// The layer's outputs on the probe input.
-  func probeOutputs() throws -> [Float] {
+  /// The layer's outputs (training mode) on a seeded probe input x of shape (4, 12, 3, 3), with v0 and
+  /// v1 seeded too. `inputSeed` draws another x with the same v0 and v1 (a layer whose outputs do not
+  /// change with it ignores x); the fingerprint hashes the outputs for the default x.
+  public func probeOutputs(inputSeed: UInt64? = nil) throws -> [Float] {
     try Autograd.withNoGrad {
       var rng = RandomGenerator(seed: 0x5EED)
-      let x = try Tensor.randn(LayerGraph.probeShape, rng: &rng)
+      var x = try Tensor.randn(LayerGraph.probeShape, rng: &rng)
+      if let inputSeed {
+        var other = RandomGenerator(seed: inputSeed)
+        x = try Tensor.randn(LayerGraph.probeShape, rng: &other)
+      }
       let channels = LayerGraph.probeShape[1]
       let layer = try GraphLayer(graph: self, channels: channels, options: LayerOptions(groups: LayerGraph.probeGroups))
       layer.v0.withMutableData { for c in $0.indices { $0[c] = rng.normal() } }

@@ -1,0 +1,362 @@
+import EvoGraph
+import Foundation
+import GRDB
+
+/// A search store in one SQLite file (WAL mode, so readers never block the writer), shared by the
+/// driver and any number of worker processes on one machine.
+public final class SQLiteSearchStore: SearchStore {
+  public let path: String
+  private let pool: DatabasePool
+  /// Seconds a claim lasts without renewal (from the configuration).
+  private var lease: Double = 60
+
+  /// Opens an existing store, checking that it is one and that its schema is known.
+  public convenience init(path: String) throws {
+    try self.init(path: path, creating: nil)
+  }
+
+  /// Creates a store at `path` for a new search, or opens the existing one there when its proxy source
+  /// and configuration are the same (resuming); a different search at `path` is an error.
+  public convenience init(path: String, creating metadata: SearchMetadata) throws {
+    try self.init(path: path, creating: Optional(metadata))
+  }
+
+  private init(path: String, creating metadata: SearchMetadata?) throws {
+    self.path = path
+    let exists = FileManager.default.fileExists(atPath: path)
+    if metadata == nil && !exists { throw SearchError.store("\(path) does not exist") }
+    var config = Configuration()
+    config.busyMode = .timeout(30)
+    do {
+      pool = try DatabasePool(path: path, configuration: config)
+    } catch {
+      throw Self.openError(path, error)
+    }
+    do {
+      try pool.read { db in try Self.checkKind(db, path: path, creating: metadata != nil) }
+      try SQLiteSchema.migrator.migrate(pool)
+      try pool.writeWithoutTransaction { db in
+        try db.inTransaction(.immediate) {
+          try Self.prepareMetadata(db, path: path, creating: metadata)
+          return .commit
+        }
+      }
+    } catch let error as SearchError {
+      throw error
+    } catch {
+      throw Self.openError(path, error)
+    }
+    lease = try self.metadata().configuration.leaseSeconds
+  }
+
+  /// Refuses a database that is not an Evo search store, or one with a newer schema.
+  private static func checkKind(_ db: Database, path: String, creating: Bool) throws {
+    let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+    if tables.isEmpty {
+      guard creating else { throw SearchError.store("\(path) is an empty database, not an Evo search store") }
+      return
+    }
+    guard tables.contains("grdb_migrations"), tables.contains("meta"),
+      try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") == SQLiteSchema.format
+    else {
+      let names = tables.sorted().joined(separator: ", ")
+      throw SearchError.store("\(path) is an SQLite database but not an Evo search store (tables: \(names))")
+    }
+    let migrator = SQLiteSchema.migrator
+    let known = Set(migrator.migrations)
+    if let newer = try migrator.appliedIdentifiers(db).first(where: { !known.contains($0) }) {
+      let current = migrator.migrations.last ?? "none"
+      throw SearchError.store("\(path) has schema version \(newer), newer than this Evo knows (\(current))")
+    }
+  }
+
+  /// Writes the metadata of a new store, or checks that a resumed one holds the same search.
+  private static func prepareMetadata(_ db: Database, path: String, creating metadata: SearchMetadata?) throws {
+    let format = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
+    guard let metadata else { return }
+    if format == nil {
+      try write(metadata, db)
+      try event(db, "created", candidate: nil, worker: nil, detail: "proxy \(metadata.proxyHash)")
+      return
+    }
+    let stored = try read(db, path: path)
+    guard stored.proxyHash == metadata.proxyHash else {
+      throw SearchError.store(
+        "\(path) holds a search with another proxy task (hash \(stored.proxyHash), given \(metadata.proxyHash))")
+    }
+    guard stored.configuration == metadata.configuration, stored.architectures == metadata.architectures else {
+      throw SearchError.store("\(path) holds a search with another configuration")
+    }
+  }
+
+  private static func openError(_ path: String, _ error: Error) -> SearchError {
+    if let db = error as? DatabaseError {
+      switch db.resultCode {
+      case .SQLITE_NOTADB: return .store("\(path) is not an SQLite database (is it a search store?)")
+      case .SQLITE_CORRUPT: return .store("\(path) is corrupt: \(db.message ?? "malformed database")")
+      case .SQLITE_CANTOPEN: return .store("cannot open \(path): \(db.message ?? "no such file or folder")")
+      default: return .store("\(path): \(db.message ?? "\(db)")")
+      }
+    }
+    return .store("\(path): \(error)")
+  }
+
+  /// Runs one write transaction (IMMEDIATE: it takes the write lock at once, so claims cannot race).
+  private func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+    do {
+      return try pool.writeWithoutTransaction { db in
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(db)
+          return .commit
+        }
+        guard let result else { throw SearchError.store("transaction produced no result") }
+        return result
+      }
+    } catch let error as SearchError {
+      throw error
+    } catch {
+      throw Self.openError(path, error)
+    }
+  }
+
+  private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+    do {
+      return try pool.read(body)
+    } catch let error as SearchError {
+      throw error
+    } catch {
+      throw Self.openError(path, error)
+    }
+  }
+
+  // MARK: metadata
+
+  private static func write(_ metadata: SearchMetadata, _ db: Database) throws {
+    let configuration = String(decoding: try JSONEncoder.sorted.encode(metadata.configuration), as: UTF8.self)
+    let architectures = String(decoding: try JSONEncoder.sorted.encode(metadata.architectures), as: UTF8.self)
+    for (key, value) in [
+      ("format", SQLiteSchema.format), ("configuration", configuration), ("architectures", architectures),
+      ("proxy_source", metadata.proxySource), ("proxy_hash", metadata.proxyHash),
+    ] {
+      try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+    }
+  }
+
+  private static func read(_ db: Database, path: String) throws -> SearchMetadata {
+    var values: [String: String] = [:]
+    for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") { values[row["key"]] = row["value"] }
+    guard let configText = values["configuration"], let archText = values["architectures"],
+      let source = values["proxy_source"], let hash = values["proxy_hash"],
+      let configuration = try? JSONDecoder().decode(SearchConfiguration.self, from: Data(configText.utf8)),
+      let architectures = try? JSONDecoder().decode([String].self, from: Data(archText.utf8))
+    else { throw SearchError.store("\(path): the search's configuration is missing or unreadable") }
+    let metadata = SearchMetadata(configuration: configuration, architectures: architectures, proxySource: source)
+    guard metadata.proxyHash == hash else { throw SearchError.store("\(path): the proxy source does not match its hash") }
+    return metadata
+  }
+
+  public func metadata() throws -> SearchMetadata {
+    try reading { try Self.read($0, path: path) }
+  }
+
+  // MARK: candidates
+
+  public func insert(_ c: Candidate) throws -> Int64 {
+    try transaction { db in
+      let now = Date().timeIntervalSince1970
+      try db.execute(
+        sql: """
+          INSERT INTO candidate (graph, formula, hash, fingerprint, parent, birth_step, status, reason, detail, scores,
+            timings, worker, cached_from, born_at, finished_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          c.graph.json, c.graph.formula, c.graph.canonicalHash, c.fingerprint, c.parent, c.birthStep, c.status.rawValue,
+          c.reason?.rawValue, c.detail, try Self.json(c.scores), try Self.json(c.timings), c.worker, c.cachedFrom,
+          now, c.isFinished ? now : nil,
+        ])
+      let id = db.lastInsertedRowID
+      let kind = c.cachedFrom != nil ? "cache_hit" : c.status == .rejected ? "rejected" : "born"
+      try Self.event(db, kind, candidate: id, worker: nil, detail: c.reason.map { "\($0.rawValue): \(c.detail ?? "")" })
+      return id
+    }
+  }
+
+  public func claim(worker: String, now: Double) throws -> Claim? {
+    return try transaction { db -> Claim? in
+      guard
+        let row = try Row.fetchOne(
+          db,
+          sql: """
+            SELECT * FROM candidate WHERE status = 'pending' OR (status = 'running' AND lease_expires < ?)
+            ORDER BY id LIMIT 1
+            """, arguments: [now])
+      else { return nil }
+      var candidate = try Self.candidate(row)
+      let requeued = candidate.status == .running
+      let attempt: Int = row["attempt"] + 1
+      try db.execute(
+        sql: "UPDATE candidate SET status = 'running', worker = ?, attempt = ?, lease_expires = ? WHERE id = ?",
+        arguments: [worker, attempt, now + lease, candidate.id])
+      if requeued {
+        try Self.event(db, "requeued", candidate: candidate.id, worker: candidate.worker, detail: "lease expired")
+      }
+      try Self.event(db, "claimed", candidate: candidate.id, worker: worker, detail: "attempt \(attempt)")
+      candidate.status = .running
+      candidate.worker = worker
+      return Claim(candidate: candidate, worker: worker, attempt: attempt)
+    }
+  }
+
+  /// Whether the claim still holds (same attempt, still running).
+  private static func holds(_ claim: Claim, _ db: Database) throws -> Bool {
+    try Bool.fetchOne(
+      db, sql: "SELECT status = 'running' AND attempt = ? AND worker = ? FROM candidate WHERE id = ?",
+      arguments: [claim.attempt, claim.worker, claim.candidate.id]) ?? false
+  }
+
+  public func renew(_ claim: Claim, now: Double) throws -> Bool {
+    return try transaction { db in
+      guard try Self.holds(claim, db) else { return false }
+      try db.execute(sql: "UPDATE candidate SET lease_expires = ? WHERE id = ?", arguments: [now + lease, claim.candidate.id])
+      return true
+    }
+  }
+
+  public func complete(_ claim: Claim, result: EvaluationResult, now: Double) throws -> Bool {
+    try transaction { db in
+      guard try Self.holds(claim, db) else { return false }
+      var status = CandidateStatus.done, reason: RejectionReason?, detail: String?, scores: [Double]?
+      switch result.outcome {
+      case .scores(let s): scores = s
+      case .rejected(let r, let d): (status, reason, detail) = (.rejected, r, d)
+      }
+      try db.execute(
+        sql: """
+          UPDATE candidate SET status = ?, reason = ?, detail = ?, scores = ?, timings = ?, finished_at = ?,
+            lease_expires = NULL WHERE id = ?
+          """,
+        arguments: [status.rawValue, reason?.rawValue, detail, try Self.json(scores), try Self.json(result.timings), now,
+                    claim.candidate.id])
+      let what = reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" }
+      try Self.event(db, "evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: what)
+      return true
+    }
+  }
+
+  public func candidate(_ id: Int64) throws -> Candidate? {
+    try reading { db in
+      try Row.fetchOne(db, sql: "SELECT * FROM candidate WHERE id = ?", arguments: [id]).map(Self.candidate)
+    }
+  }
+
+  public func candidates(status: CandidateStatus?) throws -> [Candidate] {
+    try reading { db in
+      let rows = try status.map {
+        try Row.fetchAll(db, sql: "SELECT * FROM candidate WHERE status = ? ORDER BY id", arguments: [$0.rawValue])
+      } ?? Row.fetchAll(db, sql: "SELECT * FROM candidate ORDER BY id")
+      return try rows.map(Self.candidate)
+    }
+  }
+
+  public func finished(fingerprint: String) throws -> Candidate? {
+    try reading { db in
+      try Row.fetchOne(
+        db, sql: "SELECT * FROM candidate WHERE fingerprint = ? AND status IN ('done', 'rejected') ORDER BY id LIMIT 1",
+        arguments: [fingerprint]
+      ).map(Self.candidate)
+    }
+  }
+
+  public func unabsorbed() throws -> [Candidate] {
+    try reading { db in
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM candidate WHERE absorbed = 0 AND status IN ('done', 'rejected') ORDER BY id"
+      ).map(Self.candidate)
+    }
+  }
+
+  public func absorb(_ id: Int64, population: [Int64], now: Double) throws {
+    try transaction { db in
+      try db.execute(sql: "UPDATE candidate SET absorbed = 1 WHERE id = ?", arguments: [id])
+      try db.execute(sql: "DELETE FROM population")
+      for (position, member) in population.enumerated() {
+        try db.execute(sql: "INSERT INTO population (position, candidate_id) VALUES (?, ?)", arguments: [position, member])
+      }
+    }
+  }
+
+  public func population() throws -> [Int64] {
+    try reading { db in try Int64.fetchAll(db, sql: "SELECT candidate_id FROM population ORDER BY position") }
+  }
+
+  public func nextBirthStep() throws -> Int {
+    try reading { db in try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(birth_step) + 1, 0) FROM candidate") ?? 0 }
+  }
+
+  public func inFlight() throws -> Int {
+    try reading { db in
+      try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidate WHERE status IN ('pending', 'running')") ?? 0
+    }
+  }
+
+  public func events(limit: Int?) throws -> [SearchEvent] {
+    try reading { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM (SELECT * FROM event ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit ?? -1])
+      return rows.map { row in
+        SearchEvent(time: row["time"], kind: row["kind"], candidate: row["candidate_id"], worker: row["worker"],
+                    detail: row["detail"])
+      }
+    }
+  }
+
+  public func log(_ kind: String, worker: String?, detail: String?, now: Double) throws {
+    try transaction { db in try Self.event(db, kind, candidate: nil, worker: worker, detail: detail, time: now) }
+  }
+
+  // MARK: rows
+
+  private static func event(_ db: Database, _ kind: String, candidate: Int64?, worker: String?, detail: String?,
+                            time: Double = Date().timeIntervalSince1970) throws {
+    try db.execute(
+      sql: "INSERT INTO event (time, kind, candidate_id, worker, detail) VALUES (?, ?, ?, ?, ?)",
+      arguments: [time, kind, candidate, worker, detail])
+  }
+
+  private static func json<T: Encodable>(_ value: T?) throws -> String? {
+    guard let value else { return nil }
+    return String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
+  }
+
+  private static func candidate(_ row: Row) throws -> Candidate {
+    let id: Int64 = row["id"]
+    func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T? {
+      guard let text: String = row[column] else { return nil }
+      guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
+        throw SearchError.store("candidate \(id): unreadable \(column)")
+      }
+      return value
+    }
+    let statusText: String = row["status"]
+    guard let status = CandidateStatus(rawValue: statusText) else {
+      throw SearchError.store("candidate \(id): unknown status \(statusText)")
+    }
+    let reasonText: String? = row["reason"]
+    return Candidate(
+      id: id, graph: try LayerGraph(json: row["graph"]), fingerprint: row["fingerprint"], parent: row["parent"],
+      birthStep: row["birth_step"], status: status, reason: reasonText.flatMap(RejectionReason.init(rawValue:)),
+      detail: row["detail"], scores: try decode([Double].self, "scores"),
+      timings: try decode([String: Double].self, "timings") ?? [:], worker: row["worker"], cachedFrom: row["cached_from"])
+  }
+}
+
+extension JSONEncoder {
+  /// An encoder with sorted keys, so equal values give equal text.
+  static var sorted: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return encoder
+  }
+}

@@ -1,0 +1,54 @@
+import EvoGraph
+import EvoSearch
+import XCTest
+
+final class RejectionTests: XCTestCase {
+  func testStabilityRejectsAnExpChainAndAcceptsBNReLU() throws {
+    let check = StabilityCheck(steps: 4, batch: 4)  // tiny: debug builds are slow
+    let unstable = try LayerGraph(formula: "exp(exp(x))")
+    XCTAssertNil(BirthCheck.rejection(unstable), "the chain is finite on the probe, so only stability catches it")
+    let why = try XCTUnwrap(check.rejection(unstable, seed: 1))
+    XCTAssertTrue(why.contains("gradient") || why.contains("non-finite"), why)
+    XCTAssertNil(check.rejection(try XCTUnwrap(NamedLayers.graph("bn_relu")), seed: 1))
+    XCTAssertNil(check.rejection(try XCTUnwrap(NamedLayers.graph("evonorm_s0")), seed: 1))
+  }
+
+  /// An evaluator with fixed scores per budget.
+  final class FixedEvaluator: Evaluator {
+    let architectures = ["a", "b"]
+    let quality: [Double], full: [Double]
+    var budgets: [EvaluationBudget] = []
+    init(quality: [Double], full: [Double]) {
+      self.quality = quality
+      self.full = full
+    }
+    func scores(_ graph: LayerGraph, budget: EvaluationBudget, seed: UInt64) throws -> [Double] {
+      budgets.append(budget)
+      return budget == .quality ? quality : full
+    }
+  }
+
+  func testQualityRejectionNeedsEveryArchitectureAboveTheThreshold() throws {
+    var configuration = SearchConfiguration()
+    configuration.stability = nil
+    configuration.qualityThreshold = 0.2
+    let pipeline = RejectionPipeline(configuration: configuration)
+    let g = try XCTUnwrap(NamedLayers.graph("bn_relu"))
+    let low = FixedEvaluator(quality: [0.9, 0.15], full: [0.9, 0.9])
+    guard case .rejected(.quality, let why) = pipeline.evaluate(g, seed: 1, evaluator: low).outcome else {
+      return XCTFail("expected a quality rejection")
+    }
+    XCTAssertTrue(why.contains("0.150") && why.contains(" b"), why)
+    XCTAssertEqual(low.budgets, [.quality])
+    let good = FixedEvaluator(quality: [0.3, 0.25], full: [0.8, 0.7])
+    let result = pipeline.evaluate(g, seed: 1, evaluator: good)
+    XCTAssertEqual(result.outcome, .scores([0.8, 0.7]))
+    XCTAssertEqual(good.budgets, [.quality, .full])
+    XCTAssertEqual(Set(result.timings.keys), ["quality", "full"])
+    let wrong = FixedEvaluator(quality: [0.3, 0.3], full: [0.5])
+    guard case .rejected(.failed, let message) = pipeline.evaluate(g, seed: 1, evaluator: wrong).outcome else {
+      return XCTFail("expected a failure")
+    }
+    XCTAssertTrue(message.contains("1 scores for 2 architectures"), message)
+  }
+}
