@@ -94,7 +94,7 @@ let package = Package(
       ],
       path: "bench/evo-bench"
     ),
-    .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoTensor"], path: "Tests/EvoTestSupport"),
+    .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoRuntime", "EvoTensor"], path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoNotebookTests", dependencies: ["EvoNotebook", "EvoRuntime", "EvoLang", "EvoTensor"]),
     .testTarget(name: "EvoPlotTests", dependencies: ["EvoPlot", "EvoTensor"], exclude: ["golden"]),

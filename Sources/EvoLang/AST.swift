@@ -103,7 +103,7 @@ indirect enum Stmt {
   case `continue`(SourceSpan)
   case `return`(Expr?, SourceSpan)
   case `throw`(Expr, SourceSpan)
-  case `try`([Stmt], String?, [Stmt], SourceSpan)
+  case `try`([Stmt], ErrorKind?, String?, [Stmt], SourceSpan)
   case `import`(String, alias: String?, SourceSpan)
   case fromImport(String, [(String, SourceSpan)], SourceSpan)
 }

@@ -42,8 +42,7 @@ func traced<T>(_ span: SourceSpan, in function: String, _ body: () throws -> T) 
 
 @inline(never)
 func tracedError(_ error: any Error, _ span: SourceSpan, _ function: String) -> EvoError {
-  var e = error as? EvoError ?? EvoError(host: error, span: span)
-  if e.span == nil { e.span = span }
+  var e = EvoError(host: error, span: span)
   if e.kind != .interrupted { e.trace.append(TraceFrame(function: function, span: span)) }
   return e
 }

@@ -212,11 +212,11 @@ struct Compiler {
       return [ReturnStmt(value: try value.map { try expression($0) }, span: span)]
     case .throw(let value, let span):
       return [ThrowStmt(value: try expression(value), span: span)]
-    case .try(let body, let name, let handler, let span):
+    case .try(let body, let kind, let name, let handler, let span):
       let b = try block(body)
       return try withBlock { c in
         let binding = name.map { LocalStore(c.scope.declareLocal($0), isDeclaration: true) }
-        return [TryStmt(body: b, binding: binding, handler: try c.block(handler), span: span)]
+        return [TryStmt(body: b, kind: kind, binding: binding, handler: try c.block(handler), span: span)]
       }
     case .import(let name, let alias, let span):
       return [ImportStmt(module: name, fromDirectory: directory, bindings: [(nil, declare(alias ?? name))], span: span)]

@@ -18,10 +18,26 @@ public enum ErrorKind: String, Sendable {
   case budget = "StepBudgetError"
   case io = "IOError"
   case `import` = "ImportError"
+  /// Shapes that do not fit together (broadcasting, matmul, conv, reshape).
+  case shape = "ShapeError"
+  /// A malformed layer graph or formula, or one a layer cannot run.
+  case graph = "GraphError"
+  /// Non-finite numbers where finite ones are required (a diverging layer or loss).
+  case numeric = "NumericError"
   /// A value thrown with `throw`.
   case thrown = "Error"
-  /// An error raised by a host (native) function, e.g. a tensor shape mismatch.
+  /// An error raised by a host (native) function that names no kind of its own.
   case host = "HostError"
+
+  /// The kind named `name` (`"ShapeError"`), as `catch ShapeError e` spells it.
+  public init?(name: String) { self.init(rawValue: name) }
+}
+
+/// A host error that knows its Evo kind: errors of the tensor core, graphs and plots conform (in the
+/// runtime), so `catch e` in Evo sees `e.kind == "ShapeError"` rather than a generic host error.
+public protocol EvoErrorConvertible: Error, CustomStringConvertible {
+  /// The kind Evo code sees.
+  var evoErrorKind: ErrorKind { get }
 }
 
 /// One Evo call on the stack when an error happened.
@@ -91,9 +107,16 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
   public let value: Value?
   /// True when a syntax error is only the end of input arriving too early (the REPL asks for more).
   public let isIncomplete: Bool
+  /// Whether the rendered header names the kind (`error: IndexError: ...`). Host errors already start
+  /// with the operation's name (`error: add: shapes ...`) and keep their message as it was.
+  let rendersKind: Bool
 
-  public init(_ kind: ErrorKind, _ message: String, span: SourceSpan? = nil, hint: String? = nil, value: Value? = nil, isIncomplete: Bool = false) {
+  public init(
+    _ kind: ErrorKind, _ message: String, span: SourceSpan? = nil, hint: String? = nil, value: Value? = nil,
+    isIncomplete: Bool = false, renderKind: Bool = true
+  ) {
     self.kind = kind
+    rendersKind = renderKind && kind != .thrown && kind != .host
     self.message = message
     self.span = span
     self.hint = hint
@@ -101,18 +124,28 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
     self.isIncomplete = isIncomplete
   }
 
-  /// A host (native) function's error: a `MemoryError` for an allocation over the limit, else a `HostError`.
-  public init(host error: any Error, span: SourceSpan?) {
-    self.init(error is MemoryLimitError ? .memory : .host, String(describing: error), span: span)
-  }
 
   public var description: String { "\(kind.rawValue): \(message)" }
+
+  /// An Evo error for any error a host function threw: its own kind when it has one, else `HostError`.
+  public init(host error: any Error, span: SourceSpan?) {
+    if let e = error as? EvoError {
+      self = e
+      if self.span == nil { self.span = span }
+    } else if let known = error as? EvoErrorConvertible {
+      self.init(known.evoErrorKind, known.description, span: span, renderKind: false)
+    } else if error is MemoryLimitError {
+      self.init(.memory, String(describing: error), span: span)
+    } else {
+      self.init(.host, String(describing: error), span: span)
+    }
+  }
 
   /// The full diagnostic: message, location, the source line with a caret under the error, the hint and
   /// the Evo traceback (innermost call last, as Python prints it).
   public func rendered() -> String {
     if kind == .interrupted { return "interrupted" + (span.map { " at \($0.description)" } ?? "") + "\n" }
-    var out = "error: \(kind == .thrown || kind == .host ? "" : kind.rawValue + ": ")\(message)\n"
+    var out = "error: \(rendersKind ? kind.rawValue + ": " : "")\(message)\n"
     if let span {
       let (line, column) = span.source.location(of: span.start)
       let text = span.source.lineText(line)

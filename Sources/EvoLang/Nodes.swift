@@ -27,9 +27,7 @@ func located<T>(_ span: SourceSpan, _ body: () throws -> T) throws -> T {
 
 @inline(never)
 func locatedError(_ error: any Error, _ span: SourceSpan) -> EvoError {
-  guard var e = error as? EvoError else { return EvoError(host: error, span: span) }
-  if e.span == nil { e.span = span }
-  return e
+  EvoError(host: error, span: span)
 }
 
 // MARK: - Constants and variables

@@ -172,9 +172,21 @@ struct Parser {
       let body = try block("the 'try' body")
       skipNewlinesBefore(.catch)
       guard matchKeyword(.catch) else { throw error("expected 'catch' after the 'try' block") }
-      var name: String?
-      if case .identifier(let n) = current.kind { name = n; _ = advance() }
-      return .try(body, name, try block("the 'catch' body"), start)
+      var kind: ErrorKind?, name: String?
+      if case .identifier(let first) = current.kind {
+        _ = advance()
+        if case .identifier(let second) = current.kind {
+          guard let k = ErrorKind(name: first) else { throw error("unknown error kind '\(first)' after 'catch'") }
+          kind = k
+          name = second
+          _ = advance()
+        } else if let k = ErrorKind(name: first) {
+          kind = k
+        } else {
+          name = first
+        }
+      }
+      return .try(body, kind, name, try block("the 'catch' body"), start)
     case .keyword(.import):
       _ = advance()
       let (module, span) = try identifier("a module name after 'import'")

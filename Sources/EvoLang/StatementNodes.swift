@@ -222,18 +222,20 @@ final class ThrowStmt: StmtNode {
   }
 }
 
-/// `try { } catch e { }`: catches every Evo error except an interruption (Ctrl-C must reach the prompt).
+/// `try { } catch e { }`: catches every Evo error except an interruption (Ctrl-C must reach the prompt);
+/// `catch ShapeError e { }` catches only errors of that kind. A thrown value is bound as itself, any
+/// other error as an error object (`e.kind`, `e.message`).
 final class TryStmt: StmtNode {
-  let body: Block, handler: Block, binding: StoreNode?
-  init(body: Block, binding: StoreNode?, handler: Block, span: SourceSpan) {
-    self.body = body; self.binding = binding; self.handler = handler
+  let body: Block, handler: Block, binding: StoreNode?, kind: ErrorKind?
+  init(body: Block, kind: ErrorKind?, binding: StoreNode?, handler: Block, span: SourceSpan) {
+    self.body = body; self.kind = kind; self.binding = binding; self.handler = handler
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     do {
       return try body.run(f, vm)
-    } catch let e as EvoError where e.kind != .interrupted {
-      binding?.store(e.kind == .thrown ? (e.value ?? .null) : .string("\(e.kind.rawValue): \(e.message)"), f)
+    } catch let e as EvoError where e.kind != .interrupted && (kind == nil || kind == e.kind) {
+      binding?.store(e.kind == .thrown ? (e.value ?? .null) : .native(ErrorObject(e)), f)
       return try handler.run(f, vm)
     }
   }

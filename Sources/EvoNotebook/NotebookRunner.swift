@@ -37,13 +37,10 @@ public final class NotebookRunner {
   public init(options: Options) { self.options = options }
 
   private let lock = NSLock()
-  /// The running interpreter's interrupt flag. The flag, not the interpreter: Ctrl-C arrives on
-  /// another thread, and Evo objects are reference-counted non-atomically on the interpreter's own.
-  private var running: InterruptFlag?
+  /// The running session. Ctrl-C arrives on another thread and only calls `interrupt()` on it, which is
+  /// thread-safe; stopping one notebook (Ctrl-C, a timeout) never stops work elsewhere in the process.
+  private var running: Session?
   private var interrupted = false
-  /// The token the runner's tensor kernels consult: this runner's own, so that stopping one notebook
-  /// (Ctrl-C, a timeout) never stops work elsewhere in the process.
-  private let cancellation = CancellationToken()
 
   /// Stops the running cell (Ctrl-C): it ends with a `KeyboardInterrupt` error and no further cell runs.
   /// Safe to call from another thread or a signal source.
@@ -51,8 +48,7 @@ public final class NotebookRunner {
     lock.lock()
     defer { lock.unlock() }
     interrupted = true
-    running?.request()
-    cancellation.request()
+    running?.interrupt()
   }
 
   /// Whether `interrupt()` stopped the last run.
@@ -67,10 +63,11 @@ public final class NotebookRunner {
   public func run(_ notebook: Notebook, path: String) throws -> (notebook: Notebook, succeeded: Bool) {
     var nb = try injectParameters(into: notebook)
     nb.assignIds()
-    let vm = Interpreter()
-    let display = EvoRuntime.install(into: vm)
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    let session = Session(searchPaths: [folder])
+    let vm = session.interpreter, display = session.display
     lock.lock()
-    running = vm.interrupt
+    running = session
     interrupted = false
     lock.unlock()
     defer {
@@ -78,8 +75,6 @@ public final class NotebookRunner {
       running = nil
       lock.unlock()
     }
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    vm.searchPaths = [folder] + vm.searchPaths + EvoRuntime.stdlibFolders()
     let codeCells = nb.cells.indices.filter { nb.cells[$0].kind == .code }
     var executionCount = 0, succeeded = true
     for (position, index) in codeCells.enumerated() {
@@ -91,7 +86,7 @@ public final class NotebookRunner {
       let collector = OutputCollector(executionCount: executionCount)
       vm.output = { collector.stream($0) }
       display.handler = { value in try collector.display(value) }
-      let failed = execute(cell, in: vm, path: path, collector: collector)
+      let failed = execute(cell, in: session, path: path, collector: collector)
       cell.outputs = collector.outputs
       cell.executionCount = executionCount
       if options.timestamps {
@@ -113,41 +108,40 @@ public final class NotebookRunner {
   }
 
   /// Runs one cell; returns whether it failed.
-  private func execute(_ cell: Notebook.Cell, in vm: Interpreter, path: String, collector: OutputCollector) -> Bool {
+  private func execute(_ cell: Notebook.Cell, in session: Session, path: String, collector: OutputCollector) -> Bool {
     guard !wasInterrupted else {
       collector.error(name: "KeyboardInterrupt", message: "interrupted by Ctrl-C", traceback: "interrupted\n")
       return true
     }
-    vm.interrupt.reset()
-    cancellation.reset()
-    let flag = vm.interrupt, token = cancellation
     let timer = options.timeout.map { seconds -> DispatchWorkItem in
       let item = DispatchWorkItem { [collector] in
         collector.timedOut = true
-        flag.request()
-        token.request()
+        session.interrupt()
       }
       DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
       return item
     }
     defer { timer?.cancel() }
-    let source = SourceFile(name: path, text: cell.source, firstLine: cell.firstLine)
-    do {
-      // The token is installed on the large stack's thread, where the kernels run.
-      let value = try LargeStack.run { try Cancellation.withToken(token) { try vm.run(source) } }
-      if let value { try collector.result(value) }
-      collector.finish()
-      return false
-    } catch let error as EvoError {
+    switch session.run(SourceFile(name: path, text: cell.source, firstLine: cell.firstLine)) {
+    case .success(let value):
+      do {
+        if let value { try collector.result(value) }
+        collector.finish()
+        return false
+      } catch {
+        let e = EvoError(host: error, span: nil)
+        collector.error(name: e.kind.rawValue, message: e.message, traceback: e.rendered())
+      }
+    case .failure(let error):
       if wasInterrupted {
         collector.error(name: "KeyboardInterrupt", message: "interrupted by Ctrl-C", traceback: error.rendered())
       } else if collector.timedOut, let seconds = options.timeout {
-        collector.error(name: "TimeoutError", message: "the cell ran longer than \(formatNumber(seconds)) s", traceback: error.rendered())
+        collector.error(
+          name: "TimeoutError", message: "the cell ran longer than \(formatNumber(seconds)) s",
+          traceback: error.rendered())
       } else {
         collector.error(name: error.kind.rawValue, message: error.message, traceback: error.rendered())
       }
-    } catch {
-      collector.error(name: "Error", message: "\(error)", traceback: "error: \(error)\n")
     }
     return true
   }

@@ -3,7 +3,7 @@ import EvoLang
 import EvoRuntime
 import Foundation
 
-/// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo notebook ...`; `evo demo`.
+/// The `evo` command: with no arguments the REPL; `evo -e CODE`; `evo run FILE`; `evo notebook ...`.
 @main
 struct EvoCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -11,7 +11,7 @@ struct EvoCommand: ParsableCommand {
     abstract: "Evo: discover normalization-activation layers by evolution.",
     discussion: "Without arguments, starts the interactive REPL.",
     version: "0.1.0",
-    subcommands: [RunCommand.self, NotebookCommand.self, DemoCommand.self])
+    subcommands: [RunCommand.self, NotebookCommand.self])
 
   @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
   var code: String?
@@ -30,7 +30,7 @@ struct EvoCommand: ParsableCommand {
     if let code {
       let (value, failed) = session.evaluate(SourceFile(name: "<-e>", text: code))
       if failed { throw ExitCode(1) }
-      if let value { session.show(value) }
+      if let value { session.showOnTerminal(value) }
       return
     }
     try REPL(session: session).run()

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EvoNotebook
-import EvoTensor
 import Foundation
 
 /// `evo notebook run|convert`.
@@ -8,23 +7,6 @@ struct NotebookCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "notebook", abstract: "Run notebooks headless and convert between .evo and .ipynb.",
     subcommands: [NotebookRunCommand.self, NotebookConvertCommand.self])
-}
-
-/// Reads a notebook: `.ipynb` as nbformat JSON, anything else as the percent format.
-func readNotebook(_ path: String) throws -> Notebook {
-  guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw NotebookError("cannot read \(path)") }
-  do {
-    return path.hasSuffix(".ipynb") ? try IPYNBFormat.parse(text) : try PercentFormat.parse(text)
-  } catch let error as NotebookError {
-    throw NotebookError("\(path): \(error.message)")
-  }
-}
-
-/// Writes text atomically, creating the folder.
-func writeText(_ text: String, to path: String) throws {
-  let folder = (path as NSString).deletingLastPathComponent
-  if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-  try AtomicFile.write(Data(text.utf8), to: path, op: "notebook")
 }
 
 /// Prints a one-line error and exits with status 2.
@@ -51,7 +33,7 @@ struct NotebookRunCommand: ParsableCommand {
   func run() throws {
     guard parameters.count % 2 == 0 else { throw fail("-p takes a name and a value") }
     let source: Notebook
-    do { source = try readNotebook(notebook) } catch { throw fail("\(error)") }
+    do { source = try NotebookFiles.read(notebook) } catch { throw fail("\(error)") }
     var options = NotebookRunner.Options()
     options.parameters = stride(from: 0, to: parameters.count, by: 2).map { (parameters[$0], parameters[$0 + 1]) }
     options.allowErrors = allowErrors
@@ -81,10 +63,10 @@ struct NotebookRunCommand: ParsableCommand {
     do { result = try runner.run(source, path: notebook) } catch { throw fail("\(error)") }
     let stem = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
     let target = output ?? "evo-out/\(stem).ipynb"
-    try writeText(IPYNBFormat.write(result.notebook), to: target)
+    try NotebookFiles.write(result.notebook, to: target)
     FileHandle.standardError.write(Data("wrote \(target)\n".utf8))
     if let html {
-      try writeText(HTMLReport.render(result.notebook, title: stem), to: html)
+      try NotebookFiles.write(result.notebook, to: html, title: stem)
       FileHandle.standardError.write(Data("wrote \(html)\n".utf8))
     }
     if runner.wasInterrupted { throw ExitCode(130) }
@@ -101,8 +83,7 @@ struct NotebookConvertCommand: ParsableCommand {
 
   func run() throws {
     let nb: Notebook
-    do { nb = try readNotebook(notebook) } catch { throw fail("\(error)") }
-    let text = output.hasSuffix(".ipynb") ? IPYNBFormat.write(nb) : PercentFormat.write(nb)
-    try writeText(text, to: output)
+    do { nb = try NotebookFiles.read(notebook) } catch { throw fail("\(error)") }
+    try NotebookFiles.write(nb, to: output)
   }
 }

@@ -1,13 +1,13 @@
 import CReadline
 import EvoLang
-import EvoTensor
+import EvoRuntime
 import Foundation
 import Synchronization
 
 /// SIGINT while code runs stops it; at the prompt it discards the line being typed.
 private let evaluating = Atomic<Bool>(false)
 private let interruptedAtPrompt = Atomic<Bool>(false)
-nonisolated(unsafe) private var activeInterrupt: InterruptFlag?
+nonisolated(unsafe) private var activeSession: Session?
 
 /// State readline's C callbacks reach.
 nonisolated(unsafe) private var completer: ((String) -> [String])?
@@ -19,8 +19,7 @@ nonisolated(unsafe) private var endOfInput = false
 
 private func handleSigint(_: Int32) {
   if evaluating.load(ordering: .relaxed) {
-    activeInterrupt?.request()
-    Cancellation.shared.request()
+    activeSession?.interrupt()
   } else {
     interruptedAtPrompt.store(true, ordering: .relaxed)
   }
@@ -38,7 +37,7 @@ struct REPL {
 
   func run() throws {
     installSignalHandler()
-    activeInterrupt = interpreter.interrupt
+    activeSession = session
     if interactive {
       setUpReadline()
       print("Evo \(EvoCommand.configuration.version) — :help for commands, ?name for help on a name, Ctrl-D to quit")
@@ -68,8 +67,7 @@ struct REPL {
       }
       buffer += buffer.isEmpty ? line : "\n" + line
       let source = SourceFile(name: "<repl>", text: buffer)
-      let vm = interpreter
-      switch (try? LargeStack.run { vm.parseStatus(source) }) ?? .incomplete {
+      switch (try? session.perform { $0.parseStatus(source) }) ?? .incomplete {
       case .incomplete: continue
       case .invalid(let error):
         remember(buffer)
@@ -86,7 +84,7 @@ struct REPL {
     evaluating.store(true, ordering: .relaxed)
     let (value, _) = session.evaluate(source)
     evaluating.store(false, ordering: .relaxed)
-    if let value { session.show(value) }
+    if let value { session.showOnTerminal(value) }
   }
 
   /// Runs a `:command`; returns false to quit.

@@ -19,7 +19,7 @@ struct GoldenFile: CustomTestStringConvertible, Sendable {
 
   @Test(arguments: GoldenFile.all())
   func run(_ file: GoldenFile) throws {
-    let outcome = try GoldenRunner.run(file.path) { $0.searchPaths = [GoldenFile.folder + "/modules_use/lib"] }
+    let outcome = try GoldenRunner.run(file.path, searchPaths: [GoldenFile.folder + "/modules_use/lib"])
     checkGolden(outcome)
   }
 }

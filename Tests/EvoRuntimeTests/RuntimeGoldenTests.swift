@@ -17,9 +17,6 @@ struct RuntimeGoldenFile: CustomTestStringConvertible, Sendable {
 @Suite struct RuntimeGoldenTests {
   @Test(arguments: RuntimeGoldenFile.all())
   func run(_ file: RuntimeGoldenFile) throws {
-    checkGolden(try GoldenRunner.run(file.path) { vm in
-      EvoRuntime.install(into: vm)
-      vm.searchPaths.append(RuntimeGoldenFile.stdlib)
-    })
+    checkGolden(try GoldenRunner.run(file.path, runtime: true, searchPaths: [RuntimeGoldenFile.stdlib]))
   }
 }

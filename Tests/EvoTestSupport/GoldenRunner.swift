@@ -1,4 +1,5 @@
 import EvoLang
+import EvoRuntime
 import Foundation
 import Testing
 
@@ -20,8 +21,9 @@ public enum GoldenRunner {
     return names.filter { $0.hasSuffix(".evo") && !$0.contains("lib/") }.sorted().map { folder + "/" + $0 }
   }
 
-  /// Runs a file in a fresh interpreter prepared by `setUp`, with a step budget against hangs.
-  public static func run(_ path: String, setUp: (Interpreter) -> Void = { _ in }) throws -> Outcome {
+  /// Runs a file in a fresh session (the bare language unless `runtime`), importing from `searchPaths`
+  /// first, with a step budget against hangs.
+  public static func run(_ path: String, runtime: Bool = false, searchPaths: [String] = []) throws -> Outcome {
     let text = try String(contentsOfFile: path, encoding: .utf8)
     var expected: [String] = []
     var expectedError: (line: Int, text: String)?
@@ -29,17 +31,12 @@ public enum GoldenRunner {
       if let r = line.range(of: "# expect: ") { expected.append(String(line[r.upperBound...])) }
       if let r = line.range(of: "# expect error: ") { expectedError = (i + 1, String(line[r.upperBound...])) }
     }
-    let vm = Interpreter()
-    vm.stepBudget = 5_000_000
-    setUp(vm)
+    let session = Session(searchPaths: searchPaths, runtime: runtime)
+    session.interpreter.stepBudget = 5_000_000
     let output = OutputBuffer()
-    vm.output = { output.text += $0 }
+    session.interpreter.output = { output.text += $0 }
     var failure: EvoError?
-    do {
-      _ = try LargeStack.run { try vm.run(SourceFile(name: path, text: text)) }
-    } catch let e as EvoError {
-      failure = e
-    }
+    if case .failure(let e) = session.run(SourceFile(name: path, text: text)) { failure = e }
     let printed = output.text.isEmpty ? [] : Array(output.text.components(separatedBy: "\n").dropLast())
     return Outcome(printed: printed, expected: expected, expectedError: expectedError, error: failure)
   }
