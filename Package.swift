@@ -65,10 +65,13 @@ let package = Package(
       dependencies: ["EvoGraph", "EvoTensor", .product(name: "GRDB", package: "GRDB.swift")],
       exclude: ["README.md"]
     ),
-    .target(name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"]),
+    .target(
+      name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"],
+      exclude: ["README.md"]),
     .target(
       name: "EvoNotebook",
-      dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", .product(name: "Ink", package: "Ink")]
+      dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", .product(name: "Ink", package: "Ink")],
+      exclude: ["README.md"]
     ),
     .executableTarget(
       name: "evo",
@@ -80,6 +83,7 @@ let package = Package(
         "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
+      exclude: ["README.md"],
       // readline's configuration is C global variables, which Swift 6 mode rejects outright.
       swiftSettings: [.swiftLanguageMode(.v5)]
     ),

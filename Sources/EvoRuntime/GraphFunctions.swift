@@ -13,7 +13,6 @@ enum GraphFunctions {
     }
   }
 
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
 
   /// The `graph` module.
   static func module(random: TensorFunctions.RandomState) -> Module {

@@ -35,7 +35,6 @@ final class GraphObject: PNGDisplayable {
     }
   }
 
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
 
   static let type: NativeType = {
     let t = NativeType(name: "LayerGraph", doc: "A normalization-activation layer as a DAG of primitives.") { obj in

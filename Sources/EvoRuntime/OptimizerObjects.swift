@@ -73,7 +73,6 @@ final class ScheduleObject: NativeObject {
 }
 
 enum OptimizerFunctions {
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
 
   static let all: [NativeFunction] = [
     NativeFunction("sgd", [p("params"), p("lr", .number(0.1)), p("momentum", .number(0)), p("nesterov", .bool(false)), p("weight_decay", .number(0))],

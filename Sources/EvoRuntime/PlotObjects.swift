@@ -57,7 +57,6 @@ final class AxesObject: PNGDisplayable {
   var nativeType: NativeType { Self.type }
   func pngData() throws -> [UInt8] { try owner.pngData() }
 
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
 
   static let type: NativeType = {
     let t = NativeType(name: "Axes", doc: "One plot of a figure: line, scatter, hist, bar, heatmap, set, highlight, annotate.") { obj in
@@ -231,7 +230,6 @@ enum PlotConvert {
 
 /// The plotting builtins.
 enum PlotFunctions {
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
 
   static func all(display: DisplaySink) -> [NativeFunction] {
     [

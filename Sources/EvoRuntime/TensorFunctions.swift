@@ -4,9 +4,6 @@ import Foundation
 
 /// Tensor creation, autodiff scopes, data and checkpoints as Evo builtins.
 enum TensorFunctions {
-  private static func p(_ name: String, _ d: DefaultValue? = nil, variadic: Bool = false) -> NativeParameter {
-    NativeParameter(name, default: d, variadic: variadic)
-  }
 
   /// The session's random generator, seeded by `seed(n)` (default seed 0).
   final class RandomState: @unchecked Sendable {

@@ -6,9 +6,6 @@ import EvoTensor
 enum TensorMethods {
   typealias Body = (Tensor, Arguments) throws -> Value
 
-  private static func p(_ name: String, _ d: DefaultValue? = nil, variadic: Bool = false) -> NativeParameter {
-    NativeParameter(name, default: d, variadic: variadic)
-  }
 
   /// A method whose receiver is argument 0 (a tensor, or anything convertible when called as a function).
   private static func op(_ name: String, _ params: [NativeParameter], _ doc: String, _ body: @escaping Body) -> NativeFunction {
