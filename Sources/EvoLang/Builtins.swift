@@ -138,12 +138,21 @@ enum Builtins {
       if case .instance(let i) = a[0] { return .bool(i.klass.isSubclass(of: k)) }
       return .bool(false)
     },
+    NativeFunction("fields", [p("instance")], doc: "An instance's fields as a dict {name: value}, in the order they were first set.") { a in
+      guard case .instance(let i) = a[0] else { throw EvoError(.type, "fields() needs a class instance, not \(a[0].typeName)") }
+      let d = DictObject()
+      for name in i.fieldNames { if let v = i.field(name) { d[.string(name)] = v } }
+      return .dict(d)
+    },
     NativeFunction("assert", [p("condition"), p("message", .string("assertion failed"))], doc: "Throws `message` unless the condition is truthy.") { a in
       guard a[0].isTruthy else { throw EvoError(.thrown, try a.string(1), value: a[1]) }
       return .null
     },
     NativeFunction("error", [p("message")], doc: "Throws an error with this message (same as `throw message`).") { a in
       throw EvoError(.thrown, a[0].text, value: a[0])
+    },
+    NativeFunction("is_terminal", [], doc: "Whether print writes to a terminal (not a file, pipe or notebook).") { a in
+      .bool(a.interpreter.outputIsTerminal)
     },
     NativeFunction("clock", [], doc: "Seconds since an arbitrary start, for timing.") { _ in
       .number(Double(DispatchTime.now().uptimeNanoseconds) / 1e9)

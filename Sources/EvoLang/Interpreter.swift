@@ -40,6 +40,9 @@ public final class Interpreter {
   public var output: (String) -> Void = { text in
     FileHandle.standardOutput.write(Data(text.utf8))
   }
+  /// Whether `output` reaches a terminal (progress bars redraw in place only there); a host that
+  /// captures the output sets it false.
+  public var outputIsTerminal = isatty(1) != 0
 
   /// Folders searched by `import name` after the importing file's folder.
   public var searchPaths: [String] = []
@@ -173,6 +176,9 @@ public final class Interpreter {
       return try instantiate(k, positional, keywords)
     case .native(let n):
       if let f = n.nativeType.call { return try callNative(f, [callee] + positional, keywords) }
+    case .instance(let i):
+      // An instance whose class defines `call` is callable: `model(x)` runs `model.call(x)`.
+      if let m = i.klass.findMethod("call") { return try callClosure(m, receiver: callee, positional, keywords) }
     default:
       break
     }

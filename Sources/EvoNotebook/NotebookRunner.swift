@@ -85,6 +85,7 @@ public final class NotebookRunner {
       let started = Date()
       let collector = OutputCollector(executionCount: executionCount)
       vm.output = { collector.stream($0) }
+      vm.outputIsTerminal = false
       display.handler = { value in try collector.display(value) }
       let failed = execute(cell, in: session, path: path, collector: collector)
       cell.outputs = collector.outputs
@@ -103,6 +104,7 @@ public final class NotebookRunner {
       if failed && (!options.allowErrors || wasInterrupted) { break }
     }
     vm.output = { FileHandle.standardOutput.write(Data($0.utf8)) }
+    vm.outputIsTerminal = isatty(1) != 0
     display.handler = nil
     return (nb, succeeded)
   }

@@ -31,6 +31,7 @@ public enum EvoRuntime {
     }
     for f in TensorFunctions.all(random: random) + OptimizerFunctions.all { vm.register(f) }
     vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
+    vm.defineBuiltin("_data", .module(TensorFunctions.dataModule()), doc: "Data readers behind `import data`.")
     vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
     return display
   }
