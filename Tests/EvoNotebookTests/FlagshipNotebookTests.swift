@@ -14,6 +14,7 @@ import Testing
   @Test func thereAreFlagshipNotebooks() {
     #expect(Self.notebooks().contains("01-tour.evo"))
     #expect(Self.notebooks().contains("02-layers.evo"))
+    #expect(Self.notebooks().contains("03-training.evo"))
   }
 
   @Test(arguments: notebooks())
