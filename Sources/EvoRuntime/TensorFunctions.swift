@@ -81,8 +81,7 @@ enum TensorFunctions {
                      doc: "Calls body(); returns [its result, false], or [nil, true] when Ctrl-C stopped it (the interpreter or a tensor kernel).") { a in
         do {
           return .list(ListObject([try a.interpreter.call(a[0], []), .bool(false)]))
-        } catch let e as EvoError where e.kind == .interrupted || (e.kind == .host && e.message.hasSuffix(": interrupted")) {
-          // Kernels report cancellation as host errors "op: interrupted" until host errors get kinds.
+        } catch let e as EvoError where e.kind == .interrupted {
           Cancellation.current.reset()
           a.interpreter.interrupt.reset()
           return .list(ListObject([.null, .bool(true)]))
