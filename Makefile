@@ -2,7 +2,7 @@
 SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev libcairo2-dev fonts-dejavu-core graphviz dataset-fashion-mnist libsqlite3-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test deps build bench
+.PHONY: run test deps build bench install install-files
 
 ## Install the system packages (Debian/Ubuntu), build in release mode and run the quickstart notebook.
 run: deps build
@@ -20,6 +20,19 @@ deps:
 
 build:
 	swift build -c release --product evo
+
+## Install `evo` into PREFIX/bin and the standard library into PREFIX/share/evo/stdlib
+## (`make install PREFIX=~/.local`; the default PREFIX is /usr/local).
+PREFIX ?= /usr/local
+EVO_BIN ?= .build/release/evo
+install: build
+	@$(MAKE) --no-print-directory install-files PREFIX="$(PREFIX)" EVO_BIN="$(EVO_BIN)"
+
+## The copying half of `install`, for an `evo` that is already built (EVO_BIN).
+install-files:
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/evo/stdlib"
+	install -m 755 "$(EVO_BIN)" "$(DESTDIR)$(PREFIX)/bin/evo"
+	install -m 644 stdlib/*.evo "$(DESTDIR)$(PREFIX)/share/evo/stdlib/"
 
 ## Benchmarks (release build); EVO_BENCH_PYTHON names a Python with torch for the baseline columns.
 bench:

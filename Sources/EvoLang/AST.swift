@@ -16,12 +16,14 @@ indirect enum Expr {
   case member(Expr, String, SourceSpan)
   case index(Expr, [IndexPart], SourceSpan)
   case function(FunctionDecl)
+  /// `if c { ... } else { ... }` used as a value: the taken branch's last expression, nil without one.
+  case `if`(Expr, [Stmt], [Stmt]?, SourceSpan)
 
   var span: SourceSpan {
     switch self {
     case .number(_, let s), .string(_, let s), .bool(_, let s), .nil(let s), .name(_, let s), .selfRef(let s),
          .superMember(_, let s), .list(_, let s), .dict(_, let s), .unary(_, _, let s), .binary(_, _, _, let s),
-         .logical(_, _, _, let s), .call(_, _, let s), .member(_, _, let s), .index(_, _, let s):
+         .logical(_, _, _, let s), .call(_, _, let s), .member(_, _, let s), .index(_, _, let s), .if(_, _, _, let s):
       return s
     case .function(let f): return f.span
     }
@@ -52,6 +54,8 @@ enum IndexPart {
 struct Parameter {
   let name: String
   let defaultValue: Expr?
+  /// The default as written, for signatures (`width = 640`).
+  let defaultText: String?
   let variadic: Bool
   let span: SourceSpan
 }

@@ -335,7 +335,10 @@ extension Interpreter {
       return text
     case .native(let n):
       var text = n.nativeType.name + (n.nativeType.doc.isEmpty ? "" : "\n  " + n.nativeType.doc)
-      for name in n.nativeType.memberNames { text += "\n  ." + (n.nativeType.methods[name].map { String($0.signature.dropFirst(0)) } ?? name) }
+      let type = n.nativeType
+      for name in type.memberNames {
+        text += "\n  ." + (type.methods[name]?.signature ?? name) + (type.propertyDocs[name].map { " — " + $0 } ?? "")
+      }
       return text
     case .module(let m): return "module \(m.name): " + m.definedNames.joined(separator: ", ")
     case .null:
@@ -346,6 +349,7 @@ extension Interpreter {
 
   /// Help for a name typed as `?name` (a builtin constant's doc when it has one).
   public func helpText(forName name: String) -> String {
+    if name.contains("."), let v = resolveDotted(name) { return helpText(for: v) }
     if let v = lookup(name) {
       if let doc = builtinDocs[name] { return "\(name): \(doc)" }
       return helpText(for: v)

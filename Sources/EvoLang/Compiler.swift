@@ -19,6 +19,8 @@ final class FunctionScope {
   var captureByLocal: [ObjectIdentifier: Int] = [:]
   var captureByUpvalue: [Int: Int] = [:]
   var loopDepth = 0
+  /// How many `if` expressions (an `if` used as a value) enclose the code being compiled.
+  var valueIfDepth = 0
   var usesSuper = false
 
   init(parent: FunctionScope?, name: String, isTopLevel: Bool, isMethod: Bool, firstSlot: Int) {
@@ -78,15 +80,7 @@ struct Compiler {
     // Top-level names are declared first so function bodies may refer to functions defined later.
     for s in statements { compiler.hoist(s) }
     let chunk = Chunk()
-    var body: [StmtNode] = []
-    for (i, s) in statements.enumerated() {
-      if i == statements.count - 1, case .expression(let e) = s {
-        body.append(ExprStmt(expr: try compiler.expression(e), chunk: chunk))
-      } else {
-        body.append(contentsOf: try compiler.statement(s))
-      }
-    }
-    chunk.body = Block(body)
+    chunk.body = Block(try compiler.tailStatements(statements, .chunk(chunk)))
     chunk.frameSize = compiler.scope.frameSize
     return chunk
   }
@@ -155,6 +149,43 @@ struct Compiler {
 
   // MARK: - Statements
 
+  /// Where the value of a body's last expression goes: a function returns it (`fn(x) { x * 2 }`), a
+  /// chunk keeps it as its result (what the REPL and a notebook cell show).
+  private enum Tail {
+    case function
+    case chunk(Chunk)
+  }
+
+  /// The statements of a function body or a chunk, whose last expression statement is the body's
+  /// value. A last `if` hands that role to the last statement of each branch (so
+  /// `fn fact(n) { if n <= 1 { 1 } else { n * fact(n - 1) } }` returns what the branch computes), and a
+  /// branch that ends otherwise gives nil.
+  private mutating func tailStatements(_ statements: [Stmt], _ tail: Tail) throws -> [StmtNode] {
+    var nodes: [StmtNode] = []
+    for (i, s) in statements.enumerated() {
+      guard i == statements.count - 1 else {
+        nodes.append(contentsOf: try statement(s))
+        continue
+      }
+      switch s {
+      case .expression(let e):
+        let value = try expression(e)
+        switch tail {
+        case .function: nodes.append(ReturnStmt(value: value, span: e.span))
+        case .chunk(let chunk): nodes.append(ExprStmt(expr: value, chunk: chunk))
+        }
+      case .if(let condition, let then, let otherwise, let span):
+        let c = try expression(condition)
+        let t = try withBlock { Block(try $0.tailStatements(then, tail)) }
+        let o = try withBlock { Block(try $0.tailStatements(otherwise ?? [], tail)) }
+        nodes.append(IfStmt(condition: c, then: t, otherwise: o, span: span))
+      default:
+        nodes.append(contentsOf: try statement(s))
+      }
+    }
+    return nodes
+  }
+
   private mutating func block(_ statements: [Stmt]) throws -> Block {
     try withBlock { c in
       Block(try statements.flatMap { try c.statement($0) })
@@ -202,13 +233,20 @@ struct Compiler {
       }
     case .break(let span), .continue(let span):
       guard scope.loopDepth > 0 else {
-        if case .break = s { throw EvoError(.syntax, "'break' outside a loop", span: span) }
-        throw EvoError(.syntax, "'continue' outside a loop", span: span)
+        let word = if case .break = s { "break" } else { "continue" }
+        if scope.valueIfDepth > 0 {
+          throw EvoError(.syntax, "'\(word)' cannot jump out of an 'if' used as a value", span: span)
+        }
+        throw EvoError(.syntax, "'\(word)' outside a loop", span: span)
       }
       if case .break = s { return [JumpStmt(flow: .breakLoop, span: span)] }
       return [JumpStmt(flow: .continueLoop, span: span)]
     case .return(let value, let span):
       guard !scope.isTopLevel else { throw EvoError(.syntax, "'return' outside a function", span: span) }
+      guard scope.valueIfDepth == 0 else {
+        throw EvoError(
+          .syntax, "'return' cannot jump out of an 'if' used as a value; use an 'if' statement", span: span)
+      }
       return [ReturnStmt(value: try value.map { try expression($0) }, span: span)]
     case .throw(let value, let span):
       return [ThrowStmt(value: try expression(value), span: span)]
@@ -261,17 +299,9 @@ struct Compiler {
     let proto = FunctionProto(
       name: name, parameterNames: decl.parameters.map(\.name), defaults: defaults,
       variadic: decl.parameters.last?.variadic ?? false, isMethod: isMethod, doc: decl.doc, span: decl.span)
+    proto.defaultTexts = decl.parameters.map(\.defaultText)
     interpreter.compiledFunctions.append(proto)
-    var body: [StmtNode] = []
-    for (i, s) in decl.body.enumerated() {
-      // A function's final expression is its result when it does not `return` (handy for `fn(x) { x * 2 }`).
-      if i == decl.body.count - 1, case .expression(let e) = s {
-        body.append(ReturnStmt(value: try expression(e), span: e.span))
-      } else {
-        body.append(contentsOf: try statement(s))
-      }
-    }
-    proto.setBody(body)
+    proto.setBody(try tailStatements(decl.body, .function))
     proto.frameSize = inner.frameSize
     proto.captures = inner.captures
     proto.usesSuper = inner.usesSuper
@@ -333,6 +363,42 @@ struct Compiler {
       return IndexNode(object: try expression(object), parts: try indexParts(parts), span: span)
     case .function(let decl):
       return try function(decl, isMethod: false)
+    case .if(let condition, let then, let otherwise, let span):
+      return try ifValue(condition, then, otherwise, span)
+    }
+  }
+
+  /// An `if` used as a value. `return`, `break` and `continue` cannot leave it: an expression has no
+  /// way to hand such a jump to the statements around it.
+  private mutating func ifValue(
+    _ condition: Expr, _ then: [Stmt], _ otherwise: [Stmt]?, _ span: SourceSpan
+  ) throws -> ExprNode {
+    let c = try expression(condition)
+    let loops = scope.loopDepth
+    scope.loopDepth = 0
+    scope.valueIfDepth += 1
+    defer {
+      scope.loopDepth = loops
+      scope.valueIfDepth -= 1
+    }
+    let t = try branchValue(then, span)
+    let o = try branchValue(otherwise ?? [], span)
+    return IfValueNode(
+      condition: c, then: t.body, thenValue: t.value, otherwise: o.body, otherwiseValue: o.value, span: span)
+  }
+
+  /// A branch of an `if` used as a value: its statements, and its last expression (nil without one).
+  private mutating func branchValue(_ statements: [Stmt], _ span: SourceSpan) throws -> (body: Block, value: ExprNode) {
+    try withBlock { c in
+      var body: [StmtNode] = []
+      for (i, s) in statements.enumerated() {
+        if i == statements.count - 1 {
+          if case .expression(let e) = s { return (Block(body), try c.expression(e)) }
+          if case .if(let x, let t, let o, let ifSpan) = s { return (Block(body), try c.ifValue(x, t, o, ifSpan)) }
+        }
+        body.append(contentsOf: try c.statement(s))
+      }
+      return (Block(body), ConstNode(.null, span: span))
     }
   }
 

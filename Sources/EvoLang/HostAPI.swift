@@ -6,12 +6,20 @@ public struct NativeParameter: Sendable {
   public let name: String
   public let defaultValue: DefaultValue?
   public let variadic: Bool
+  /// Other keyword labels accepted for this parameter (`axis:` for `axes:`); signatures show `name`.
+  public let aliases: [String]
 
-  public init(_ name: String, default defaultValue: DefaultValue? = nil, variadic: Bool = false) {
+  public init(
+    _ name: String, default defaultValue: DefaultValue? = nil, variadic: Bool = false, aliases: [String] = []
+  ) {
     self.name = name
     self.defaultValue = defaultValue
     self.variadic = variadic
+    self.aliases = aliases
   }
+
+  /// Whether `label:` names this parameter.
+  func isNamed(_ label: String) -> Bool { name == label || aliases.contains(label) }
 }
 
 /// A default for a native parameter (values of a sendable kind, so signatures can be static data).
@@ -117,6 +125,9 @@ public final class NativeFunction: @unchecked Sendable {
   public let name: String
   public let parameters: [NativeParameter]
   public let doc: String
+  /// The name of the native type every call returns, when there is one (completion after a call
+  /// offers that type's members without running the call).
+  public var returns: String?
   let body: (Arguments) throws -> Value
   let parameterNames: [String]
   let hasVariadic: Bool
@@ -138,9 +149,9 @@ public final class NativeFunction: @unchecked Sendable {
   @inline(__always)
   func acceptsPositional(_ count: Int) -> Bool { !hasVariadic && count >= requiredCount && count <= parameters.count }
 
-  /// `name(a, b = 1, ...rest)`.
+  /// `name(a, b = 1, ...rest)`; a method's receiver (`self`) is not shown.
   public var signature: String {
-    "\(name)(" + parameters.map { p in
+    "\(name)(" + parameters.drop { $0.name == "self" }.map { p in
       p.variadic ? "...\(p.name)" : p.defaultValue.map { "\(p.name) = \($0.text)" } ?? p.name
     }.joined(separator: ", ") + ")"
   }
@@ -161,6 +172,8 @@ public final class NativeType: @unchecked Sendable {
   public let doc: String
   /// Methods, called with the receiver as the first argument value.
   public var methods: [String: NativeFunction] = [:]
+  /// What a property means, for `help` (`"hash": "..."`).
+  public var propertyDocs: [String: String] = [:]
   /// Read-only or read-write properties.
   public var properties: [String: (get: (any NativeObject) throws -> Value, set: ((any NativeObject, Value) throws -> Void)?)] = [:]
   /// `a op b` where a or b is of this type (`reversed` when the object is on the right); nil if unsupported.

@@ -309,7 +309,7 @@ public final class Interpreter {
     for (i, v) in positional.prefix(fixed).enumerated() { values[i] = v }
     if let vi = variadicIndex { values[vi] = .list(ListObject(Array(positional.dropFirst(fixed)))) }
     for (label, v) in keywords {
-      guard let i = params.firstIndex(where: { $0.name == label && !$0.variadic }) else {
+      guard let i = params.firstIndex(where: { $0.isNamed(label) && !$0.variadic }) else {
         throw EvoError(.argument, "\(f.name)() has no parameter '\(label)'", hint: suggestion(for: label, among: params.map(\.name)))
       }
       guard values[i] == nil else { throw EvoError(.argument, "\(f.name)() got two values for '\(label)'") }

@@ -7,7 +7,10 @@ extension Interpreter {
     guard !loading.contains(name) else { throw EvoError(.import, "circular import of module '\(name)'") }
     let folders = (directory.map { [$0] } ?? []) + searchPaths
     guard let path = folders.map({ "\($0)/\(name).evo" }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-      throw EvoError(.import, "no module named '\(name)' (looked in \(folders.isEmpty ? "no folders" : folders.joined(separator: ", ")))")
+      let looked = folders.isEmpty ? "no folders" : folders.joined(separator: ", ")
+      throw EvoError(
+        .import, "no module named '\(name)' (looked in \(looked))",
+        hint: "EVO_PATH adds folders to look in (separated by ':'); EVO_STDLIB names the standard library's folder")
     }
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw EvoError(.import, "cannot read \(path) as UTF-8 text")

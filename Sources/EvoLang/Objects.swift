@@ -117,10 +117,15 @@ public final class FunctionProto {
   /// First parameter slot.
   var firstParameterSlot: Int { isMethod ? 2 : 1 }
 
-  /// `name(a, b = …, ...rest)`.
+  /// The defaults as written in the source (nil for parameters without one).
+  var defaultTexts: [String?] = []
+
+  /// `name(a, b = 1, ...rest)`, defaults as written.
   public var signature: String {
     let params = parameterNames.enumerated().map { i, n in
-      variadic && i == parameterNames.count - 1 ? "...\(n)" : (defaults[i] != nil ? "\(n) = …" : n)
+      if variadic && i == parameterNames.count - 1 { return "...\(n)" }
+      guard defaults[i] != nil else { return n }
+      return "\(n) = " + ((i < defaultTexts.count ? defaultTexts[i] : nil) ?? "…")
     }
     return "\(name)(\(params.joined(separator: ", ")))"
   }

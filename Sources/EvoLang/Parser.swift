@@ -226,13 +226,20 @@ struct Parser {
   }
 
   private mutating func ifStatement() throws -> Stmt {
+    let (condition, then, otherwise, span) = try ifParts()
+    return .if(condition, then, otherwise, span)
+  }
+
+  /// `if c { } else if d { } else { }`: the condition, the body, and the `else` body (an `else if`
+  /// is an `else` body holding one `if` statement). The span covers `if` and the condition.
+  private mutating func ifParts() throws -> (Expr, [Stmt], [Stmt]?, SourceSpan) {
     let start = advance().span
     let condition = try expression()
     let then = try block("the 'if' body")
     skipNewlinesBefore(.else)
-    guard matchKeyword(.else) else { return .if(condition, then, nil, start.to(condition.span)) }
-    if isKeyword(.if) { return .if(condition, then, [try ifStatement()], start.to(condition.span)) }
-    return .if(condition, then, try block("the 'else' body"), start.to(condition.span))
+    guard matchKeyword(.else) else { return (condition, then, nil, start.to(condition.span)) }
+    if isKeyword(.if) { return (condition, then, [try ifStatement()], start.to(condition.span)) }
+    return (condition, then, try block("the 'else' body"), start.to(condition.span))
   }
 
   private mutating func function() throws -> FunctionDecl {
@@ -246,18 +253,43 @@ struct Parser {
       let variadic = match("...")
       let (pname, pspan) = try identifier("a parameter name")
       var defaultValue: Expr?
-      if match("=") { defaultValue = try expression(); seenDefault = true }
+      var defaultText: String?
+      if match("=") {
+        let from = current.span.start
+        defaultValue = try expression()
+        defaultText = String(decoding: source.bytes[from..<max(previousSpan.end, from)], as: UTF8.self)
+        seenDefault = true
+      }
       else if seenDefault && !variadic { throw EvoError(.syntax, "parameter '\(pname)' without a default follows one with a default", span: pspan) }
       if parameters.contains(where: { $0.name == pname }) { throw EvoError(.syntax, "duplicate parameter '\(pname)'", span: pspan) }
-      parameters.append(Parameter(name: pname, defaultValue: defaultValue, variadic: variadic, span: pspan))
+      parameters.append(
+        Parameter(name: pname, defaultValue: defaultValue, defaultText: defaultText, variadic: variadic, span: pspan))
       if variadic && !isSymbol(")") { throw EvoError(.syntax, "the variadic parameter '...\(pname)' must come last", span: pspan) }
       if !match(",") { break }
     }
     _ = try expect(")", "to close the parameter list")
     let body = try block("the function body")
-    var doc: String?
+    var doc = commentAbove(start)
     if case .expression(.string(let parts, _))? = body.first, parts.count == 1, case .text(let t) = parts[0] { doc = t }
     return FunctionDecl(name: name, parameters: parameters, body: body, span: start.to(previousSpan), doc: doc)
+  }
+
+  /// The `#` comment lines right above the line where `span` starts (no blank line between, and nothing
+  /// before `span` on its line), as one paragraph: a function's documentation when it has no docstring.
+  /// Cell markers (`# %%`) are not documentation.
+  private func commentAbove(_ span: SourceSpan) -> String? {
+    let (line, _) = source.location(of: span.start)
+    guard source.lineText(line).trimmingCharacters(in: .whitespaces).hasPrefix("fn") else { return nil }
+    var lines: [String] = []
+    var l = line - 1
+    while l >= source.firstLine {
+      let text = source.lineText(l).trimmingCharacters(in: .whitespaces)
+      guard text.hasPrefix("#"), !text.hasPrefix("# %%") else { break }
+      lines.insert(String(text.dropFirst()).trimmingCharacters(in: .whitespaces), at: 0)
+      l -= 1
+    }
+    let doc = lines.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+    return doc.isEmpty ? nil : doc
   }
 
   private mutating func classDeclaration() throws -> ClassDecl {
@@ -482,6 +514,9 @@ struct Parser {
       let (name, span) = try memberName()
       return .superMember(name, t.span.to(span))
     case .keyword(.fn): return .function(try function())
+    case .keyword(.if):
+      let (condition, then, otherwise, span) = try ifParts()
+      return .if(condition, then, otherwise, span)
     case .identifier(let name): _ = advance(); return .name(name, t.span)
     case .symbol("("):
       openers.append(advance())

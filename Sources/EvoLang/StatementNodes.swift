@@ -127,6 +127,27 @@ final class IfStmt: StmtNode {
   }
 }
 
+/// `if c { ... v } else { ... w }` used as a value: runs the taken branch's statements, then gives its
+/// last expression (the compiler makes it nil for a branch without one). No jump can leave a branch.
+final class IfValueNode: ExprNode {
+  let condition: ExprNode, then: Block, thenValue: ExprNode, otherwise: Block, otherwiseValue: ExprNode
+  init(
+    condition: ExprNode, then: Block, thenValue: ExprNode, otherwise: Block, otherwiseValue: ExprNode, span: SourceSpan
+  ) {
+    self.condition = condition; self.then = then; self.thenValue = thenValue
+    self.otherwise = otherwise; self.otherwiseValue = otherwiseValue
+    super.init(span: span)
+  }
+  override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
+    if try condition.test(f, vm) {
+      _ = try then.run(f, vm)
+      return try thenValue.eval(f, vm)
+    }
+    _ = try otherwise.run(f, vm)
+    return try otherwiseValue.eval(f, vm)
+  }
+}
+
 final class WhileStmt: StmtNode {
   let condition: ExprNode, body: Block
   init(condition: ExprNode, body: Block, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }

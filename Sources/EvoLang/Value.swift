@@ -164,6 +164,9 @@ public final class Module {
   /// Sets (declaring if needed) a global from the host.
   public func set(_ name: String, _ value: Value) { declare(name).value = value }
 
-  /// Marks every global undefined (the REPL's `:reset`).
-  func undefineAll() { for c in cells { c.value = .undefined } }
+  /// Forgets every global (the REPL's `:reset`): later code that names one is told it is not defined.
+  func undefineAll() {
+    cells = []
+    cellIndex = [:]
+  }
 }

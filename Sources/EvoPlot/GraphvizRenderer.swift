@@ -15,15 +15,21 @@ public enum GraphvizRenderer {
 
   /// The PNG bytes of the DOT graph at `dpi` dots per inch.
   public static func png(dot: String, dpi: Int = 96) throws -> [UInt8] {
+    try render(dot: dot, format: "png", dpi: dpi)
+  }
+
+  /// The DOT graph rendered by `dot -T<format>` (`png`, `svg`, `pdf`, ...).
+  public static func render(dot: String, format: String, dpi: Int = 96) throws -> [UInt8] {
     guard let executable else { throw PlotError("Graphviz is not installed (apt-get install graphviz)") }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evo-dot-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
-    let source = directory.appendingPathComponent("graph.dot"), target = directory.appendingPathComponent("graph.png")
+    let source = directory.appendingPathComponent("graph.dot")
+    let target = directory.appendingPathComponent("graph.\(format)")
     try Data(dot.utf8).write(to: source)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = ["-Tpng", "-Gdpi=\(dpi)", source.path, "-o", target.path]
+    process.arguments = ["-T\(format)", "-Gdpi=\(dpi)", source.path, "-o", target.path]
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -34,6 +34,7 @@ enum GraphFunctions {
         .list(ListObject(try GraphObject.space(a[0]).primitives.map { .string($0.name) }))
       },
     ]
+    for f in functions where f.name != "primitives" { f.returns = "LayerGraph" }
     for f in functions { m.set(f.name, .builtin(f)) }
     return m
   }

@@ -2,6 +2,7 @@ import EvoGraph
 import EvoLang
 import EvoPlot
 import EvoTensor
+import Foundation
 
 /// A layer graph as an Evo value: `g.formula`, `g.mutate(seed: 1)`, `g.layer(channels: 16)`; shown as
 /// a picture of its DAG in notebooks.
@@ -50,6 +51,21 @@ final class GraphObject: PNGDisplayable {
     property("dot") { .string($0.dot()) }
     property("hash") { .string($0.canonicalHash) }
     property("fingerprint") { g in g.fingerprint.map(Value.string) ?? .null }
+    t.propertyDocs = [
+      "formula": "the layer as a formula (graph.parse reads it back)",
+      "json": "the graph as JSON (graph.from_json reads it back)",
+      "dot": "the graph in Graphviz DOT",
+      "hash": "16 hex digits naming the structure: equal for graphs that are the same after dead nodes are"
+        + " pruned and the inputs of commutative primitives sorted; the same on every run and machine",
+      "fingerprint": "16 hex digits naming the function: the layer's outputs on a fixed random probe input,"
+        + " rounded to 4 digits and hashed, so graphs that compute the same values share it even when built"
+        + " differently; nil when the outputs are not finite",
+      "nodes": "how many nodes the DAG has",
+      "affine": "whether the output is followed by * gamma + beta",
+      "uses_batch": "whether a primitive reads batch statistics (the layer then behaves differently in training"
+        + " and inference)",
+      "leaves": "the inputs the graph reads: x, the constants 0 and 1, the vectors v0 and v1",
+    ]
     property("nodes") { .number(Double($0.nodes.count)) }
     property("affine") { .bool($0.affine) }
     property("uses_batch") { .bool($0.usesBatchStatistics) }
@@ -73,9 +89,22 @@ final class GraphObject: PNGDisplayable {
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")
       return value(g.graph.canonical(), g.random)
     }
-    t.method("save", [p("path")], doc: "Writes the DAG picture as a PNG file.") { a in
+    let saveDoc = "Writes the graph in the format its extension names: .png or .svg (a picture, drawn by Graphviz),"
+      + " .json (graph.from_json reads it back) or .dot (Graphviz source)."
+    t.method("save", [p("path")], doc: saveDoc) { a in
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")
-      try PictureFile.write(try g.pngData(), to: try a.string(1))
+      let path = try a.string(1)
+      let bytes: [UInt8]
+      switch (path as NSString).pathExtension.lowercased() {
+      case "png": bytes = try g.pngData()
+      case "svg": bytes = try GraphvizRenderer.render(dot: g.graph.dot(), format: "svg")
+      case "json": bytes = Array(g.graph.json.utf8)
+      case "dot", "gv": bytes = Array(g.graph.dot().utf8)
+      default:
+        throw EvoError(
+          .value, "save(): cannot tell the format of '\(path)': end the name with .png, .svg, .json or .dot")
+      }
+      try PictureFile.write(bytes, to: path)
       return .null
     }
     t.binaryOperator = { op, lhs, rhs in
@@ -83,6 +112,8 @@ final class GraphObject: PNGDisplayable {
       guard case .native(let l as GraphObject) = lhs, case .native(let r as GraphObject) = rhs else { return .bool(op == "!=") }
       return .bool(l.graph.isStructurallyEqual(to: r.graph) == (op == "=="))
     }
+    for name in ["mutate", "canonical"] { t.methods[name]?.returns = "LayerGraph" }
+    t.methods["layer"]?.returns = "Layer"
     return t
   }()
 }
@@ -107,6 +138,7 @@ final class LayerObject: NativeObject {
       let l = try a.native(0, as: LayerObject.self, expected: "a layer").layer
       return .tensor(try l(Convert.tensor(a[1], "layer")))
     }
+    t.call?.returns = "Tensor"
     t.properties["graph"] = (get: { obj in
       guard let l = obj as? LayerObject else { return .null }
       return GraphObject.value(l.layer.graph, l.random)

@@ -11,7 +11,7 @@ final class OptimizerObject: NativeObject {
   static let type: NativeType = {
     let t = NativeType(name: "Optimizer", doc: "Updates parameters from their gradients.") { obj in
       guard let o = obj as? OptimizerObject else { return "<optimizer>" }
-      return "<\(o.kind) lr=\(formatNumber(Double(o.optimizer.learningRate)))>"
+      return "<\(o.kind) lr=\(Value.float32(o.optimizer.learningRate).repr)>"
     }
     t.method("step", doc: "Applies one update to every parameter that has a gradient.") { a in
       try optimizer(a).step()
@@ -21,7 +21,7 @@ final class OptimizerObject: NativeObject {
       try optimizer(a).zeroGrad()
       return .null
     }
-    t.properties["lr"] = (get: { .number(Double(($0 as? OptimizerObject)?.optimizer.learningRate ?? 0)) }, set: { obj, value in
+    t.properties["lr"] = (get: { .float32(($0 as? OptimizerObject)?.optimizer.learningRate ?? 0) }, set: { obj, value in
       guard case .number(let lr) = value, lr >= 0 else { throw EvoError(.value, "lr must be a non-negative number") }
       (obj as? OptimizerObject)?.optimizer.learningRate = Float(lr)
     })
@@ -66,7 +66,7 @@ final class ScheduleObject: NativeObject {
   static let type: NativeType = {
     let t = NativeType(name: "Schedule", doc: "A learning rate as a function of the step.") { _ in "<schedule>" }
     t.method("at", [NativeParameter("step")], doc: "The learning rate at a (0-based) step.") { a in
-      .number(Double(try a.native(0, as: ScheduleObject.self, expected: "a schedule").schedule.rate(at: a.int(1))))
+      .float32(try a.native(0, as: ScheduleObject.self, expected: "a schedule").schedule.rate(at: a.int(1)))
     }
     return t
   }()

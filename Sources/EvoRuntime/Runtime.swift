@@ -20,7 +20,10 @@ public enum EvoRuntime {
     vm.register(AxesObject.type)
     vm.register(ImageObject.type)
     let display = DisplaySink()
-    for f in PlotFunctions.all(display: display) { vm.register(f) }
+    for f in PlotFunctions.all(display: display) {
+      if f.name == "figure" { f.returns = "Figure" }
+      vm.register(f)
+    }
     let random = TensorFunctions.RandomState()
     for f in TensorMethods.all {
       if let existing = vm.lookup(f.name), case .builtin(let numeric) = existing {
@@ -29,24 +32,48 @@ public enum EvoRuntime {
         vm.register(f)
       }
     }
-    for f in TensorFunctions.all(random: random) + OptimizerFunctions.all { vm.register(f) }
+    for f in TensorFunctions.all(random: random) + OptimizerFunctions.all {
+      if TensorFunctions.tensorResults.contains(f.name) { f.returns = "Tensor" }
+      vm.register(f)
+    }
     vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
     vm.defineBuiltin("_data", .module(TensorFunctions.dataModule()), doc: "Data readers behind `import data`.")
     vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
     return display
   }
 
-  /// Folders holding the Evo standard library: `$EVO_STDLIB`, `stdlib/` of the package checkout the
-  /// running executable was built in, `share/evo/stdlib` beside an installed binary, `./stdlib`.
+  /// Folders holding the Evo standard library, in order: `$EVO_STDLIB` when set; else, for the running
+  /// executable's path both as started (through a symlink on the PATH, say) and with links resolved,
+  /// `stdlib/` of the nearest enclosing package checkout (a folder holding `Package.swift` and
+  /// `stdlib/`: `.build/release/evo` is a link into `.build/<triple>/release`) and `share/evo/stdlib`
+  /// beside an installed `bin/evo`; last `./stdlib`.
   public static func stdlibFolders() -> [String] {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    var candidates = [
-      exe.appendingPathComponent("../../stdlib").standardized.path,
-      exe.appendingPathComponent("../share/evo/stdlib").standardized.path,
-      FileManager.default.currentDirectoryPath + "/stdlib",
-    ]
-    if let env = ProcessInfo.processInfo.environment["EVO_STDLIB"] { candidates.insert(env, at: 0) }
-    return candidates.filter { FileManager.default.fileExists(atPath: $0) }
+    let files = FileManager.default
+    if let env = ProcessInfo.processInfo.environment["EVO_STDLIB"], !env.isEmpty { return [env] }
+    var started = URL(fileURLWithPath: CommandLine.arguments[0])
+    if !CommandLine.arguments[0].contains("/"), let found = onPath(CommandLine.arguments[0]) { started = found }
+    var candidates: [String] = []
+    for exe in [started, started.resolvingSymlinksInPath()] {
+      var folder = exe.deletingLastPathComponent().standardized
+      while folder.path != "/" && !folder.path.isEmpty {
+        if files.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+          candidates.append(folder.appendingPathComponent("stdlib").path)
+          break
+        }
+        folder = folder.deletingLastPathComponent()
+      }
+      candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../share/evo/stdlib").standardized.path)
+    }
+    candidates.append(files.currentDirectoryPath + "/stdlib")
+    var seen = Set<String>()
+    return candidates.filter { seen.insert($0).inserted && files.fileExists(atPath: $0) }
+  }
+
+  /// The executable `name` in the first `$PATH` folder that has it (how a shell found us).
+  private static func onPath(_ name: String) -> URL? {
+    let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+    return folders.map { URL(fileURLWithPath: $0).appendingPathComponent(name) }
+      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
   }
 
   /// One builtin for both worlds: the tensor signature, falling back to the number builtin when the

@@ -4,6 +4,12 @@ import Foundation
 
 /// Tensor creation, autodiff scopes, data and checkpoints as Evo builtins.
 enum TensorFunctions {
+  /// The functions that return a tensor (for completion after a call).
+  static let tensorResults: Set<String> = [
+    "tensor", "param", "zeros", "ones", "full", "arange", "linspace", "randn", "rand", "randint", "permutation",
+    "concat", "stack", "where", "kaiming_normal", "xavier_uniform", "orthogonal", "dropout", "hinge_d_loss",
+    "hinge_g_loss", "load_png",
+  ]
 
   /// The session's random generator, seeded by `seed(n)` (default seed 0).
   final class RandomState: @unchecked Sendable {

@@ -6,6 +6,8 @@ import EvoTensor
 enum TensorMethods {
   typealias Body = (Tensor, Arguments) throws -> Value
 
+  /// Methods whose result is not a tensor (every other one returns a tensor, for completion).
+  private static let notTensorResults: Set<String> = ["item", "tolist", "backward", "zero_grad"]
 
   /// A method whose receiver is argument 0 (a tensor, or anything convertible when called as a function).
   private static func op(_ name: String, _ params: [NativeParameter], _ doc: String, _ body: @escaping Body) -> NativeFunction {
@@ -16,7 +18,12 @@ enum TensorMethods {
     op(name, [], doc) { t, _ in .tensor(f(t)) }
   }
 
-  static let all: [NativeFunction] = [
+  static let all: [NativeFunction] = {
+    for f in methods where !notTensorResults.contains(f.name) { f.returns = "Tensor" }
+    return methods
+  }()
+
+  private static let methods: [NativeFunction] = [
     unary("exp", "eˣ element-wise.") { $0.exp() },
     unary("log", "Natural logarithm element-wise (NaN below zero; see signed_log).") { $0.log() },
     unary("sqrt", "Square root element-wise (NaN below zero; see signed_sqrt).") { $0.sqrt() },
@@ -136,7 +143,7 @@ enum TensorMethods {
       return .tensor(try t.batchNorm(gamma: Convert.tensor(a[1], "batch_norm"), beta: Convert.tensor(a[2], "batch_norm"),
                                      running: stats, training: a[5].isTruthy, eps: Float(a.number(7)), relu: a[8].isTruthy))
     },
-    op("item", [], "The single value of a one-element tensor, as a number.") { t, _ in .number(Double(try t.item())) },
+    op("item", [], "The single value of a one-element tensor, as a number.") { t, _ in .float32(try t.item()) },
     op("tolist", [], "The values as nested lists.") { t, _ in Convert.nested(t) },
     op("backward", [p("gradient", .null)], "Back-propagates from a scalar (or with a gradient of the same shape).") { t, a in
       if case .null = a[1] { try t.backward() } else { try t.backward(gradient: Convert.tensor(a[1], "backward")) }

@@ -62,7 +62,7 @@ enum Convert {
   static func nested(_ t: Tensor) -> Value {
     let values = t.values
     func build(_ dim: Int, _ offset: Int, _ stride: Int) -> Value {
-      if dim == t.rank { return .number(Double(values[offset])) }
+      if dim == t.rank { return .float32(values[offset]) }
       let inner = stride / max(t.shape[dim], 1)
       return .list(ListObject((0..<t.shape[dim]).map { build(dim + 1, offset + $0 * inner, inner) }))
     }
@@ -104,4 +104,11 @@ enum Convert {
       return i
     }
   }
+}
+
+extension Value {
+  /// A float32 as an Evo number: the double nearest the shortest decimal that reads back as the same
+  /// float32, so a learning rate of 0.05 shows as `0.05`, not as `0.05000000074505806` (the float32's
+  /// exact value, which is no more accurate: float32 holds about 7 significant digits).
+  static func float32(_ x: Float) -> Value { .number(Double(x.description) ?? Double(x)) }
 }

@@ -10,7 +10,8 @@ private let interruptedAtPrompt = Atomic<Bool>(false)
 nonisolated(unsafe) private var activeSession: Session?
 
 /// State readline's C callbacks reach.
-nonisolated(unsafe) private var completer: ((String) -> [String])?
+nonisolated(unsafe) private var completer: ((String, String) -> [String])?
+nonisolated(unsafe) private var completionLine = ""
 nonisolated(unsafe) private var completionMatches: [String] = []
 nonisolated(unsafe) private var completionIndex = 0
 nonisolated(unsafe) private var pendingLine: String?
@@ -146,14 +147,18 @@ struct REPL {
     using_history()
     read_history(historyPath)
     let interp = interpreter
-    completer = { text in Self.candidates(for: text, interpreter: interp) }
-    rl_attempted_completion_function = { text, _, _ in
+    completer = { text, line in Self.candidates(for: text, line: line, interpreter: interp) }
+    rl_attempted_completion_function = { text, _, end in
       rl_attempted_completion_over = 1
       // After `value.member` no space is wanted; after a keyword or a name it usually is.
       if let text, strchr(text, Int32(UInt8(ascii: "."))) != nil { rl_completion_append_character = 0 }
+      // The line up to the cursor: `g.layer(channels: 4).ch` is completed from more than its last word.
+      completionLine = rl_line_buffer.map {
+        String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(end)), as: UTF8.self)
+      } ?? ""
       return rl_completion_matches(text) { text, state in
         if state == 0 {
-          completionMatches = completer?(text.map { String(cString: $0) } ?? "") ?? []
+          completionMatches = completer?(text.map { String(cString: $0) } ?? "", completionLine) ?? []
           completionIndex = 0
         }
         guard completionIndex < completionMatches.count else { return nil }
@@ -163,12 +168,14 @@ struct REPL {
     }
   }
 
-  /// Completions of `text`: keywords and globals, or the members of the value before the last dot.
-  static func candidates(for text: String, interpreter: Interpreter) -> [String] {
+  /// Completions of `text`, the word before the cursor in `line` (the line up to the cursor): keywords
+  /// and globals, or the members of what comes before the last dot (a dotted name, or an expression
+  /// ending in a call such as `g.layer(channels: 4)`, completed without running it).
+  static func candidates(for text: String, line: String, interpreter: Interpreter) -> [String] {
     if let dot = text.lastIndex(of: ".") {
       let base = String(text[..<dot]), partial = String(text[text.index(after: dot)...])
-      guard let value = interpreter.resolveDotted(base) else { return [] }
-      return interpreter.memberNames(of: value).filter { $0.hasPrefix(partial) }.map { base + "." + $0 }
+      let expression = Interpreter.expressionBeforeMember(in: line) ?? base
+      return interpreter.memberCompletions(after: expression).filter { $0.hasPrefix(partial) }.map { base + "." + $0 }
     }
     if text.hasPrefix(":") { return [":help", ":load", ":time", ":reset", ":quit"].filter { $0.hasPrefix(text) } }
     return Set(Interpreter.keywords + interpreter.globalNames).filter { $0.hasPrefix(text) }.sorted()

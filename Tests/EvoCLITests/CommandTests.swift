@@ -114,6 +114,23 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
     #expect(r.out.hasPrefix("\"yes\"\n2\ntime: "))
     #expect(r.out.contains("session reset"))
     #expect(!r.out.contains("not reached"))
-    #expect(r.err.contains("'loaded' is used before it is defined"))
+    // After :reset the old name is simply not defined (it once said "used before it is defined").
+    #expect(r.err.contains("NameError: undefined name 'loaded'"), "\(r.err)")
+    #expect(!r.err.contains("before it is defined"))
+  }
+
+  @Test func helpTakesDottedNames() throws {
+    let r = try evo([], input: "?graph.random\n?layers.evonorm_b0.mutate\nlet d = {\"k\": 1}\n?d.get\n?graph.nope\n")
+    #expect(r.out.contains("random(nodes = 8, seed = nil, space = \"B\")"), "\(r.out)")
+    #expect(r.out.contains("mutate(seed = nil, space = \"B\")"), "\(r.out)")
+    #expect(r.out.contains("get(key, default = nil)"), "\(r.out)")
+    #expect(r.out.contains("no such name 'graph.nope'"), "\(r.out)")
+  }
+
+  @Test func aFinalIfShowsItsBranchValue() throws {
+    #expect(try evo(["-e", "let n = 3\nif n > 2 { \"big\" } else { \"small\" }"]).out == "\"big\"\n")
+    #expect(try evo(["-e", "if false { 1 }"]).out == "")
+    let piped = try evo([], input: "fn fact(n) { if n <= 1 { 1 } else { n * fact(n - 1) } }\nfact(10)\n")
+    #expect(piped.out == "3628800\n", "\(piped.err)")
   }
 }

@@ -99,6 +99,25 @@ let hasTmux = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
     try t.waitFor("\"ABC\"")
   }
 
+  @Test func tabCompletesMembersAfterACallWithoutRunningIt() throws {
+    let t = try TmuxSession()
+    // A builtin declared to return a Layer: its members, exactly.
+    try t.type("layers.evonorm_b0.layer(channels: 4).chan", "Tab")
+    try t.type("Enter")
+    try t.waitFor("4")
+    #expect(t.screen.contains("layers.evonorm_b0.layer(channels: 4).channels"))
+    // An Evo function's result is unknown before it runs: every type's members are offered, and the
+    // function is not called while completing.
+    try t.type("fn side() { print(\"RAN\" + \"NOW\"); \"abc\" }", "Enter")
+    try t.type("side().upp", "Tab")
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(!t.screen.contains("RANNOW"))
+    try t.type("()", "Enter")
+    try t.waitFor("\"ABC\"")
+    #expect(t.screen.contains("RANNOW"))  // now it ran
+    #expect(t.screen.contains("side().upper()"))
+  }
+
   @Test func ctrlCAtThePromptClearsTheLineAndCtrlDExits() throws {
     let t = try TmuxSession()
     try t.type("this line is abandoned")

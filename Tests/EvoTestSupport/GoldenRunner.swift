@@ -25,6 +25,13 @@ public enum GoldenRunner {
   /// first, with a step budget against hangs.
   public static func run(_ path: String, runtime: Bool = false, searchPaths: [String] = []) throws -> Outcome {
     let text = try String(contentsOfFile: path, encoding: .utf8)
+    return try run(text: text, name: path, runtime: runtime, searchPaths: searchPaths)
+  }
+
+  /// Runs Evo code with `# expect:` comments (a file's text, or an example taken from a document).
+  public static func run(
+    text: String, name: String, runtime: Bool = false, searchPaths: [String] = []
+  ) throws -> Outcome {
     var expected: [String] = []
     var expectedError: (line: Int, text: String)?
     for (i, line) in text.components(separatedBy: "\n").enumerated() {
@@ -36,7 +43,7 @@ public enum GoldenRunner {
     let output = OutputBuffer()
     session.interpreter.output = { output.text += $0 }
     var failure: EvoError?
-    if case .failure(let e) = session.run(SourceFile(name: path, text: text)) { failure = e }
+    if case .failure(let e) = session.run(SourceFile(name: name, text: text)) { failure = e }
     let printed = output.text.isEmpty ? [] : Array(output.text.components(separatedBy: "\n").dropLast())
     return Outcome(printed: printed, expected: expected, expectedError: expectedError, error: failure)
   }
