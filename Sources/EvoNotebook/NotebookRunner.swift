@@ -27,12 +27,20 @@ public final class NotebookRunner {
     public let title: String
     public let seconds: Double
     public let failed: Bool
+    /// Why a failed cell failed, as a terminal shows it: kind, message, the source line with a caret
+    /// at its notebook line, the traceback.
+    public let error: String?
   }
+
+  /// The name an injected-parameters cell has in error messages (it is no part of the notebook's file).
+  public static let injectedCellName = "<injected-parameters cell>"
 
   public let options: Options
   /// Called before each code cell runs (index, count, title) and after it (the report).
   public var onStart: ((Int, Int, String) -> Void)?
   public var onFinish: ((CellReport) -> Void)?
+  /// Called with each warning about the run's set-up (a `-p` name the parameters cell does not set).
+  public var onWarning: ((String) -> Void)?
 
   public init(options: Options) { self.options = options }
 
@@ -61,6 +69,7 @@ public final class NotebookRunner {
   /// Runs `notebook` (read from `path`, which names it in tracebacks); returns it with outputs and
   /// whether every cell succeeded.
   public func run(_ notebook: Notebook, path: String) throws -> (notebook: Notebook, succeeded: Bool) {
+    for warning in parameterWarnings(for: notebook) { onWarning?(warning) }
     var nb = try injectParameters(into: notebook)
     nb.assignIds()
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -100,7 +109,9 @@ public final class NotebookRunner {
         succeeded = false
       }
       nb.cells[index] = cell
-      onFinish?(CellReport(index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started), failed: failed))
+      onFinish?(CellReport(
+        index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started),
+        failed: failed, error: failed ? collector.failure : nil))
       if failed && (!options.allowErrors || wasInterrupted) { break }
     }
     vm.output = { FileHandle.standardOutput.write(Data($0.utf8)) }
@@ -124,7 +135,8 @@ public final class NotebookRunner {
       return item
     }
     defer { timer?.cancel() }
-    switch session.run(SourceFile(name: path, text: cell.source, firstLine: cell.firstLine)) {
+    let name = cell.tags.contains("injected-parameters") ? Self.injectedCellName : path
+    switch session.run(SourceFile(name: name, text: cell.source, firstLine: cell.firstLine)) {
     case .success(let value):
       do {
         if let value { try collector.result(value) }
@@ -146,6 +158,32 @@ public final class NotebookRunner {
       }
     }
     return true
+  }
+
+  /// Warnings about the `-p` parameters, as papermill gives: a name the `parameters` cell does not
+  /// set (a typo is otherwise silently a new variable), or a notebook with no `parameters` cell.
+  func parameterWarnings(for notebook: Notebook) -> [String] {
+    guard !options.parameters.isEmpty else { return [] }
+    guard let cell = notebook.cells.first(where: { $0.tags.contains("parameters") }) else {
+      let names = options.parameters.map(\.name).joined(separator: ", ")
+      return ["the notebook has no cell tagged \"parameters\": -p \(names) is set before the first cell, and a"
+        + " later `let` of the same name replaces it"]
+    }
+    let declared = Self.declaredNames(in: cell.source)
+    return options.parameters.map(\.name).filter { !declared.contains($0) }.map { name in
+      "-p \(name): the parameters cell does not set '\(name)'"
+        + (declared.isEmpty ? "" : " (it sets \(declared.joined(separator: ", ")))") + "; passed anyway"
+    }
+  }
+
+  /// The names a cell declares with `let` at the start of a line, in order.
+  static func declaredNames(in source: String) -> [String] {
+    source.split(separator: "\n").flatMap { line -> [String] in
+      let text = line.trimmingCharacters(in: .whitespaces)
+      guard text.hasPrefix("let "), let equals = text.firstIndex(of: "=") else { return [] }
+      return text[text.index(text.startIndex, offsetBy: 4)..<equals].split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
   }
 
   /// The notebook with a cell tagged `injected-parameters` after the `parameters` cell (or first).
@@ -238,7 +276,11 @@ final class OutputCollector: @unchecked Sendable {
   /// Writes out text printed since the last output.
   func finish() { flush() }
 
+  /// The error as a terminal shows it (see `CellReport.error`), once `error` was called.
+  private(set) var failure: String?
+
   func error(name: String, message: String, traceback: String) {
+    failure = traceback.hasPrefix("error: \(name)") ? traceback : "error: \(name): \(message)\n" + traceback
     flush()
     outputs.append(.object([
       "ename": .string(name), "evalue": .string(message), "output_type": .string("error"),

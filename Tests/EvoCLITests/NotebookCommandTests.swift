@@ -27,6 +27,52 @@ import Testing
     #expect(try evo(["notebook", "run", "bad.evo", "-p", "x"], directory: dir).status == 2)
   }
 
+  @Test func aFailingCellsErrorIsPrintedWithItsNotebookLine() throws {
+    let dir = try scratchDirectory()
+    try "# %% [markdown]\n# Title\n# %%\nlet x = 1\n# %%\nx + nope\n".write(toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
+    let r = try evo(["notebook", "run", "bad.evo", "-o", "bad.ipynb"], directory: dir)
+    #expect(r.status == 1)
+    #expect(r.err.contains("failed after"), "\(r.err)")
+    #expect(r.err.contains("error: NameError: undefined name 'nope'"), "\(r.err)")
+    #expect(r.err.contains("--> bad.evo:6:5"), "\(r.err)")
+    #expect(r.err.contains("6 | x + nope"), "\(r.err)")
+  }
+
+  @Test func aBadParameterValueNamesTheInjectedCell() throws {
+    let dir = try scratchDirectory()
+    try "# %% [markdown]\n# Title\n# %% tags=[\"parameters\"]\nlet xs = [1]\n# %%\nprint(xs)\n"
+      .write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
+    let r = try evo(["notebook", "run", "nb.evo", "-p", "xs", "[1, 2", "-o", "nb.ipynb"], directory: dir)
+    #expect(r.status == 1)
+    #expect(r.err.contains("SyntaxError"), "\(r.err)")
+    #expect(r.err.contains("--> <injected-parameters cell>:2:"), "\(r.err)")
+    #expect(r.err.contains("2 | let xs = [1, 2"), "\(r.err)")
+    #expect(!r.err.contains("nb.evo:2"), "\(r.err)")
+  }
+
+  @Test func unknownParameterNamesAreWarnedAbout() throws {
+    let dir = try scratchDirectory()
+    try "# %% tags=[\"parameters\"]\nlet quick = false\nlet steps = 5\n# %%\nprint(quick)\n"
+      .write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
+    let typo = try evo(["notebook", "run", "nb.evo", "-p", "quik", "true", "-p", "steps", "3", "-o", "a.ipynb"], directory: dir)
+    #expect(typo.status == 0)
+    #expect(typo.err.contains("warning: -p quik: the parameters cell does not set 'quik' (it sets quick, steps)"), "\(typo.err)")
+    #expect(!typo.err.contains("-p steps"), "\(typo.err)")
+    try "# %%\nlet n = 2\nprint(n)\n".write(toFile: "\(dir)/plain.evo", atomically: true, encoding: .utf8)
+    let none = try evo(["notebook", "run", "plain.evo", "-p", "n", "42", "-o", "b.ipynb"], directory: dir)
+    #expect(none.status == 0)
+    #expect(none.err.contains("warning: the notebook has no cell tagged \"parameters\""), "\(none.err)")
+  }
+
+  @Test func allowErrorsRunsOnAndExitsZero() throws {
+    let dir = try scratchDirectory()
+    try "# %%\nnope\n# %%\nprint(\"after\")\n".write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
+    let r = try evo(["notebook", "run", "nb.evo", "--allow-errors", "-o", "nb.ipynb"], directory: dir)
+    #expect(r.status == 0, "\(r.err)")
+    #expect(r.err.contains("undefined name 'nope'"))
+    #expect(try String(contentsOfFile: "\(dir)/nb.ipynb", encoding: .utf8).contains("\"after\\n\""))
+  }
+
   @Test func convertRoundTripsSourcesAndMetadata() throws {
     let dir = try scratchDirectory()
     let text = "# %% Setup tags=[\"parameters\"]\nlet quick = false\n\n# %% [markdown]\n# # Title\n\n# %%\nprint(1)\n"
