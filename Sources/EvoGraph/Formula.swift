@@ -1,7 +1,7 @@
 /// Printing graphs in the paper's notation and parsing that notation back.
 ///
 /// `add`, `mul`, `div` print as infix `+`, `*`, `/` (`a + neg(b)` as `a - b`), `neg` as a prefix `-`,
-/// `max` and the unary primitives as calls, aggregations as `var_bhw(x)`, `mu2_hwc/g(x)`, ...
+/// every other primitive as a call (`max(a, b)`, `sigmoid(a)`), aggregations as `var_bhw(x)`, `mu2_hwc/g(x)`, ...
 /// The printer parenthesises exactly where the parser needs it, so printing a parsed formula gives it
 /// back and parsing a printed graph gives the graph back.
 extension LayerGraph {
@@ -43,10 +43,8 @@ private struct FormulaPrinter {
       return ("\(operand(0, atLeast: 2)) / \(operand(1, atLeast: 3))", 2)
     case .neg:
       return ("-\(operand(0, atLeast: 3))", 3)
-    case .max:
-      return ("max(\(text(of: inputs[0]).text), \(text(of: inputs[1]).text))", 4)
     default:
-      return ("\(primitive.name)(\(text(of: inputs[0]).text))", 4)
+      return ("\(primitive.name)(\(inputs.map { text(of: $0).text }.joined(separator: ", ")))", 4)
     }
   }
 }

@@ -170,9 +170,8 @@ extension FusedEvaluator {
     if !bTable && !step.unary { written.insert(step.b) }
     let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
     let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
-    FusedKernels.backward(step.primitive, g: UnsafePointer(rows(step.node)), out: UnsafePointer(r.values + step.node * capacity),
-                          a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, statisticSqrt: false,
-                          overwriteA: overwriteA, overwriteB: overwriteB)
+    step.rule.backward(g: UnsafePointer(rows(step.node)), out: UnsafePointer(r.values + step.node * capacity),
+                       a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, overwriteA: overwriteA, overwriteB: overwriteB)
     func collect(_ node: Int, _ scratch: UnsafeMutablePointer<Float>) {
       for q in p0..<p1 {
         tableGrads[node * nc + q] += FusedKernels.sum(scratch + (q - p0) * plane, plane)
@@ -184,11 +183,10 @@ extension FusedEvaluator {
 
   /// Back-propagates through element-wise table nodes (in reverse order) into their table inputs.
   private func propagateTables(_ grads: TableRows) {
-    for (s, step) in plan.tableSteps.enumerated().reversed() {
+    for step in plan.tableSteps.reversed() {
       // A table step's inputs are earlier nodes: its gradient row is never one it writes.
-      FusedKernels.backward(step.primitive, g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
-                            ga: grads[step.a], gb: step.unary ? nil : grads[step.b], nc, eps: eps,
-                            statisticSqrt: plan.statisticSqrt[s])
+      step.rule.backward(g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
+                         ga: grads[step.a], gb: step.unary ? nil : grads[step.b], nc, eps: eps, overwriteA: false, overwriteB: false)
     }
   }
 

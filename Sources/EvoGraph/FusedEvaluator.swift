@@ -82,10 +82,9 @@ final class FusedEvaluator: @unchecked Sendable {
 
   /// Computes the element-wise table nodes whose inputs are known (level at most `level`).
   private func computeReadyTables(upTo level: Int, computed: inout [Bool]) {
-    for (s, step) in plan.tableSteps.enumerated() where !computed[step.node] && step.level <= level {
+    for step in plan.tableSteps where !computed[step.node] && step.level <= level {
       guard computed[step.a] && computed[step.b] else { continue }
-      FusedKernels.forward(step.primitive, tables[step.node], tables[step.a], tables[step.b], nc,
-                           eps: eps, statisticSqrt: plan.statisticSqrt[s])
+      step.rule.forward(tables[step.node], tables[step.a], tables[step.b], nc, eps: eps)
       computed[step.node] = true
     }
   }
@@ -242,7 +241,7 @@ final class FusedEvaluator: @unchecked Sendable {
     for step in plan.steps where step.level <= level {
       let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
       let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
-      FusedKernels.forward(step.primitive, r.values + step.node * capacity, a, b, len, eps: eps, statisticSqrt: false)
+      step.rule.forward(r.values + step.node * capacity, a, b, len, eps: eps)
     }
   }
 

@@ -12,10 +12,10 @@
 struct FusedPlan: Sendable {
   enum Kind: Sendable { case full, table }
 
-  /// One element-wise full node: its primitive and inputs, resolved to flat fields for the inner loop.
+  /// One element-wise node: its rule and inputs, resolved to flat fields for the inner loop.
   struct Step: Sendable {
     let node: Int
-    let primitive: Primitive
+    let rule: any ElementwiseRule.Type
     let a: Int, b: Int
     let unary: Bool
     let level: Int
@@ -44,8 +44,6 @@ struct FusedPlan: Sendable {
   /// Whether every aggregation reads x itself (true of all named layers): the backward then needs one
   /// sweep and a light pass instead of two sweeps.
   var aggregatesOnlyInput: Bool { aggregations.allSatisfy { $0.input == 0 } }
-  /// For each table step, whether it is the square root of a non-negative statistic (eps inside).
-  let statisticSqrt: [Bool]
 
   /// The plan, or nil when the graph needs the node-by-node evaluator (its output is a table, or it
   /// aggregates a table).
@@ -68,11 +66,14 @@ struct FusedPlan: Sendable {
         readers[a].append(aggregation)
         continue
       }
+      guard let rule = node.primitive.rule(readingStatistic: graph.primitive(at: a)?.isNonNegativeStatistic == true) else {
+        return nil
+      }
       let isFull = node.inputs.contains { kinds[$0] == .full }
       let level = node.inputs.map { levels[$0] }.max() ?? 0
       kinds.append(isFull ? .full : .table)
       levels.append(level)
-      let step = Step(node: index, primitive: node.primitive, a: a, b: b, unary: node.inputs.count == 1, level: level)
+      let step = Step(node: index, rule: rule, a: a, b: b, unary: node.inputs.count == 1, level: level)
       if isFull {
         steps.append(step)
         for input in node.inputs where kinds[input] == .table { operands.insert(input) }
@@ -88,9 +89,6 @@ struct FusedPlan: Sendable {
     self.aggregations = aggregations
     self.readers = readers
     operandTables = operands.sorted()
-    statisticSqrt = tableSteps.map { step in
-      step.primitive == .sqrt && graph.primitive(at: step.a)?.isNonNegativeStatistic == true
-    }
   }
 
   var outputLevel: Int { levels[graph.output] }

@@ -21,33 +21,15 @@ struct GraphEvaluator {
   }
 
   private func apply(_ primitive: Primitive, _ a: Tensor, _ b: Tensor, index: Int, inputIndex: Int) throws -> Tensor {
-    let eps = layer.options.eps
-    switch primitive {
-    case .add: return try a + b
-    case .mul: return try a * b
-    case .div: return try a / guardedDenominator(b, eps: eps)
-    case .max: return try a.maximum(b)
-    case .neg: return a.neg()
-    case .sigmoid: return a.sigmoid()
-    case .tanh: return a.tanh()
-    case .exp: return a.exp()
-    case .log: return a.signedLog()
-    case .abs: return a.abs()
-    case .square: return a.square()
-    case .sqrt:
-      if layer.graph.primitive(at: inputIndex)?.isNonNegativeStatistic == true { return try (a + eps).sqrt() }
-      return a.signedSqrt()
-    case .aggregate(let statistic, let axes):
+    if case .aggregate(let statistic, let axes) = primitive {
       let full = a.shape == input.shape ? a : try a.broadcast(to: input.shape)
       return try aggregate(full, statistic, axes, index: index)
     }
-  }
-
-  /// b with magnitudes below eps replaced by ±eps (keeping the sign; +eps for 0).
-  private func guardedDenominator(_ b: Tensor, eps: Float) throws -> Tensor {
-    let small = try b.abs().lt(Tensor(eps))
-    let signedEps = try Tensor.where(b.lt(Tensor(0)), Tensor(-eps), Tensor(eps))
-    return try Tensor.where(small, signedEps, b)
+    let readingStatistic = layer.graph.primitive(at: inputIndex)?.isNonNegativeStatistic == true
+    guard let rule = primitive.rule(readingStatistic: readingStatistic) else {
+      throw GraphError.invalid("\(primitive.name) has no element-wise rule")
+    }
+    return try rule.tensor(a, b, eps: layer.options.eps)
   }
 
   private func aggregate(_ x: Tensor, _ statistic: Statistic, _ axes: AggregationAxes, index: Int) throws -> Tensor {

@@ -21,7 +21,11 @@ public enum AggregationAxes: String, CaseIterable, Sendable {
 }
 
 /// One operation of the search space: 12 element-wise primitives and 12 aggregations.
-public enum Primitive: Hashable, Sendable {
+///
+/// An element-wise primitive is defined once, by its `ElementwiseRule` (ElementwiseRules.swift): its
+/// name, arity, value and gradients for every evaluator. Adding one is a case here, its place in
+/// `elementwise` and its line in `rule`, and its rule (see the EvoGraph README).
+public enum Primitive: Hashable, Sendable, CaseIterable {
   case add, mul, div, max
   case neg, sigmoid, tanh, exp, log, abs, square, sqrt
   case aggregate(Statistic, AggregationAxes)
@@ -37,19 +41,42 @@ public enum Primitive: Hashable, Sendable {
   /// All 24 primitives.
   public static let all: [Primitive] = elementwise + aggregations
 
+  /// All 24 primitives (`all`).
+  public static var allCases: [Primitive] { all }
+
   /// The primitives of the batch-independent (S) search space: no batch aggregations.
   public static let batchIndependent: [Primitive] = all.filter { !$0.usesBatch }
 
-  /// How many inputs the primitive takes.
-  public var arity: Int {
+  /// The element-wise rule, nil for an aggregation.
+  var rule: (any ElementwiseRule.Type)? {
     switch self {
-    case .add, .mul, .div, .max: return 2
-    default: return 1
+    case .add: return Add.self
+    case .mul: return Mul.self
+    case .div: return Div.self
+    case .max: return Max.self
+    case .neg: return Neg.self
+    case .sigmoid: return Sigmoid.self
+    case .tanh: return Tanh.self
+    case .exp: return Exp.self
+    case .log: return Log.self
+    case .abs: return Abs.self
+    case .square: return Square.self
+    case .sqrt: return Sqrt.self
+    case .aggregate: return nil
     }
   }
 
+  /// The rule a node of this primitive evaluates with: `sqrt` of a variance or second moment
+  /// (`readingStatistic`) is √(a + eps) rather than the signed square root.
+  func rule(readingStatistic: Bool) -> (any ElementwiseRule.Type)? {
+    self == .sqrt && readingStatistic ? StatisticSqrt.self : rule
+  }
+
+  /// How many inputs the primitive takes.
+  public var arity: Int { rule?.arity ?? 1 }
+
   /// Whether swapping the two inputs gives the same value.
-  public var isCommutative: Bool { self == .add || self == .mul || self == .max }
+  public var isCommutative: Bool { rule?.isCommutative ?? false }
 
   /// Whether the primitive reduces over the batch (and so keeps moving averages).
   public var usesBatch: Bool {
@@ -72,21 +99,8 @@ public enum Primitive: Hashable, Sendable {
 
   /// The name in formulas and JSON: `add`, `sigmoid`, `var_bhw`, `mu2_hwc/g`, ...
   public var name: String {
-    switch self {
-    case .add: return "add"
-    case .mul: return "mul"
-    case .div: return "div"
-    case .max: return "max"
-    case .neg: return "neg"
-    case .sigmoid: return "sigmoid"
-    case .tanh: return "tanh"
-    case .exp: return "exp"
-    case .log: return "log"
-    case .abs: return "abs"
-    case .square: return "square"
-    case .sqrt: return "sqrt"
-    case .aggregate(let statistic, let axes): return "\(statistic.rawValue)_\(axes.rawValue)"
-    }
+    if case .aggregate(let statistic, let axes) = self { return "\(statistic.rawValue)_\(axes.rawValue)" }
+    return rule?.name ?? ""
   }
 
   /// The primitive with the given `name`, or nil.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import EvoGraph
 
-/// The vectorised e^x, sigmoid and tanh against libm.
+/// The vectorised e^x, sigmoid and tanh of `Lanes` against libm.
 @Suite struct FusedKernelTests {
   func lanes(_ values: [Float]) -> [FusedKernels.V] {
     stride(from: 0, to: values.count, by: 8).map { i in
@@ -16,7 +16,7 @@ import Testing
   @Test func expIsAccurateAcrossTheRange() {
     let xs = stride(from: Float(-86), through: 88, by: 0.037).map { $0 }
     for (i, v) in lanes(xs).enumerated() {
-      let e = FusedKernels.exp(v)
+      let e = FusedKernels.V.exp(v)
       for k in 0..<8 where i * 8 + k < xs.count {
         let want = Foundation.exp(Double(xs[i * 8 + k]))
         #expect(abs(Double(e[k]) - want) <= 1e-6 * want, "exp(\(xs[i * 8 + k])) = \(e[k]), want \(want)")
@@ -25,7 +25,7 @@ import Testing
   }
 
   @Test func expKeepsOverflowUnderflowAndNaN() {
-    let e = FusedKernels.exp(FusedKernels.V(100, -200, .nan, .infinity, -.infinity, 88.7, 0, 1))
+    let e = FusedKernels.V.exp(FusedKernels.V(100, -200, .nan, .infinity, -.infinity, 88.7, 0, 1))
     #expect(e[0] == .infinity && e[1] == 0 && e[2].isNaN && e[3] == .infinity && e[4] == 0)
     #expect(e[5].isFinite && e[6] == 1 && abs(e[7] - Float(M_E)) < 1e-6)
   }
@@ -33,7 +33,7 @@ import Testing
   @Test func sigmoidAndTanhMatchLibm() {
     let xs = stride(from: Float(-30), through: 30, by: 0.013).map { $0 }
     for (i, v) in lanes(xs).enumerated() {
-      let s = FusedKernels.sigmoid(v), t = FusedKernels.tanh(v)
+      let s = FusedKernels.V.sigmoid(v), t = FusedKernels.V.tanh(v)
       for k in 0..<8 where i * 8 + k < xs.count {
         let x = Double(xs[i * 8 + k])
         #expect(abs(Double(s[k]) - 1 / (1 + Foundation.exp(-x))) < 2e-7, "sigmoid(\(x))")

@@ -33,8 +33,21 @@ import Testing
     try compare(graph)
   }
 
-  /// Every element-wise primitive, as a full node and next to tables, in a graph that compiles.
-  @Test func everyPrimitiveAgrees() throws {
+  /// Every element-wise primitive as a full node (of x and of a full node) and as a table node (of
+  /// the per-channel vectors and of a statistic), in a graph that compiles.
+  @Test(arguments: Primitive.elementwise)
+  func everyPrimitiveAgrees(_ primitive: Primitive) throws {
+    let p = primitive.name
+    let formula = primitive.arity == 2
+      ? "\(p)(x, x * v1) + \(p)(v1, v0 + v1) * \(p)(v0, x) - \(p)(mean_hw(x), v1) * x"
+      : "\(p)(x * v1) + \(p)(v1) * \(p)(x) - \(p)(var_hw(x)) * x"
+    let graph = try LayerGraph(formula: formula)
+    #expect(FusedPlan(graph) != nil, "\(formula) has no fused plan")
+    try compare(graph)
+  }
+
+  /// Primitives mixed with aggregations of every kind.
+  @Test func mixturesAgree() throws {
     for formula in [
       "log(x) * exp(x * v1)", "tanh(x) + sigmoid(x * v0)", "sqrt(x) / abs(x - v0)", "square(x) - max(x, v0)",
       "max(sqrt(var_bhw(x)), x * v1 + sqrt(var_hw(x)))", "x / sqrt(mu2_hwc/g(x)) * sigmoid(x * v1)",

@@ -11,10 +11,10 @@ import Testing
   static let shape = [3, 4, 2, 3]
 
   @Test func theSpaceHas24PrimitivesWithDistinctNames() {
-    #expect(Primitive.all.count == 24)
-    #expect(Set(Primitive.all.map(\.name)).count == 24)
+    #expect(Primitive.allCases.count == 24)
+    #expect(Set(Primitive.allCases.map(\.name)).count == 24)
     #expect(Primitive.batchIndependent.count == 21)
-    for primitive in Primitive.all { #expect(Primitive(name: primitive.name) == primitive) }
+    for primitive in Primitive.allCases { #expect(Primitive(name: primitive.name) == primitive) }
   }
 
   /// A graph applying `primitive` to x (and to x·v1 as second input), and the layer for it.
@@ -47,17 +47,20 @@ import Testing
     }
   }
 
-  @Test(arguments: Primitive.all)
-  func forwardMatchesDefinition(_ primitive: Primitive) throws {
+  /// Fused (the Swift sweeps) and node by node (tensor operations).
+  @Test(arguments: Primitive.allCases, [true, false])
+  func forwardMatchesDefinition(_ primitive: Primitive, fused: Bool) throws {
     let layer = try layer(for: primitive)
+    layer.fused = fused
     let x = random(Self.shape, seed: 21, awayFromZero: 0.2)
     let want = expected(primitive, x.values.map(Double.init), v1: layer.v1.values.map(Double.init))
     expectClose(try layer(x).values, want.map(Float.init), tolerance: 1e-4)
   }
 
-  @Test(arguments: Primitive.all)
-  func gradientMatchesFiniteDifferences(_ primitive: Primitive) throws {
+  @Test(arguments: Primitive.allCases, [true, false])
+  func gradientMatchesFiniteDifferences(_ primitive: Primitive, fused: Bool) throws {
     let layer = try layer(for: primitive)
+    layer.fused = fused
     let x = random(Self.shape, seed: 22, low: -1.5, high: 1.5, awayFromZero: 0.25)
     let inputs = primitive.arity == 2 ? [x, layer.v1] : [x]
     try checkGradients(inputs, eps: 1e-3, relativeTolerance: 3e-2, absoluteTolerance: 5e-3) { _ in try layer(x) }
