@@ -58,8 +58,8 @@ let package = Package(
       // as LargeStack does), and atomic retains were a third of fib(30)'s time (0.58 s -> 0.35 s).
       swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked", "-Xfrontend", "-assume-single-threaded"], .when(configuration: .release))]
     ),
-    .target(name: "EvoGraph", dependencies: ["EvoTensor"], swiftSettings: nativeVectorFlags),
-    .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"]),
+    .target(name: "EvoGraph", dependencies: ["EvoTensor"], exclude: ["README.md"], swiftSettings: nativeVectorFlags),
+    .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"], exclude: ["README.md"]),
     .target(
       name: "EvoSearch",
       dependencies: ["EvoGraph", "EvoTensor", .product(name: "GRDB", package: "GRDB.swift")],
