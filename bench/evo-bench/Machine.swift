@@ -9,12 +9,6 @@ enum Machine {
     cpuinfo("model name") ?? "unknown CPU"
   }
 
-  /// fp32 peak: cores × clock × 32 FLOP/cycle (two AVX-512 or AVX2 FMA units).
-  static func peakGflops() -> Double {
-    let mhz = Double(cpuinfo("cpu MHz") ?? "") ?? 3000
-    return Double(cores) * mhz / 1000 * 32
-  }
-
   private static func cpuinfo(_ key: String) -> String? {
     guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(key) {

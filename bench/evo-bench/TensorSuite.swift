@@ -5,7 +5,8 @@ import Foundation
 /// training step, next to PyTorch on the same machine when it is importable.
 struct TensorSuite {
   let baseline: Baseline
-  let peakGflops: Double
+  /// The fp32 peak in GFLOP/s (measured, see `PeakFlops`, or given); nil when unknown.
+  let peakGflops: Double?
   let quick: Bool
   /// Runs only this group of rows when set (sgemm, conv, add, resnet).
   let only: String?
@@ -17,7 +18,8 @@ struct TensorSuite {
 
   func run() throws {
     BLASThreads.set(Machine.cores)
-    print("evo-bench tensor — \(Machine.model), \(Machine.cores) cores, fp32 peak \(format(peakGflops)) GFLOP/s, release build")
+    let peak = peakGflops.map { "fp32 peak \(format($0)) GFLOP/s" } ?? "fp32 peak unknown (no C compiler to measure it; see --peak-gflops)"
+    print("evo-bench tensor — \(Machine.model), \(Machine.cores) cores, \(peak), release build")
     var torch = baseline.hasModule("torch")
       ? baseline.values(script: "tensor_baseline.py", arguments: ["--threads", "\(Machine.cores)"] + (quick ? ["--quick"] : []))
       : nil
@@ -38,7 +40,8 @@ struct TensorSuite {
       let a = try Tensor.randn([n, n], rng: &rng), b = try Tensor.randn([n, n], rng: &rng)
       let gemm = 2 * pow(Double(n), 3) / (try bestTime(repeats: repeats) { _ = try a.matmul(b) }) / 1e9
       row("sgemm \(n)³ GFLOP/s", gemm, "sgemm_gflops", higherIsBetter: true)
-      result += " sgemm_gflops=\(format(gemm)) sgemm_peak_fraction=\(format(gemm / peakGflops, 3))"
+      result += " sgemm_gflops=\(format(gemm))"
+      if let peakGflops { result += " peak_gflops=\(format(peakGflops)) sgemm_peak_fraction=\(format(gemm / peakGflops, 3))" }
     }
     if wants("conv") {
       for (c, hw) in [(16, 28), (32, 14), (64, 7)] {

@@ -14,7 +14,7 @@ struct EvoBench: ParsableCommand {
   @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
   var python: String?
 
-  @Option(help: "Machine fp32 peak in GFLOP/s (default: cores × MHz × 32 FLOP/cycle from /proc/cpuinfo).")
+  @Option(help: "Machine fp32 peak in GFLOP/s (default: measured with FMA chains on every core).")
   var peakGflops: Double?
 
   @Option(help: "Run only the rows whose group is named: sgemm, conv, add, resnet (tensor suite).")
@@ -27,7 +27,7 @@ struct EvoBench: ParsableCommand {
     let baseline = Baseline(python: python ?? ProcessInfo.processInfo.environment["EVO_BENCH_PYTHON"] ?? "python3")
     switch suite {
     case "tensor":
-      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? Machine.peakGflops(), quick: quick, only: only).run()
+      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? PeakFlops.measure(threads: Machine.cores), quick: quick, only: only).run()
     case "lang":
       try LangSuite(baseline: baseline, quick: quick).run()
     case "graph":
