@@ -6,7 +6,19 @@
 /// back and parsing a printed graph gives the graph back.
 extension LayerGraph {
   /// The formula of the output node, e.g. `x / max(sqrt(var_bhw(x)), v1*x + sqrt(var_hw(x)))`.
-  public var formula: String { FormulaPrinter(graph: self).text(of: output).text }
+  /// Shared subexpressions are written out each time they are used, so a formula can be exponentially
+  /// longer than its graph: beyond `maximumFormulaLength` characters this is a short description instead.
+  public var formula: String {
+    let printer = FormulaPrinter(graph: self)
+    let text = printer.text(of: output).text
+    guard !printer.overflowed else {
+      return "<formula of \(nodes.count) nodes, longer than \(LayerGraph.maximumFormulaLength) characters>"
+    }
+    return text
+  }
+
+  /// The longest formula `formula` writes out.
+  public static let maximumFormulaLength = 100_000
 
   /// Parses a formula; nodes are numbered in evaluation order, equal subexpressions shared.
   public init(formula: String, affine: Bool = true) throws {
@@ -16,11 +28,26 @@ extension LayerGraph {
   }
 }
 
-private struct FormulaPrinter {
+/// Prints each node once (memoised), and stops growing texts once one exceeds the maximum length, so
+/// printing takes time linear in the graph however often subexpressions are shared.
+private final class FormulaPrinter {
   let graph: LayerGraph
+  private var memo: [Int: (text: String, level: Int)] = [:]
+  private(set) var overflowed = false
+
+  init(graph: LayerGraph) { self.graph = graph }
+
+  func text(of index: Int) -> (text: String, level: Int) {
+    if overflowed { return ("", 4) }
+    if let done = memo[index] { return done }
+    let result = render(index)
+    if result.text.utf8.count > LayerGraph.maximumFormulaLength { overflowed = true }
+    memo[index] = result
+    return result
+  }
 
   /// Binding strength: 1 sums, 2 products, 3 negation, 4 atoms and calls.
-  func text(of index: Int) -> (text: String, level: Int) {
+  private func render(_ index: Int) -> (text: String, level: Int) {
     guard let primitive = graph.primitive(at: index) else {
       return (LayerGraph.Leaf(rawValue: index)?.name ?? "?", 4)
     }

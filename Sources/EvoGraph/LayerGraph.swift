@@ -37,6 +37,9 @@ public struct LayerGraph: Hashable, Sendable {
 
   /// A graph from its parts, checked: every input must name an earlier node.
   public init(nodes: [Node], output: Int? = nil, affine: Bool = true) throws {
+    guard nodes.count <= LayerGraph.maximumNodes else {
+      throw GraphError.invalid("a graph has at most \(LayerGraph.maximumNodes) nodes, this one \(nodes.count)")
+    }
     for (i, node) in nodes.enumerated() {
       guard node.inputs.count == node.primitive.arity else {
         throw GraphError.invalid("node \(i) (\(node.primitive.name)) needs \(node.primitive.arity) inputs, has \(node.inputs.count)")
@@ -53,6 +56,9 @@ public struct LayerGraph: Hashable, Sendable {
     self.output = out
     self.affine = affine
   }
+
+  /// The most intermediate nodes a graph may have (the search uses at most 14; loaded files are checked).
+  public static let maximumNodes = 1_000
 
   /// Total number of nodes, initial ones included.
   public var nodeCount: Int { LayerGraph.leafCount + nodes.count }

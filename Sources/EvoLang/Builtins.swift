@@ -1,3 +1,4 @@
+import EvoLimits
 import Foundation
 
 /// The builtin functions every Evo session has, and the methods of lists, strings and dicts.
@@ -230,6 +231,37 @@ enum Builtins {
   ])
 
   /// The values' texts with `separator` between them, copied as UTF-8 into one buffer sized up front.
+  /// `text` with every occurrence of `old` replaced by `new`, scanning UTF-8 bytes once (UTF-8 is
+  /// self-synchronising, so byte matches are character matches); the result's size is checked against the
+  /// memory limit before it is built, and a long scan stops on an interrupt.
+  static func replacing(_ text: String, _ old: String, with new: String, interrupt: InterruptFlag) throws -> String {
+    let hay = Array(text.utf8), needle = Array(old.utf8), replacement = Array(new.utf8)
+    guard let first = needle.first, hay.count >= needle.count else { return text }
+    var matches: [Int] = []
+    var i = 0
+    while i <= hay.count - needle.count {
+      if i & 0xFFFFF == 0, interrupt.isRequested { throw EvoError(.interrupted, "interrupted") }
+      if hay[i] == first, hay[i..<(i + needle.count)].elementsEqual(needle) {
+        matches.append(i)
+        i += needle.count
+      } else {
+        i += 1
+      }
+    }
+    try MemoryLimit.check(hay.count - matches.count * needle.count, of: 1, op: "replace")
+    try MemoryLimit.check(matches.count, of: replacement.count, op: "replace")
+    var out: [UInt8] = []
+    out.reserveCapacity(hay.count - matches.count * needle.count + matches.count * replacement.count)
+    var copied = 0
+    for m in matches {
+      out += hay[copied..<m]
+      out += replacement
+      copied = m + needle.count
+    }
+    out += hay[copied...]
+    return String(decoding: out, as: UTF8.self)
+  }
+
   private static func joinTexts(_ values: [Value], separator: String) -> String {
     var texts = values.map(\.text)
     var separator = separator
@@ -276,7 +308,7 @@ enum Builtins {
       .string(joinTexts(try a.interpreter.iterate(a[1]), separator: try a.string(0)))
     },
     method("replace", [p("old"), p("new")], doc: "Copy with every `old` replaced by `new`.") { a in
-      .string(try a.string(0).replacingOccurrences(of: try a.string(1), with: try a.string(2)))
+      .string(try replacing(try a.string(0), try a.string(1), with: try a.string(2), interrupt: a.interpreter.interrupt))
     },
     method("ljust", [p("width"), p("fill", .string(" "))], doc: "Copy padded on the right with `fill` to `width` characters.") { a in
       .string(try padded(a, left: false))

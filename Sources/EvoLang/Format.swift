@@ -97,18 +97,25 @@ extension Value {
   }
 }
 
-/// A string literal with escapes, as the REPL shows strings.
-func quote(_ s: String) -> String {
-  var out = "\""
-  for ch in s.unicodeScalars {
-    switch ch {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\t": out += "\\t"
-    case "\r": out += "\\r"
-    default: out.unicodeScalars.append(ch)
+/// A string literal with escapes, as the REPL shows strings; with `json`, also `\b`, `\f` and `\u00XX` for the
+/// other control characters, as JSON requires. Works on UTF-8 bytes (every escaped character is ASCII), so
+/// quoting is linear and fast even for strings of many megabytes.
+public func quote(_ s: String, json: Bool = false) -> String {
+  var bytes: [UInt8] = [0x22]
+  bytes.reserveCapacity(s.utf8.count + 2)
+  for byte in s.utf8 {
+    switch byte {
+    case 0x22: bytes += [0x5C, 0x22]
+    case 0x5C: bytes += [0x5C, 0x5C]
+    case 0x0A: bytes += [0x5C, 0x6E]
+    case 0x09: bytes += [0x5C, 0x74]
+    case 0x0D: bytes += [0x5C, 0x72]
+    case 0x08 where json: bytes += [0x5C, 0x62]
+    case 0x0C where json: bytes += [0x5C, 0x66]
+    case ..<0x20 where json: bytes += Array(String(format: "\\u%04x", byte).utf8)
+    default: bytes.append(byte)
     }
   }
-  return out + "\""
+  bytes.append(0x22)
+  return String(decoding: bytes, as: UTF8.self)
 }

@@ -150,6 +150,24 @@ public final class Interpreter {
     }
   }
 
+  /// Raises if an interrupt is pending. Checked before and after every native function and operator: a
+  /// long native call that ignored it (or finished just as it arrived) still ends as `Interrupted`, its
+  /// result is not bound, and no further native call starts.
+  @inline(__always)
+  func checkInterrupt() throws {
+    if interrupt.isRequested {
+      interrupt.reset()
+      throw Self.interruptedError()
+    }
+  }
+
+  /// `result`, unless an interrupt arrived while it was computed.
+  @inline(__always)
+  func afterNative(_ result: Value) throws -> Value {
+    try checkInterrupt()
+    return result
+  }
+
   // Errors of the hot paths, built out of line so those paths keep small stack frames.
   @inline(never) static func interruptedError() -> EvoError { EvoError(.interrupted, "interrupted") }
   @inline(never) static func budgetError() -> EvoError { EvoError(.budget, "the step budget is exhausted (an infinite loop?)") }
@@ -340,15 +358,17 @@ public final class Interpreter {
     }
     try fill(base)
     for i in count..<size { (base + i).initialize(to: fn.parameters[i].defaultValue?.value ?? .null) }
-    return try traced(span, in: function) { try fn.body(Arguments(fn, base, count: size, interpreter: self)) }
+    try checkInterrupt()
+    return try afterNative(try traced(span, in: function) { try fn.body(Arguments(fn, base, count: size, interpreter: self)) })
   }
 
   /// Runs a native function's body on arguments already bound in parameter order.
   @inline(__always)
   func invokeNative(_ f: NativeFunction, _ bound: [Value]) throws -> Value {
-    try bound.withUnsafeBufferPointer { b in
-      guard let base = b.baseAddress else { return try f.body(Arguments(f, stack, count: 0, interpreter: self)) }
-      return try f.body(Arguments(f, base, count: b.count, interpreter: self))
+    try checkInterrupt()
+    return try bound.withUnsafeBufferPointer { b in
+      guard let base = b.baseAddress else { return try afterNative(try f.body(Arguments(f, stack, count: 0, interpreter: self))) }
+      return try afterNative(try f.body(Arguments(f, base, count: b.count, interpreter: self)))
     }
   }
 }

@@ -51,8 +51,8 @@ extension Interpreter {
 
   /// Applies a binary operator (numbers take the fast path in the node before calling this).
   func binary(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {
-    if case .native(let n) = a, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return r }
-    if case .native(let n) = b, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return r }
+    if case .native(let n) = a, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return try afterNative(r) }
+    if case .native(let n) = b, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return try afterNative(r) }
     switch op {
     case .eq: return .bool(try equal(a, b))
     case .ne: return .bool(!(try equal(a, b)))

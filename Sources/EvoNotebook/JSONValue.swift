@@ -1,3 +1,4 @@
+import EvoLang
 import Foundation
 
 /// A JSON value, read strictly and written the way Python's `json.dumps(indent=1, sort_keys=True,
@@ -105,27 +106,8 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     return "\(d)"
   }
 
-  private static func quote(_ s: String, into out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{08}": out += "\\b"
-      case "\u{0C}": out += "\\f"
-      default:
-        if scalar.value < 0x20 {
-          out += String(format: "\\u%04x", scalar.value)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    out += "\""
-  }
+  /// Appends `s` as a JSON string literal.
+  private static func quote(_ s: String, into out: inout String) { out += EvoLang.quote(s, json: true) }
 }
 
 /// A malformed notebook or a failed notebook operation.

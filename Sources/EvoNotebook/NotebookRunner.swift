@@ -136,7 +136,10 @@ public final class NotebookRunner {
     }
     defer { timer?.cancel() }
     let name = cell.tags.contains("injected-parameters") ? Self.injectedCellName : path
-    switch session.run(SourceFile(name: name, text: cell.source, firstLine: cell.firstLine)) {
+    var result = session.run(SourceFile(name: name, text: cell.source, firstLine: cell.firstLine))
+    // A cell whose time ran out, or that was interrupted, is an error even if its last call finished.
+    if case .success = result, collector.timedOut || wasInterrupted { result = .failure(EvoError(.interrupted, "interrupted")) }
+    switch result {
     case .success(let value):
       do {
         if let value { try collector.result(value) }

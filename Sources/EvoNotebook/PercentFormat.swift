@@ -12,10 +12,12 @@ public enum PercentFormat {
     // Text before the first marker is a code cell too, kept only when it is not blank.
     var current = (kind: Notebook.CellKind.code, metadata: [String: JSONValue](), start: 1, lines: [String](), isPreamble: true)
     func finish() {
-      var body = current.lines
-      var first = current.start
-      while let line = body.first, line.trimmingCharacters(in: .whitespaces).isEmpty { body.removeFirst(); first += 1 }
-      while let line = body.last, line.trimmingCharacters(in: .whitespaces).isEmpty { body.removeLast() }
+      // Blank lines around the body are dropped by slicing (linear however many there are).
+      let isBlank = { (line: String) in line.allSatisfy(\.isWhitespace) }
+      let lead = current.lines.firstIndex { !isBlank($0) } ?? current.lines.count
+      let trail = (current.lines.lastIndex { !isBlank($0) } ?? lead - 1) + 1
+      var body = Array(current.lines[lead..<Swift.max(lead, trail)])
+      let first = current.start + lead
       if current.isPreamble && body.isEmpty { return }
       if current.kind == .markdown { body = body.map(unprefixComment) }
       var cell = Notebook.Cell(current.kind, body.joined(separator: "\n"), metadata: current.metadata)

@@ -44,11 +44,22 @@ public enum Datasets {
     return (dims, bytes[headerSize...])
   }
 
+  /// An IDX file's bytes, `.gz` or plain, read no further than the size its header declares.
+  static func readIDX(_ path: String) throws -> [UInt8] {
+    try GzipFile.read(path: path, op: "load_idx") { prefix in
+      guard prefix.count >= 4 else { return nil }
+      let headerSize = 4 + 4 * Int(prefix[3])
+      guard prefix.count >= headerSize else { return nil }
+      let dims = (0..<Int(prefix[3])).map { d in prefix[4 + 4 * d..<8 + 4 * d].reduce(0) { $0 << 8 | Int($1) } }
+      return Checked.product(dims).flatMap { Checked.sum([$0, headerSize]) } ?? Int.max
+    }
+  }
+
   /// Reads an IDX image file (N, H, W) and label file (N) pair, `.gz` or plain.
   public static func loadIDX(images imagePath: String, labels labelPath: String, limit: Int? = nil) throws -> LabeledImages {
     if let limit, limit < 0 { throw TensorError.argument("load_idx", "limit must be non-negative, got \(limit)") }
-    let (dims, pixels) = try parseIDX(GzipFile.read(path: imagePath, op: "load_idx"), path: imagePath, expectedDims: 3)
-    let (ldims, labelBytes) = try parseIDX(GzipFile.read(path: labelPath, op: "load_idx"), path: labelPath, expectedDims: 1)
+    let (dims, pixels) = try parseIDX(readIDX(imagePath), path: imagePath, expectedDims: 3)
+    let (ldims, labelBytes) = try parseIDX(readIDX(labelPath), path: labelPath, expectedDims: 1)
     guard ldims[0] == dims[0] else {
       throw TensorError.file("load_idx", "\(imagePath) has \(dims[0]) images but \(labelPath) has \(ldims[0]) labels")
     }

@@ -1,17 +1,22 @@
+import EvoLimits
 import CZlib
 
 /// Reads a whole file through zlib's `gzread` (which also reads uncompressed files as they are),
 /// growing the buffer only as data arrives, so a lying header can never force a huge allocation.
 enum GzipFile {
-  /// The decompressed bytes, at most `limit` of them (an error beyond that).
-  static func read(path: String, op: String, limit: Int = 1 << 31) throws -> [UInt8] {
-    guard let file = gzopen(path, "rb") else { throw TensorError.file(op, "cannot open \(path)") }
+  /// The decompressed bytes. `expectedSize` sees the bytes read so far and returns the total the file's
+  /// own header declares once it can tell; reading stops (with an error) as soon as the data goes past
+  /// that, or past the memory limit, so a gzip bomb is never inflated beyond what its header claims.
+  static func read(path: String, op: String, expectedSize: ([UInt8]) throws -> Int? = { _ in nil }) throws -> [UInt8] {
+    guard !path.utf8.contains(0), let file = gzopen(path, "rb") else { throw TensorError.file(op, "cannot open \(path)") }
     defer { gzclose(file) }
     gzbuffer(file, 1 << 20)
     var bytes: [UInt8] = []
+    var limit: Int?
     let chunk = 1 << 20
     var buffer = [UInt8](repeating: 0, count: chunk)
     while true {
+      try Cancellation.check(op)
       let n = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(chunk)) }
       if n < 0 {
         var errnum: Int32 = 0
@@ -20,7 +25,11 @@ enum GzipFile {
       }
       if n == 0 { break }
       bytes.append(contentsOf: buffer[0..<Int(n)])
-      guard bytes.count <= limit else { throw TensorError.file(op, "\(path) is larger than \(limit) bytes") }
+      if limit == nil { limit = try expectedSize(bytes) }
+      if let limit, bytes.count > limit {
+        throw TensorError.file(op, "\(path) holds more than the \(limit) bytes its header declares")
+      }
+      try MemoryLimit.check(bytes.count, of: 1, op: op)
     }
     return bytes
   }

@@ -1,9 +1,11 @@
+import CBLAS
 import Foundation
 
 /// Weight initialisers. `fanIn`/`fanOut` follow PyTorch: for a conv weight (C_out, C_in, kh, kw),
 /// fan-in is C_in·kh·kw and fan-out is C_out·kh·kw.
 public enum Initializer {
-  static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
+  static func fans(_ shape: [Int], op: String) throws -> (fanIn: Int, fanOut: Int) {
+    try Shape.validate(shape, op: op)
     guard shape.count >= 2 else { return (max(shape.first ?? 1, 1), max(shape.first ?? 1, 1)) }
     let receptive = shape.dropFirst(2).reduce(1, *)
     return (shape[1] * receptive, shape[0] * receptive)
@@ -11,42 +13,49 @@ public enum Initializer {
 
   /// He/Kaiming normal: N(0, gain²/fan_in) with gain √2 (for ReLU).
   public static func kaimingNormal(_ shape: [Int], rng: inout RandomGenerator) throws -> Tensor {
-    let std = Float((2 / Double(max(fans(shape).fanIn, 1))).squareRoot())
+    let std = Float((2 / Double(max(try fans(shape, op: "kaiming_normal").fanIn, 1))).squareRoot())
     return try Tensor.randn(shape, std: std, rng: &rng)
   }
 
   /// Xavier/Glorot uniform: U(−a, a) with a = √(6 / (fan_in + fan_out)).
   public static func xavierUniform(_ shape: [Int], rng: inout RandomGenerator) throws -> Tensor {
-    let (fi, fo) = fans(shape)
+    let (fi, fo) = try fans(shape, op: "xavier_uniform")
     let a = Float((6 / Double(max(fi + fo, 1))).squareRoot())
     return try Tensor.rand(shape, low: -a, high: a, rng: &rng)
   }
 
-  /// A (semi-)orthogonal matrix over the first dimension vs. the rest, scaled by `gain`
-  /// (Gram–Schmidt in float64 on a Gaussian matrix).
+  /// A (semi-)orthogonal matrix over the first dimension vs. the rest, scaled by `gain`: the Q factor
+  /// of a Gaussian matrix's QR decomposition (LAPACK `sgeqrf`/`sorgqr`), signs fixed so that R has a
+  /// positive diagonal, as PyTorch's `orthogonal_` does.
   public static func orthogonal(_ shape: [Int], gain: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
-    guard shape.count >= 2 else { throw TensorError.shape("orthogonal", "needs at least 2 dimensions, got \(shapeString(shape))") }
-    let rows = shape[0], cols = shape.dropFirst().reduce(1, *)
-    // Orthonormalise the vectors of the shorter side.
+    let op = "orthogonal"
+    guard shape.count >= 2 else { throw TensorError.shape(op, "needs at least 2 dimensions, got \(shapeString(shape))") }
+    let count = try Shape.validate(shape, op: op)
+    let rows = shape[0], cols = count / Swift.max(rows, 1)
+    // Orthonormalise the vectors of the shorter side: columns of a column-major length × vectors matrix.
     let (vectors, length) = rows <= cols ? (rows, cols) : (cols, rows)
-    var q = [[Double]]()
-    q.reserveCapacity(vectors)
-    while q.count < vectors {
-      var v = (0..<length).map { _ in Double(rng.normal()) }
-      for u in q {
-        let dot = zip(u, v).reduce(0) { $0 + $1.0 * $1.1 }
-        for i in 0..<length { v[i] -= dot * u[i] }
-      }
-      let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      guard norm > 1e-8 else { continue }
-      q.append(v.map { $0 / norm })
+    guard count > 0 else { return try Tensor.zeros(shape) }
+    guard length <= Int(Int32.max) else { throw TensorError.shape(op, "\(shapeString(shape)) is too large for LAPACK") }
+    var a = try Tensor.randn([vectors, length], rng: &rng).values
+    var m = Int32(length), n = Int32(vectors), lda = m, info: Int32 = 0
+    var tau = [Float](repeating: 0, count: vectors)
+    var qrSize: Float = 0, qSize: Float = 0, query: Int32 = -1
+    sgeqrf_(&m, &n, &a, &lda, &tau, &qrSize, &query, &info)
+    sorgqr_(&m, &n, &n, &a, &lda, &tau, &qSize, &query, &info)
+    var lwork = Int32(Swift.max(qrSize, qSize, Float(vectors)))
+    var work = [Float](repeating: 0, count: Int(lwork))
+    try Cancellation.check(op)
+    sgeqrf_(&m, &n, &a, &lda, &tau, &work, &lwork, &info)
+    let signs = (0..<vectors).map { a[$0 * length + $0] < 0 ? -gain : gain }
+    try Cancellation.check(op)
+    sorgqr_(&m, &n, &n, &a, &lda, &tau, &work, &lwork, &info)
+    try Cancellation.check(op)
+    guard info == 0 else { throw TensorError(.numeric, op: op, "LAPACK failed (info \(info))") }
+    let out = try Tensor.uninitialized(shape)
+    let dst = out.storage.pointer
+    for v in 0..<vectors {
+      for i in 0..<length { dst[rows <= cols ? v * length + i : i * vectors + v] = signs[v] * a[v * length + i] }
     }
-    var values = [Float](repeating: 0, count: rows * cols)
-    for r in 0..<rows {
-      for c in 0..<cols {
-        values[r * cols + c] = gain * Float(rows <= cols ? q[r][c] : q[c][r])
-      }
-    }
-    return try Tensor(shape: shape, values: values)
+    return out
   }
 }

@@ -18,6 +18,20 @@ func sgemm(
     accumulate ? 1 : 0, c, Int32(n))
 }
 
+/// `sgemm` with A not transposed, split into blocks of rows of about 2^30 multiply-adds each (a few
+/// tens of milliseconds) with a cancellation check before each, so an interrupt stops a large product.
+func cancellableSgemm(
+  transB: Bool, m: Int, n: Int, k: Int,
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, op: String
+) throws {
+  let rowsPerBlock = Swift.max(1, (1 << 30) / Swift.max(1, n * k))
+  for row in stride(from: 0, to: m, by: rowsPerBlock) {
+    try Cancellation.check(op)
+    let rows = Swift.min(rowsPerBlock, m - row)
+    sgemm(transA: false, transB: transB, m: rows, n: n, k: k, a + row * k, b, c + row * n)
+  }
+}
+
 extension Tensor {
   /// Matrix product with NumPy semantics: (m, k) @ (k, n) → (m, n); leading batch dimensions broadcast;
   /// a rank-1 operand is treated as a row (left) or column (right) vector and its dimension dropped.
@@ -48,11 +62,11 @@ extension Tensor {
   private func matmul2D(_ other: Tensor) throws -> Tensor {
     let m = shape[0], k = shape[1], n = other.shape[1]
     let out = TensorStorage(uninitializedCount: try Shape.validate([m, n], op: "matmul"))
-    sgemm(transA: false, transB: false, m: m, n: n, k: k, storage.pointer, other.storage.pointer, out.pointer)
+    try cancellableSgemm(transB: false, m: m, n: n, k: k, storage.pointer, other.storage.pointer, out.pointer, op: "matmul")
     let a = detached(), b = other.detached()
     return Tensor.record(shape: [m, n], storage: out, inputs: [self, other]) { g in
       let ga = TensorStorage(uninitializedCount: m * k), gb = TensorStorage(uninitializedCount: k * n)
-      sgemm(transA: false, transB: true, m: m, n: k, k: n, g.storage.pointer, b.storage.pointer, ga.pointer)
+      try cancellableSgemm(transB: true, m: m, n: k, k: n, g.storage.pointer, b.storage.pointer, ga.pointer, op: "matmul")
       sgemm(transA: true, transB: false, m: k, n: n, k: m, a.storage.pointer, g.storage.pointer, gb.pointer)
       return [Tensor(shape: [m, k], storage: ga), Tensor(shape: [k, n], storage: gb)]
     }
@@ -64,8 +78,9 @@ extension Tensor {
     let count = Shape.count(batch)
     let out = TensorStorage(uninitializedCount: try Shape.validate(batch + [m, n], op: "matmul"))
     for i in 0..<count {
-      sgemm(transA: false, transB: false, m: m, n: n, k: k,
-            storage.pointer + i * m * k, other.storage.pointer + i * k * n, out.pointer + i * m * n)
+      try cancellableSgemm(
+        transB: false, m: m, n: n, k: k, storage.pointer + i * m * k, other.storage.pointer + i * k * n,
+        out.pointer + i * m * n, op: "matmul")
     }
     let a = detached(), b = other.detached(), shapeA = shape, shapeB = other.shape
     return Tensor.record(shape: batch + [m, n], storage: out, inputs: [self, other]) { g in

@@ -25,8 +25,17 @@ public enum Safetensors {
     data.append(json)
     for name in names {
       guard let t = tensors[name] else { continue }
-      t.withData { buf in
-        for v in buf { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+      // Bulk copies of 4M floats at a time (little-endian, as the format wants), checking for cancellation.
+      try t.withData { buf in
+        for start in stride(from: 0, to: buf.count, by: 1 << 22) {
+          try Cancellation.check("save_tensors")
+          let part = UnsafeBufferPointer(rebasing: buf[start..<Swift.min(start + (1 << 22), buf.count)])
+          #if _endian(little)
+            data.append(UnsafeBufferPointer(start: part.baseAddress, count: part.count))
+          #else
+            for v in part { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+          #endif
+        }
       }
     }
     try AtomicFile.write(data, to: path, op: "save_tensors")

@@ -3,6 +3,15 @@ import Testing
 @testable import EvoNotebook
 
 @Suite struct PercentFormatTests {
+  /// Issue #14: 300,000 leading blank lines took 33 s to parse (quadratic trimming); the first line of the
+  /// cell's code is still counted right.
+  @Test func manyBlankLinesParseInLinearTime() throws {
+    let nb = try PercentFormat.parse("# %%" + String(repeating: "\n", count: 300_000) + "print(1)\n\n\n")
+    #expect(nb.cells.count == 1)
+    #expect(nb.cells[0].source == "print(1)")
+    #expect(nb.cells[0].firstLine == 300_001)
+  }
+
   @Test func markersTitlesMetadataAndMarkdown() throws {
     let text = """
       let setup = 1

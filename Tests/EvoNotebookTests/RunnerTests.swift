@@ -102,6 +102,19 @@ import EvoTensor
     #expect(!Cancellation.shared.isRequested)
   }
 
+  /// Issue #14: a single native call that outlives the timeout (here a 2000² orthogonal initialisation
+  /// and a 4·10⁷-value randn, each one call) ends the cell as a TimeoutError, not a success, and the
+  /// next statement does not run.
+  @Test(arguments: ["orthogonal([2000, 2000])", "randn([40000000])", "\"ab\" * 20000000"])
+  func timeoutOfOneLongNativeCallIsAnError(_ call: String) throws {
+    var options = NotebookRunner.Options()
+    options.timeout = 0.05
+    let (nb, ok) = try run("# %%\nlet a = \(call)\nprint(\"after\")\n", options: options)
+    #expect(!ok)
+    #expect(outputs(nb, 0).count == 1)
+    #expect(outputs(nb, 0).first?["ename"] == .string("TimeoutError"))
+  }
+
   @Test func reRunsWithoutTimestampsAreByteIdentical() throws {
     var options = NotebookRunner.Options()
     options.timestamps = false

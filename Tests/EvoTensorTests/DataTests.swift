@@ -1,4 +1,5 @@
 import Foundation
+import CZlib
 import Testing
 @testable import EvoTensor
 import EvoTestSupport
@@ -45,6 +46,21 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     }
     let error = #expect(throws: TensorError.self) { try Datasets.loadIDX(images: "\(dir)/img", labels: "\(dir)/lab") }
     #expect(error?.kind == .file)
+  }
+
+  /// Issue #14: a gzip bomb (a header declaring one 1×1 image, then 64 MB of zeros compressed to 64 KB)
+  /// stops at the size its header declares instead of being inflated whole.
+  @Test func gzipBombStopsAtTheDeclaredSize() throws {
+    let dir = try temporaryFolder()
+    write(idxHeader([1]) + [3], to: "\(dir)/lab")
+    let file = try #require(gzopen("\(dir)/img.gz", "wb"))
+    let header = idxHeader([1, 1, 1]) + [7]
+    _ = header.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
+    let zeros = [UInt8](repeating: 0, count: 1 << 20)
+    for _ in 0..<64 { _ = zeros.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) } }
+    gzclose(file)
+    let error = #expect(throws: TensorError.self) { try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab") }
+    #expect(error?.message.contains("holds more than the 17 bytes its header declares") == true)
   }
 
   @Test func gzipCorruptionIsAnError() throws {
