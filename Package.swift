@@ -66,7 +66,7 @@ let package = Package(
       exclude: ["README.md"]
     ),
     .target(
-      name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoPlot"],
+      name: "EvoRuntime", dependencies: ["EvoLimits", "EvoLang", "EvoTensor", "EvoGraph", "EvoSearch", "EvoPlot"],
       exclude: ["README.md"]),
     .target(
       name: "EvoNotebook",
@@ -105,7 +105,7 @@ let package = Package(
     .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
-    .testTarget(name: "EvoCLITests", dependencies: ["evo"]),
+    .testTarget(name: "EvoCLITests", dependencies: ["evo", "EvoSearch"]),
     .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),
   ]
 )

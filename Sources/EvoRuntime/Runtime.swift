@@ -36,6 +36,9 @@ public enum EvoRuntime {
       if TensorFunctions.tensorResults.contains(f.name) { f.returns = "Tensor" }
       vm.register(f)
     }
+    vm.register(SearchObject.type)
+    vm.register(CandidateObject.type)
+    for f in SearchFunctions.all(random: random) { vm.register(f) }
     vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
     vm.defineBuiltin("_data", .module(TensorFunctions.dataModule()), doc: "Data readers behind `import data`.")
     vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")

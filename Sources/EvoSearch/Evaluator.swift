@@ -6,6 +6,8 @@ public enum EvaluationBudget: String, Sendable {
   case quality
   /// The full proxy training of a candidate that passed every rejection.
   case full
+  /// The longer schedule of re-ranking the best candidates.
+  case rerank
 }
 
 /// What the search asks for scores; it knows nothing of how a model is trained. Implementations run

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The SQLite store's schema, one migration per version; GRDB records the applied ones in
 /// `grdb_migrations`, so an older store is brought up to date on open and a newer one is refused.

@@ -1,6 +1,6 @@
 import EvoGraph
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A search store in one SQLite file (WAL mode, so readers never block the writer), shared by the
 /// driver and any number of worker processes on one machine.

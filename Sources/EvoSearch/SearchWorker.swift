@@ -41,11 +41,16 @@ public final class SearchWorker {
     return try store.candidate(claim.candidate.id)
   }
 
-  /// Evaluates candidates until `shouldStop` says so, polling every `poll` seconds while none waits.
-  public func run(poll: Double = 0.2, shouldStop: () -> Bool) throws {
+  /// Evaluates candidates until `shouldStop` says so, polling every `poll` seconds while none waits;
+  /// `evaluated` is called after each evaluation.
+  public func run(poll: Double = 0.2, shouldStop: () -> Bool, evaluated: () -> Void = {}) throws {
     try store.log("worker_started", worker: name, detail: nil, now: Date().timeIntervalSince1970)
     while !shouldStop() {
-      if try evaluateOne() == nil { Thread.sleep(forTimeInterval: poll) }
+      if try evaluateOne() == nil {
+        Thread.sleep(forTimeInterval: poll)
+      } else {
+        evaluated()
+      }
     }
   }
 }

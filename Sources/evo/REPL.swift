@@ -131,13 +131,7 @@ struct REPL {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0  // no SA_RESTART: a blocked poll() returns EINTR so the prompt can react
     sigaction(SIGINT, &action, nil)
-    // A parent may have spawned us with signals blocked (the mask survives exec): Ctrl-C must reach
-    // us, and so must the SIGHUP of a closing terminal and a plain kill.
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    for signal in [SIGINT, SIGHUP, SIGTERM, SIGQUIT] { sigaddset(&unblock, signal) }
-    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    for signal in [SIGHUP, SIGTERM] { Foundation.signal(signal, SIG_DFL) }
+    unblockTerminationSignals()
   }
 
   private func setUpReadline() {

@@ -1,0 +1,117 @@
+import EvoLang
+import EvoSearch
+import Foundation
+
+/// Opens a search's store and runs it, with worker processes (`evo search worker STORE`) or in this
+/// process; shared by `evo search` and Evo's `evolve.search`.
+public final class SearchRunner {
+  public let store: SQLiteSearchStore
+  public let evolution: Evolution
+  /// The proxy source the store holds.
+  public let proxySource: String
+  private var inProcess: EvoProxyEvaluator?
+
+  /// The `evo` executable that worker processes run: this process's executable when it is `evo`
+  /// (the command sets it explicitly), nil otherwise (then searches run in this process only).
+  nonisolated(unsafe) public static var executable: String? = {
+    guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+    return URL(fileURLWithPath: path).lastPathComponent == "evo" ? path : nil
+  }()
+
+  /// Opens an existing store.
+  public init(path: String) throws {
+    store = try SQLiteSearchStore(path: path)
+    evolution = try Evolution(store: store)
+    proxySource = try store.metadata().proxySource
+  }
+
+  /// Creates the store for a search defined by `proxySource` (its `search` settings, then `settings`),
+  /// or resumes the same search there.
+  public init(path: String, proxySource: String, proxyName: String, settings: [(String, Value)] = []) throws {
+    let evaluator = try EvoProxyEvaluator(source: proxySource, name: proxyName)
+    let configuration = try SearchSettings.apply(settings, to: try evaluator.configuration())
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    store = try SQLiteSearchStore(
+      path: path,
+      creating: SearchMetadata(configuration: configuration, architectures: evaluator.architectures, proxySource: proxySource))
+    evolution = try Evolution(store: store)
+    self.proxySource = proxySource
+    inProcess = evaluator
+  }
+
+  /// An evaluator for the store's proxy task in this process (made once).
+  public func evaluator() throws -> EvoProxyEvaluator {
+    if let inProcess { return inProcess }
+    let evaluator = try EvoProxyEvaluator(source: proxySource, name: "\(store.path):proxy")
+    inProcess = evaluator
+    return evaluator
+  }
+
+  /// Runs the search until `samples` candidates are born and evaluated. `workers` 0 evaluates in this
+  /// process; otherwise that many worker processes are started (and restarted if they die) and stopped
+  /// at the end. `progress` gets the summary line at most twice a second.
+  public func run(samples: Int, workers: Int, shouldStop: @escaping () -> Bool = { false },
+                  progress: @escaping (String) -> Void = { _ in }) throws {
+    guard samples >= 0 else { throw SearchError.configuration("samples must not be negative") }
+    var lastReport = Date.distantPast
+    let report: (Evolution) throws -> Void = { evolution in
+      guard Date().timeIntervalSince(lastReport) >= 0.5 else { return }
+      lastReport = Date()
+      progress(try evolution.summary().line)
+    }
+    if workers <= 0 {
+      let worker = try SearchWorker(store: store, evaluator: try evaluator(), name: SearchWorker.processName)
+      try evolution.run(samples: samples, parallelism: 1, worker: worker, shouldStop: shouldStop, progress: report)
+    } else {
+      guard let executable = Self.executable else {
+        throw SearchError.configuration("worker processes need the evo command; run with workers: 0 here")
+      }
+      let pool = WorkerProcesses(executable: executable, store: store.path, count: workers)
+      defer { pool.stop() }
+      try pool.start()
+      try evolution.run(samples: samples, parallelism: workers, worker: nil, shouldStop: {
+        pool.restartDead()
+        return shouldStop()
+      }, progress: report)
+    }
+    progress(try evolution.summary().line)
+  }
+}
+
+/// Worker processes of one search: started, restarted when they die, stopped with SIGTERM.
+final class WorkerProcesses {
+  let executable: String
+  let store: String
+  private var processes: [Process?]
+
+  init(executable: String, store: String, count: Int) {
+    self.executable = executable
+    self.store = store
+    processes = [Process?](repeating: nil, count: count)
+  }
+
+  private func launch() throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = ["search", "worker", store, "--exit-with-parent"]
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return process
+  }
+
+  func start() throws {
+    for i in processes.indices { processes[i] = try launch() }
+  }
+
+  func restartDead() {
+    for i in processes.indices where processes[i]?.isRunning != true {
+      if let replacement = try? launch() { processes[i] = replacement }
+    }
+  }
+
+  func stop() {
+    for case let p? in processes where p.isRunning { p.terminate() }
+    for case let p? in processes { p.waitUntilExit() }
+  }
+}
