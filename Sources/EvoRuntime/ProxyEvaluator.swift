@@ -3,7 +3,7 @@ import EvoLang
 import EvoSearch
 import Foundation
 
-/// An `Evaluator` running an Evo proxy task in an interpreter of its own. The source defines
+/// An `Evaluator` running an Evo proxy task in a session of its own. The source defines
 /// `architectures` (a list of names) and `fn proxy(layer, budget, seed)`, which trains models with
 /// `layer` (a layer graph) as their normalization-activation layers for `budget` ("quality", "full" or
 /// "rerank") and returns one validation accuracy per architecture. It may also define `search`, a dict
@@ -11,20 +11,17 @@ import Foundation
 public final class EvoProxyEvaluator: Evaluator {
   public let source: String
   public let architectures: [String]
-  let interpreter: Interpreter
+  let session: Session
+  var interpreter: Interpreter { session.interpreter }
   let proxy: Value
   let random = TensorFunctions.RandomState()
 
   /// Runs `source` (named `name` in error messages) and finds its `architectures` and `proxy`.
-  public init(source: String, name: String = "<proxy>", searchPaths: [String] = EvoRuntime.stdlibFolders()) throws {
+  public init(source: String, name: String = "<proxy>", searchPaths: [String] = []) throws {
     self.source = source
-    let vm = Interpreter()
-    EvoRuntime.install(into: vm)
-    vm.searchPaths += searchPaths
-    interpreter = vm
-    do {
-      try LargeStack.run { _ = try vm.run(SourceFile(name: name, text: source)) }
-    } catch let error as EvoError {
+    session = Session(searchPaths: searchPaths)
+    let vm = session.interpreter
+    if case .failure(let error) = session.run(source, name: name) {
       throw SearchError.evaluation("the proxy task failed to load:\n\(error.rendered())")
     }
     guard let proxy = vm.lookup("proxy"), case .closure = proxy else {
@@ -41,11 +38,11 @@ public final class EvoProxyEvaluator: Evaluator {
   }
 
   public func scores(_ graph: LayerGraph, budget: EvaluationBudget, seed: UInt64) throws -> [Double] {
-    let vm = interpreter, proxy = self.proxy
+    let proxy = self.proxy
     let arguments: [Value] = [GraphObject.value(graph, random), .string(budget.rawValue), .number(Double(seed % (1 << 52)))]
     let result: Value
     do {
-      result = try LargeStack.run { try vm.call(proxy, arguments) }
+      result = try session.perform { vm in try vm.call(proxy, arguments) }
     } catch let error as EvoError {
       throw SearchError.evaluation(error.rendered().trimmingCharacters(in: .whitespacesAndNewlines))
     }
