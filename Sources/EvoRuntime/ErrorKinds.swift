@@ -18,6 +18,10 @@ extension TensorError: EvoErrorConvertible {
   }
 }
 
+extension FileWriteError: EvoErrorConvertible {
+  public var evoErrorKind: ErrorKind { .io }
+}
+
 extension GraphError: EvoErrorConvertible {
   public var evoErrorKind: ErrorKind { .graph }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvoNotebook
+import EvoTensor
 import Foundation
 
 /// `evo notebook run|convert`.
@@ -35,8 +36,15 @@ struct NotebookRunCommand: ParsableCommand {
 
   func run() throws {
     guard parameters.count % 2 == 0 else { throw fail("-p takes a name and a value") }
+    let stem = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
+    let target = output ?? "evo-out/\(stem).ipynb"
     let source: Notebook
-    do { source = try NotebookFiles.read(notebook) } catch { throw fail("\(error)") }
+    do {
+      for written in [target] + (html.map { [$0] } ?? []) {
+        try AtomicFile.refuseOverwriting(input: notebook, output: written, op: "notebook run")
+      }
+      source = try NotebookFiles.read(notebook)
+    } catch { throw fail("\(error)") }
     var options = NotebookRunner.Options()
     options.parameters = stride(from: 0, to: parameters.count, by: 2).map { (parameters[$0], parameters[$0 + 1]) }
     options.allowErrors = allowErrors
@@ -65,8 +73,6 @@ struct NotebookRunCommand: ParsableCommand {
     defer { interrupts.cancel() }
     let result: (notebook: Notebook, succeeded: Bool)
     do { result = try runner.run(source, path: notebook) } catch { throw fail("\(error)") }
-    let stem = ((notebook as NSString).lastPathComponent as NSString).deletingPathExtension
-    let target = output ?? "evo-out/\(stem).ipynb"
     try NotebookFiles.write(result.notebook, to: target)
     FileHandle.standardError.write(Data("wrote \(target)\n".utf8))
     if let html {
@@ -87,7 +93,10 @@ struct NotebookConvertCommand: ParsableCommand {
 
   func run() throws {
     let nb: Notebook
-    do { nb = try NotebookFiles.read(notebook) } catch { throw fail("\(error)") }
+    do {
+      try AtomicFile.refuseOverwriting(input: notebook, output: output, op: "notebook convert")
+      nb = try NotebookFiles.read(notebook)
+    } catch { throw fail("\(error)") }
     try NotebookFiles.write(nb, to: output)
   }
 }

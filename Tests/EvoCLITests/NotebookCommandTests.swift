@@ -16,6 +16,22 @@ import Testing
     #expect(html.contains("<pre class=\"output stream\">21\n</pre>"))
   }
 
+  /// Issue #14: `-o` naming the notebook itself (directly or through a symlink) is refused before
+  /// anything runs, and the source is left as it was.
+  @Test func anOutputThatIsTheInputIsRefused() throws {
+    let dir = try scratchDirectory()
+    let source = "# %%\nprint(1)\n"
+    try source.write(toFile: "\(dir)/c.evo", atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: "\(dir)/link.ipynb", withDestinationPath: "c.evo")
+    for output in ["c.evo", "./c.evo", "link.ipynb"] {
+      let result = try evo(["notebook", "run", "c.evo", "-o", output], directory: dir)
+      #expect(result.status == 2)
+      #expect(result.err.contains("it is the input c.evo"), "\(result.err)")
+    }
+    #expect(try evo(["notebook", "convert", "c.evo", "-o", "c.evo"], directory: dir).status == 2)
+    #expect(try String(contentsOfFile: "\(dir)/c.evo", encoding: .utf8) == source)
+  }
+
   @Test func failingCellsExitNonZeroButStillWriteOutput() throws {
     let dir = try scratchDirectory()
     try "# %%\nlet x = 1\n# %%\nx + zeros([2, 2]) + nope\n".write(toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
