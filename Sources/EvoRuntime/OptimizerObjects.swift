@@ -21,6 +21,21 @@ final class OptimizerObject: NativeObject {
       try optimizer(a).zeroGrad()
       return .null
     }
+    t.method("state_dict", doc: "The optimizer's state (moments, step count) as a dict of tensors for save_tensors.") { a in
+      let d = DictObject()
+      for (name, t) in try optimizer(a).stateTensors().sorted(by: { $0.key < $1.key }) { d[.string(name)] = .tensor(t) }
+      return .dict(d)
+    }
+    t.method("load_state_dict", [NativeParameter("state")], doc: "Restores state from state_dict() of an optimizer over the same parameters.") { a in
+      guard case .dict(let d) = a[1] else { throw EvoError(.type, "load_state_dict() needs a dict of name: tensor") }
+      var state: [String: Tensor] = [:]
+      for (k, v) in zip(d.keys, d.values) {
+        guard case .string(let name) = k.value else { throw EvoError(.type, "load_state_dict(): names must be strings") }
+        state[name] = try Convert.tensor(v, "load_state_dict")
+      }
+      try optimizer(a).loadState(state)
+      return .null
+    }
     t.properties["lr"] = (get: { .float32(($0 as? OptimizerObject)?.optimizer.learningRate ?? 0) }, set: { obj, value in
       guard case .number(let lr) = value, lr >= 0 else { throw EvoError(.value, "lr must be a non-negative number") }
       (obj as? OptimizerObject)?.optimizer.learningRate = Float(lr)

@@ -80,6 +80,10 @@ enum TensorFunctions {
       NativeFunction("hinge_d_loss", [p("real"), p("fake")], doc: "GAN discriminator hinge loss: mean(relu(1 - real)) + mean(relu(1 + fake)).") { a in
         .tensor(try Tensor.hingeDiscriminatorLoss(real: Convert.tensor(a[0], "hinge_d_loss"), fake: Convert.tensor(a[1], "hinge_d_loss")))
       },
+      NativeFunction("frechet_distance", [p("a"), p("b")],
+                     doc: "Fréchet distance between Gaussians fitted to feature sets (n1, d) and (n2, d), in float64.") { a in
+        .number(try FrechetDistance.between(Convert.tensor(a[0], "frechet_distance"), Convert.tensor(a[1], "frechet_distance")))
+      },
       NativeFunction("hinge_g_loss", [p("fake")], doc: "GAN generator hinge loss: -mean(fake).") { a in
         .tensor(try Tensor.hingeGeneratorLoss(fake: Convert.tensor(a[0], "hinge_g_loss")))
       },
@@ -103,15 +107,42 @@ enum TensorFunctions {
         try PNGImage.write(Convert.tensor(a[0], "save_png"), path: a.string(1))
         return .null
       },
-      NativeFunction("save_tensors", [p("path"), p("tensors")], doc: "Writes a dict of tensors as a safetensors checkpoint.") { a in
+      NativeFunction("save_tensors", [p("path"), p("tensors"), p("metadata", .null)],
+                     doc: "Writes a dict of tensors (and an optional dict of string metadata) as a safetensors checkpoint.") { a in
         guard case .dict(let d) = a[1] else { throw EvoError(.type, "save_tensors() needs a dict of name: tensor") }
         var named: [String: Tensor] = [:]
         for (k, v) in zip(d.keys, d.values) {
           guard case .string(let name) = k.value else { throw EvoError(.type, "save_tensors(): names must be strings") }
           named[name] = try Convert.tensor(v, "save_tensors")
         }
-        try Safetensors.save(named, to: a.string(0))
+        var metadata: [String: String] = [:]
+        switch a[2] {
+        case .null: break
+        case .dict(let m):
+          for (k, v) in zip(m.keys, m.values) {
+            guard case .string(let name) = k.value, case .string(let text) = v else {
+              throw EvoError(.type, "save_tensors(): metadata must map strings to strings")
+            }
+            metadata[name] = text
+          }
+        default: throw EvoError(.type, "save_tensors(): metadata must be a dict of strings, not \(a[2].typeName)")
+        }
+        try Safetensors.save(named, metadata: metadata, to: a.string(0))
         return .null
+      },
+      NativeFunction("file_exists", [p("path")], doc: "Whether a file or folder exists at path.") { a in
+        .bool(FileManager.default.fileExists(atPath: try a.string(0)))
+      },
+      NativeFunction("cache_path", [p("name")],
+                     doc: "Path of `name` in Evo's cache folder: $XDG_CACHE_HOME/evo, else ~/.cache/evo (not created).") { a in
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (env["HOME"] ?? NSTemporaryDirectory()) + "/.cache"
+        return .string("\(base)/evo/\(try a.string(0))")
+      },
+      NativeFunction("load_metadata", [p("path")], doc: "The string metadata of a safetensors checkpoint, as a dict.") { a in
+        let d = DictObject()
+        for (name, text) in try Safetensors.load(path: a.string(0)).metadata.sorted(by: { $0.key < $1.key }) { d[.string(name)] = .string(text) }
+        return .dict(d)
       },
       NativeFunction("load_tensors", [p("path")], doc: "Reads a safetensors checkpoint as a dict of name: tensor.") { a in
         let d = DictObject()

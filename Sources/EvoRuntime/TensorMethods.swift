@@ -123,6 +123,17 @@ enum TensorMethods {
     op("embedding", [p("ids")], "Rows of an embedding table (V, D) for integer ids.") { t, a in
       .tensor(try t.embedding(Convert.labels(a[1], "embedding")))
     },
+    op("spectral_norm", [p("u"), p("update", .bool(true))],
+       "weight / σ, σ its largest singular value by one power iteration from u (updated in place when update).") { t, a in
+      .tensor(try t.spectralNormalized(u: Convert.tensor(a[1], "spectral_norm"), update: a[2].isTruthy))
+    },
+    op("eigh", [], "[eigenvalues ascending, eigenvectors as columns] of a symmetric matrix (float64 inside, no gradient).") { t, _ in
+      let (values, vectors) = try t.symmetricEigen()
+      return .list(ListObject([.tensor(values), .tensor(vectors)]))
+    },
+    op("sort", [p("axis", .number(-1)), p("descending", .bool(false))], "The values sorted along an axis (no gradient).") { t, a in
+      .tensor(try t.sorted(axis: a.int(1), descending: a[2].isTruthy))
+    },
     op("group_mean", [p("groups")], "Per-group mean over (C/g, H, W), shaped (N, C, 1, 1) so it broadcasts.") { t, a in
       .tensor(try t.groupMoments(groups: a.int(1)).mean)
     },

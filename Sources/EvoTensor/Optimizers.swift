@@ -18,6 +18,10 @@ public protocol Optimizer: AnyObject {
   func step() throws
   /// Clears every parameter's gradient.
   func zeroGrad()
+  /// The internal state as named tensors for a checkpoint (see `Optimizers+State.swift`).
+  func stateTensors() -> [String: Tensor]
+  /// Restores state written by `stateTensors()` of an optimizer over the same parameters.
+  func loadState(_ state: [String: Tensor]) throws
 }
 
 /// Stochastic gradient descent with optional momentum (heavy-ball or Nesterov) and L2 weight decay,
@@ -28,7 +32,7 @@ public final class SGD: Optimizer {
   public let nesterov: Bool
   public let weightDecay: Float
   public let groups: [ParameterGroup]
-  private var velocity: [ObjectIdentifier: [Float]] = [:]
+  var velocity: [ObjectIdentifier: [Float]] = [:]
 
   public init(_ groups: [ParameterGroup], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws {
     guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
@@ -83,8 +87,8 @@ public final class Adam: Optimizer {
   public var learningRate: Float
   public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
   public let groups: [ParameterGroup]
-  private var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
-  private var steps = 0
+  var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
+  var steps = 0
 
   public init(_ groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
     guard learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon > 0, weightDecay >= 0 else {
