@@ -8,7 +8,7 @@ struct EvoBench: ParsableCommand {
     commandName: "evo-bench",
     abstract: "Benchmarks of Evo against PyTorch/CPython baselines (build with -c release).")
 
-  @Argument(help: "The suite to run: tensor, lang or graph.")
+  @Argument(help: "The suite to run: tensor, lang, graph or gan.")
   var suite: String
 
   @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
@@ -32,8 +32,10 @@ struct EvoBench: ParsableCommand {
       try LangSuite(baseline: baseline, quick: quick).run()
     case "graph":
       try GraphSuite(baseline: baseline, quick: quick).run()
+    case "gan":
+      try GanSuite(baseline: baseline, quick: quick).run()
     default:
-      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang, graph")
+      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang, graph, gan")
     }
   }
 }
