@@ -34,6 +34,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
@@ -42,6 +43,7 @@ let package = Package(
     .systemLibrary(name: "CReadline", path: "Sources/CReadline"),
     .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
     .target(name: "EvoLimits", exclude: ["README.md"]),
+    .systemLibrary(name: "CZMQ", path: "Sources/CZMQ"),
     .target(
       name: "EvoTensor",
       dependencies: ["EvoLimits", "CBLAS", "CPNG", "CZlib"],
@@ -73,6 +75,11 @@ let package = Package(
       dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", .product(name: "Ink", package: "Ink")],
       exclude: ["README.md"]
     ),
+    .target(
+      name: "EvoKernel",
+      dependencies: ["EvoLang", "EvoRuntime", "EvoTensor", "EvoNotebook", "CZMQ", .product(name: "Crypto", package: "swift-crypto")],
+      exclude: ["README.md"]
+    ),
     .executableTarget(
       name: "evo",
       dependencies: [
@@ -80,6 +87,7 @@ let package = Package(
         "EvoLang",
         "EvoRuntime",
         "EvoNotebook",
+        "EvoKernel",
         "CReadline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -105,7 +113,8 @@ let package = Package(
     .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
-    .testTarget(name: "EvoCLITests", dependencies: ["evo", "EvoSearch"]),
+    .testTarget(name: "EvoCLITests", dependencies: ["evo", "EvoSearch"], exclude: ["kernel"]),
+    .testTarget(name: "EvoKernelTests", dependencies: ["EvoKernel", "EvoNotebook"]),
     .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),
   ]
 )

@@ -30,6 +30,19 @@ extension Interpreter {
     return value
   }
 
+  /// Completions of `text`, the word before the cursor, where `line` is the code up to the cursor:
+  /// keywords and globals, or the members of what comes before the last dot (a dotted name, or an
+  /// expression ending in a call such as `g.layer(channels: 4)`, completed without running it), each
+  /// as `text` completed.
+  public func completions(of text: String, line: String) -> [String] {
+    if let dot = text.lastIndex(of: ".") {
+      let base = String(text[..<dot]), partial = String(text[text.index(after: dot)...])
+      let expression = Interpreter.expressionBeforeMember(in: line) ?? base
+      return memberCompletions(after: expression).filter { $0.hasPrefix(partial) }.map { base + "." + $0 }
+    }
+    return Set(Interpreter.keywords + globalNames).filter { $0.hasPrefix(text) }.sorted()
+  }
+
   /// The expression whose member is being typed at the end of `line`: `"y = g.layer(4).ch"` gives
   /// `g.layer(4)`. Names, dots and balanced brackets back from the last dot; nil without a dot.
   public static func expressionBeforeMember(in line: String) -> String? {

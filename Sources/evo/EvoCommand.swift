@@ -11,7 +11,7 @@ struct EvoCommand: ParsableCommand {
     abstract: "Evo: discover normalization-activation layers by evolution.",
     discussion: "Without arguments, starts the interactive REPL.",
     version: "0.1.0",
-    subcommands: [RunCommand.self, NotebookCommand.self, SearchCommand.self, GanCommand.self])
+    subcommands: [RunCommand.self, NotebookCommand.self, SearchCommand.self, GanCommand.self, KernelCommand.self])
 
   @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
   var code: String?

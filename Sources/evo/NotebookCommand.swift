@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvoNotebook
+import EvoRuntime
 import EvoTensor
 import Foundation
 
@@ -62,14 +63,7 @@ struct NotebookRunCommand: ParsableCommand {
     }
     runner.onWarning = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
     // Ctrl-C stops the running cell; the notebook is still written, with the interrupted cell marked.
-    signal(SIGINT, SIG_IGN)
-    var unblock = sigset_t()  // a parent may have spawned us with SIGINT blocked
-    sigemptyset(&unblock)
-    sigaddset(&unblock, SIGINT)
-    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-    interrupts.setEventHandler { runner.interrupt() }
-    interrupts.resume()
+    let interrupts = InterruptSignal.handle { runner.interrupt() }
     defer { interrupts.cancel() }
     let result: (notebook: Notebook, succeeded: Bool)
     do { result = try runner.run(source, path: notebook) } catch { throw fail("\(error)") }

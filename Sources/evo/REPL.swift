@@ -162,17 +162,11 @@ struct REPL {
     }
   }
 
-  /// Completions of `text`, the word before the cursor in `line` (the line up to the cursor): keywords
-  /// and globals, or the members of what comes before the last dot (a dotted name, or an expression
-  /// ending in a call such as `g.layer(channels: 4)`, completed without running it).
+  /// Completions of `text`, the word before the cursor in `line` (the line up to the cursor): the
+  /// REPL's `:commands`, or what `Interpreter.completions(of:line:)` offers.
   static func candidates(for text: String, line: String, interpreter: Interpreter) -> [String] {
-    if let dot = text.lastIndex(of: ".") {
-      let base = String(text[..<dot]), partial = String(text[text.index(after: dot)...])
-      let expression = Interpreter.expressionBeforeMember(in: line) ?? base
-      return interpreter.memberCompletions(after: expression).filter { $0.hasPrefix(partial) }.map { base + "." + $0 }
-    }
     if text.hasPrefix(":") { return [":help", ":load", ":time", ":reset", ":quit"].filter { $0.hasPrefix(text) } }
-    return Set(Interpreter.keywords + interpreter.globalNames).filter { $0.hasPrefix(text) }.sorted()
+    return interpreter.completions(of: text, line: line)
   }
 
   private func remember(_ entry: String) {
