@@ -105,8 +105,9 @@ extension Kernel {
         "ename": .string(failure.name), "evalue": .string(failure.message), "traceback": .array(failure.traceback.map(JSONValue.string)),
       ]
       publish("error", error, parent: request)
-      reply(to: request, on: socket, error.merging(["status": .string("error"), "execution_count": .int(count)]) { $1 })
+      // Before the reply: what is queued now was sent before the frontend could know of the error.
       if request.content["stop_on_error"] != .bool(false) { abortQueuedExecutions() }
+      reply(to: request, on: socket, error.merging(["status": .string("error"), "execution_count": .int(count)]) { $1 })
     }
   }
 
@@ -128,8 +129,8 @@ extension Kernel {
     return results
   }
 
-  /// After a failed cell, execute requests already queued are answered `aborted` instead of run (the
-  /// frontend asked to stop on error); other queued requests are served as usual.
+  /// After a failed cell, execute requests queued while it ran are answered `aborted` instead of run
+  /// (the frontend asked to stop on error); other queued requests are served as usual.
   private func abortQueuedExecutions() {
     while shell.waitForInput(milliseconds: 0), let frames = try? shell.receive() {
       guard let request = accept(frames, .shell) else { continue }
