@@ -13,6 +13,13 @@ enum JupyterClients {
     FileManager.default.isExecutableFile(atPath: candidate) && run(candidate, ["-c", "import jupyter_client, zmq"]).status == 0
   }
 
+  /// A Python with PyPI's jupyter_kernel_test: `$EVO_KERNEL_TEST_PYTHON` (`.ci/run` makes a venv for it),
+  /// or Debian's python3 if it has the package.
+  static let kernelTestPython: String? = [ProcessInfo.processInfo.environment["EVO_KERNEL_TEST_PYTHON"], "/usr/bin/python3"]
+    .compactMap { $0 }.first { candidate in
+      FileManager.default.isExecutableFile(atPath: candidate) && run(candidate, ["-c", "import jupyter_kernel_test"]).status == 0
+    }
+
   static let nbconvert: String? = ["/usr/bin/jupyter-nbconvert", "/usr/local/bin/jupyter-nbconvert"].first {
     FileManager.default.isExecutableFile(atPath: $0)
   }
@@ -86,6 +93,18 @@ enum JupyterClients {
     let folder = specs?["evo"]?["resource_dir"] as? String ?? ""
     let logo = FileManager.default.contents(atPath: folder + "/logo-64x64.png") ?? Data()
     #expect(logo.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+  }
+
+  /// jupyter_kernel_test's standard suite (kernel/kernel_test_suite.py): every reply validated against
+  /// the protocol's message schemas, plus its own execute, completion, history and inspect checks.
+  @Test(.enabled(if: JupyterClients.kernelTestPython != nil, "needs jupyter_kernel_test from PyPI (set EVO_KERNEL_TEST_PYTHON)"))
+  func jupyterKernelTestSuitePasses() throws {
+    guard let python = JupyterClients.kernelTestPython else { return }
+    var environment = try JupyterClients.installKernel().environment
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    let folder = URL(fileURLWithPath: JupyterClients.script).deletingLastPathComponent().path
+    let result = JupyterClients.run(python, ["-m", "unittest", "-v", "kernel_test_suite"], environment: environment, directory: folder)
+    #expect(result.status == 0 && result.out.contains("\nOK"), "\(result.out)")
   }
 
   /// nbconvert runs the tour (quick mode) through the installed kernelspec; every cell's outputs equal
