@@ -23,7 +23,13 @@ import Testing
     let model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
     """
 
-  @Test func interruptStopsFitAndKeepsTheModel() async throws {
+  /// The number a run returned, set on the run's own thread and read after `done` is signalled.
+  final class RunResult: @unchecked Sendable {
+    var number: Double?
+    let done = DispatchSemaphore(value: 0)
+  }
+
+  @Test func interruptStopsFitAndKeepsTheModel() throws {
     let session = Session()
     let printed = Printed()
     session.interpreter.output = { printed.append($0) }
@@ -32,17 +38,24 @@ import Testing
       return
     }
     // Many more steps than run before the interrupt, which comes once the progress bar shows the first
-    // step done; bounded, so that a lost interrupt fails the test instead of hanging it.
+    // step done; bounded, so that a lost interrupt fails the test instead of hanging it. The run gets a
+    // thread of its own and this test polls without awaiting: the shared task pool may be busy with
+    // other tests, and an interrupt sent before `run` starts (or after it ends) would be lost.
     let fit = "let log = train.fit(model, ds, steps: 2000, batch: 16, progress: true)\nlog.steps()"
-    async let result = Task.detached { () -> Double? in
-      if case .success(.number(let n)?) = session.run(fit) { return n }
-      return nil
-    }.value
-    // The detached task may wait for a free thread while other tests run: wait for the bar, not a time
-    // (an interrupt before `run` starts would be cleared by it).
-    for _ in 0..<30000 where !printed.text.contains("epoch 1/") { try await Task.sleep(for: .milliseconds(20)) }
-    session.interrupt()
-    let steps = try #require(await result, "fit did not return a log after the interrupt")
+    let result = RunResult()
+    Thread {
+      if case .success(.number(let n)?) = session.run(fit) { result.number = n }
+      result.done.signal()
+    }.start()
+    var finished = false
+    while !finished && !printed.text.contains("epoch 1/") {
+      finished = result.done.wait(timeout: .now() + .milliseconds(5)) == .success
+    }
+    if !finished {
+      session.interrupt()
+      result.done.wait()
+    }
+    let steps = try #require(result.number, "fit did not return a log after the interrupt")
     #expect(steps >= 1 && steps < 2000)
     #expect(printed.text.contains("stopped: interrupted after"))
     // The session goes on: the model still evaluates, with finite values, and the log matches it.
