@@ -106,6 +106,12 @@ let package = Package(
       ],
       path: "bench/evo-bench"
     ),
+    // Fuzz targets (issue #14): replays inputs in a normal build; scripts/fuzz.sh builds it with libFuzzer.
+    .executableTarget(
+      name: "evo-fuzz",
+      dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoRuntime", "EvoNotebook"],
+      path: "Fuzz/evo-fuzz"
+    ),
     .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoRuntime", "EvoTensor"], path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoNotebookTests", dependencies: ["EvoNotebook", "EvoRuntime", "EvoLang", "EvoTensor"]),
@@ -113,7 +119,7 @@ let package = Package(
     .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
-    .testTarget(name: "EvoCLITests", dependencies: ["evo", "EvoSearch"], exclude: ["kernel"]),
+    .testTarget(name: "EvoCLITests", dependencies: ["evo", "evo-fuzz", "EvoSearch"], exclude: ["kernel"]),
     .testTarget(name: "EvoKernelTests", dependencies: ["EvoKernel", "EvoNotebook"]),
     .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),
   ]

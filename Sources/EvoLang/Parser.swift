@@ -556,3 +556,7 @@ struct Parser {
     }
   }
 }
+
+/// Lexes and parses `source` without compiling or running it (tools and the fuzzer); throws the first
+/// syntax error.
+public func checkSyntax(_ source: SourceFile) throws { _ = try Parser.parse(source) }
