@@ -229,7 +229,10 @@ enum SearchFunctions {
         }
         let runner: SearchRunner = try searchErrors {
           switch a[1] {
-          case .null: return try SearchRunner(path: path)
+          case .null where FileManager.default.fileExists(atPath: path): return try SearchRunner(path: path)
+          case .null:
+            return try SearchRunner(path: path, proxySource: try defaultProxy(a.interpreter, quick: false),
+                                    proxyName: "proxy_fashion.evo", settings: settings)
           case .string(let proxy):
             let isFile = proxy.hasSuffix(".evo") && !proxy.contains("\n")
             guard !isFile || FileManager.default.fileExists(atPath: proxy) else {
@@ -241,7 +244,23 @@ enum SearchFunctions {
           }
         }
         return .native(SearchObject(runner, random: random))
-      }
+      },
+      NativeFunction("search_temporary_store", [], doc: "A new store path in the temporary folder (for quick runs).") { _ in
+        .string(NSTemporaryDirectory() + "evo-search-\(UUID().uuidString).db")
+      },
+      NativeFunction("search_proxy_source", [NativeParameter("quick", default: .bool(false))],
+                     doc: "The Evo source of the default proxy task (stdlib/proxy_fashion.evo); quick: tiny sizes.") { a in
+        .string(try defaultProxy(a.interpreter, quick: try a.bool(0)))
+      },
     ]
+  }
+
+  /// The source of stdlib/proxy_fashion.evo, with tiny sizes when `quick`.
+  static func defaultProxy(_ vm: Interpreter, quick: Bool) throws -> String {
+    let folders = vm.searchPaths
+    guard let folder = folders.first(where: { FileManager.default.fileExists(atPath: $0 + "/proxy_fashion.evo") }),
+      let text = try? String(contentsOfFile: folder + "/proxy_fashion.evo", encoding: .utf8)
+    else { throw EvoError(.io, "proxy_fashion.evo is not in the stdlib folders (\(folders.joined(separator: ", ")))") }
+    return quick ? text.replacingOccurrences(of: "let quick = false\n", with: "let quick = true\n") : text
   }
 }
