@@ -63,7 +63,7 @@ import Testing
   }
 
   @Test func badSettingsAndStoresAreEvoErrors() throws {
-    #expect(throws: EvoError.self) { try run("import evolve\nevolve.search(\"/nonexistent/x.db\")") }
+    #expect(throws: EvoError.self) { try run("import evolve\nevolve.search(\"/tmp/x.db\", proxy: \"/nonexistent/p.evo\")") }
     do {
       let proxy = NSTemporaryDirectory() + "evo-proxy-\(UUID().uuidString).evo"
       try Self.proxy.write(toFile: proxy, atomically: true, encoding: .utf8)
