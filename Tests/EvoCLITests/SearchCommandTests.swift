@@ -59,6 +59,7 @@ import Testing
 
     let path = dir + "/killed.db"
     let driver = try start(["search", "run", config, "--store", path, "--workers", "1", "--samples", "14"])
+    defer { if driver.isRunning { kill(driver.processIdentifier, SIGKILL) } }  // when an expectation failed early
     var opened: SQLiteSearchStore?
     #expect(wait(60) {
       opened = try? SQLiteSearchStore(path: path)  // once the driver has created it
