@@ -121,6 +121,6 @@ let package = Package(
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
     .testTarget(name: "EvoCLITests", dependencies: ["evo", "evo-fuzz", "EvoSearch"], exclude: ["kernel"]),
     .testTarget(name: "EvoKernelTests", dependencies: ["EvoKernel", "EvoNotebook"]),
-    .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo"]),
+    .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo", "fixtures"]),
   ]
 )

@@ -70,4 +70,23 @@ final class BenchResNet {
       ParameterGroup(convs.flatMap { [$0.gamma, $0.beta] } + [headBias], weightDecay: 0),
     ]
   }
+
+  /// One SGD training step (momentum 0.9, weight decay 5e-4 on weights) on a fixed random batch of
+  /// 1×28×28 images: the step `evo-bench tensor` and `evo-bench train` time.
+  struct TrainStep {
+    let model: BenchResNet, optimizer: SGD, images: Tensor, labels: [Int]
+
+    init(batch: Int, rng: inout RandomGenerator) throws {
+      model = try BenchResNet()
+      optimizer = try SGD(model.parameterGroups, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
+      images = try Tensor.randn([batch, 1, 28, 28], rng: &rng)
+      labels = (0..<batch).map { $0 % 10 }
+    }
+
+    func callAsFunction() throws {
+      optimizer.zeroGrad()
+      try model(images).crossEntropy(labels: labels).backward()
+      try optimizer.step()
+    }
+  }
 }

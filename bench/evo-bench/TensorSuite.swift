@@ -94,14 +94,7 @@ struct TensorSuite {
 
   /// Seconds of one SGD training step of the ResNet-20-style network on a batch of 1×28×28 images.
   private func resnetStepSeconds(rng: inout RandomGenerator) throws -> Double {
-    let model = try BenchResNet()
-    let opt = try SGD(model.parameterGroups, learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4)
-    let images = try Tensor.randn([batch, 1, 28, 28], rng: &rng)
-    let labels = (0..<batch).map { $0 % 10 }
-    return try bestTime(repeats: repeats) {
-      opt.zeroGrad()
-      try model(images).crossEntropy(labels: labels).backward()
-      try opt.step()
-    }
+    let step = try BenchResNet.TrainStep(batch: batch, rng: &rng)
+    return try bestTime(repeats: repeats) { try step() }
   }
 }

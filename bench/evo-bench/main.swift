@@ -8,7 +8,7 @@ struct EvoBench: ParsableCommand {
     commandName: "evo-bench",
     abstract: "Benchmarks of Evo against PyTorch/CPython baselines (build with -c release).")
 
-  @Argument(help: "The suite to run: tensor, lang, graph or gan.")
+  @Argument(help: "The suite to run: tensor, lang, graph, gan or train.")
   var suite: String
 
   @Option(help: "Python interpreter used for baselines (default: $EVO_BENCH_PYTHON, else python3).")
@@ -19,6 +19,9 @@ struct EvoBench: ParsableCommand {
 
   @Option(help: "Run only the rows whose group is named: sgemm, conv, add, resnet (tensor suite).")
   var only: String?
+
+  @Option(help: "train suite: only build this norm's Evo model, run two steps and print the peak memory.")
+  var rssOf: String?
 
   @Flag(help: "Fewer repetitions (a smoke run, not a measurement).")
   var quick = false
@@ -34,8 +37,14 @@ struct EvoBench: ParsableCommand {
       try GraphSuite(baseline: baseline, quick: quick).run()
     case "gan":
       try GanSuite(baseline: baseline, quick: quick).run()
+    case "train":
+      if let norm = rssOf {
+        try TrainSuite.reportMemory(norm: norm, quick: quick)
+      } else {
+        try TrainSuite(baseline: baseline, quick: quick).run()
+      }
     default:
-      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang, graph, gan")
+      throw ValidationError("unknown suite '\(suite)'; available: tensor, lang, graph, gan, train")
     }
   }
 }

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from timing import benchmark_arguments, best_time
+from timing import benchmark_arguments, best_time, train_step_time
 
 
 class Block(nn.Module):
@@ -70,15 +70,7 @@ def main():
     if args.only in (None, "resnet"):
         model = ResNet20()
         opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
-        images = torch.randn(batch, 1, 28, 28)
-        labels = torch.arange(batch) % 10
-
-        def step():
-            opt.zero_grad()
-            F.cross_entropy(model(images), labels).backward()
-            opt.step()
-
-        seconds = best_time(step, repeats)
+        seconds = train_step_time(model, opt, batch, repeats)
         out["resnet20_step_ms"] = seconds * 1000
         out["resnet20_images_per_s"] = batch / seconds
     print(" ".join(f"{k}={v:.4f}" for k, v in out.items()))
