@@ -120,6 +120,25 @@ final class OutputBox { var text = "" }
     #expect(vm.memberNames(of: .string("s")).contains("upper"))
   }
 
+  @Test func completionAfterACallKnowsTheDeclaredResultAndRunsNothing() throws {
+    let (vm, output) = makeInterpreter()
+    let make = NativeFunction("make_vec", doc: "A Vec2.") { _ in .native(Vec2(1, 2)) }
+    make.returns = "Vec2"
+    vm.register(make)
+    try vm.run(SourceFile(name: "t", text: "class Net { fn forward(x) { x } }\nfn side() { print(\"ran\"); 1 }"))
+    #expect(Interpreter.expressionBeforeMember(in: "let y = make_vec(vec(1), [2][0]).d") == "make_vec(vec(1), [2][0])")
+    #expect(Interpreter.expressionBeforeMember(in: "print((1 + 2).x") == "(1 + 2)")
+    #expect(Interpreter.expressionBeforeMember(in: "a.b.c") == "a.b")
+    #expect(Interpreter.expressionBeforeMember(in: "no dot") == nil)
+    #expect(Interpreter.expressionBeforeMember(in: "1 + .") == nil)
+    #expect(vm.memberCompletions(after: "make_vec()") == ["dot", "x"])
+    #expect(vm.memberCompletions(after: "Net()") == ["forward"])
+    let unknown = vm.memberCompletions(after: "side()")
+    #expect(unknown.contains("upper") && unknown.contains("append") && unknown.contains("dot"))
+    #expect(vm.memberCompletions(after: "nope") == [])
+    #expect(output() == "")
+  }
+
   @Test func incompleteInputIsToldFromInvalidInput() {
     let vm = Interpreter()
     func status(_ text: String) -> String {
