@@ -22,12 +22,14 @@ protocol ElementwiseRule: Sendable {
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor
 
   /// out[i] = value(a[i], b[i]) over contiguous floats (see `FusedKernels`).
-  static func forward(_ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, eps: Float)
+  static func forward(
+    _ out: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, eps: Float)
   /// Adds the gradient contributions into `ga` and `gb` (either may be nil), or stores them there when
   /// `overwriteA` / `overwriteB` (see `FusedKernels`).
   static func backward(
     g: UnsafePointer<Float>, out: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, overwriteA: Bool, overwriteB: Bool
+    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, overwriteA: Bool,
+    overwriteB: Bool
   )
 }
 
@@ -46,7 +48,9 @@ enum Add: ElementwiseRule {
 enum Mul: ElementwiseRule {
   static let name = "mul", arity = 2, isCommutative = true
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { a * b }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g * b, g * a) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g * b, g * a)
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { try a * b }
 }
 
@@ -56,7 +60,8 @@ enum Div: ElementwiseRule {
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { a / L.guarded(b, eps: eps) }
   @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
     // d(a/d)/da = 1/d and d(a/d)/db = -a/d²: one division per element.
-    let r = L.bind(L(1) / L.guarded(b, eps: eps)), gr = L.bind(g * r)
+    let r = L.bind(L(1) / L.guarded(b, eps: eps))
+    let gr = L.bind(g * r)
     return (gr, L.select(L.isGreaterOrEqual(L.abs(b), eps), -gr * a * r, L(0)))
   }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor {
@@ -87,21 +92,27 @@ enum Neg: ElementwiseRule {
 enum Sigmoid: ElementwiseRule {
   static let name = "sigmoid"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.sigmoid(a) }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g * y * (L(1) - y), L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g * y * (L(1) - y), L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.sigmoid() }
 }
 
 enum Tanh: ElementwiseRule {
   static let name = "tanh"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.tanh(a) }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g * (L(1) - y * y), L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g * (L(1) - y * y), L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.tanh() }
 }
 
 enum Exp: ElementwiseRule {
   static let name = "exp"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.exp(a) }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g * y, L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g * y, L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.exp() }
 }
 
@@ -109,7 +120,9 @@ enum Exp: ElementwiseRule {
 enum Log: ElementwiseRule {
   static let name = "log"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.signedLog(a) }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g / L.abs(a), L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g / L.abs(a), L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.signedLog() }
 }
 
@@ -126,7 +139,9 @@ enum Abs: ElementwiseRule {
 enum Square: ElementwiseRule {
   static let name = "square"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { a * a }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (L(2) * a * g, L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (L(2) * a * g, L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.square() }
 }
 
@@ -145,6 +160,8 @@ enum Sqrt: ElementwiseRule {
 enum StatisticSqrt: ElementwiseRule {
   static let name = "sqrt"
   @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.sqrt(a + eps) }
-  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) { (g * L(0.5) / y, L(0)) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (g * L(0.5) / y, L(0))
+  }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { try (a + eps).sqrt() }
 }

@@ -106,7 +106,9 @@ private struct FormulaParser {
 
   private mutating func expect(_ symbol: Character) throws {
     guard accept(symbol) else {
-      throw fail(position < characters.count ? "expected '\(symbol)', found '\(characters[position])'" : "expected '\(symbol)' at the end")
+      throw fail(
+        position < characters.count
+          ? "expected '\(symbol)', found '\(characters[position])'" : "expected '\(symbol)' at the end")
     }
   }
 
@@ -183,11 +185,15 @@ private struct FormulaParser {
   /// An identifier, the literal `0`, or an aggregation name with a `/g` group suffix.
   private mutating func readName() -> String {
     var name = ""
-    while position < characters.count, characters[position].isLetter || characters[position].isNumber || characters[position] == "_" {
+    while position < characters.count,
+      characters[position].isLetter || characters[position].isNumber || characters[position] == "_"
+    {
       name.append(characters[position])
       position += 1
     }
-    if name.hasSuffix("_hwc"), position + 1 < characters.count, characters[position] == "/", characters[position + 1] == "g" {
+    if name.hasSuffix("_hwc"), position + 1 < characters.count, characters[position] == "/",
+      characters[position + 1] == "g"
+    {
       name += "/g"
       position += 2
     }

@@ -6,14 +6,18 @@ extension FusedEvaluator {
   /// with the aggregation gradients of the sweep before, and collects the tables' gradients; when every
   /// aggregation reads x, one sweep and a light pass for x's aggregations replace the level + 1 sweeps.
   func backward(_ dy: Tensor) throws -> [Tensor?] {
-    let rows = plan.graph.nodeCount, count = nc, lightPass = plan.aggregatesOnlyInput
+    let rows = plan.graph.nodeCount
+    let count = nc
+    let lightPass = plan.aggregatesOnlyInput
     let dx = try Tensor.uninitialized(x.shape)
     let dyFull = dy.shape == x.shape ? dy : try dy.broadcast(to: x.shape).copy()
     // Σ dy·out and Σ dy per plane, stored by the last sweep when affine.
     let affineGrads = try TableRows(rows: 2, entries: count, zeroed: false)
     var spread = try TableRows(rows: rows, entries: count, zeroed: true)
     var tableGrads = spread  // the last sweep's table gradients
-    guard let dxBase = dx.mutableBase else { return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads) }
+    guard let dxBase = dx.mutableBase else {
+      return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads)
+    }
     let sweeps = lightPass ? 1 : plan.outputLevel + 1
     for sweep in 1...sweeps {
       let current = try TableRows(rows: rows, entries: count, zeroed: true)
@@ -22,7 +26,9 @@ extension FusedEvaluator {
       if let native {
         nativeSweep(native, dy: dyFull, dx: dxBase, coefficients: coefficients, into: current, affineGrads: affineGrads)
       } else {
-        swiftSweep(dy: dyFull, dx: dxBase, coefficients: coefficients, into: current, affineGrads: affineGrads, last: sweep == sweeps)
+        swiftSweep(
+          dy: dyFull, dx: dxBase, coefficients: coefficients, into: current, affineGrads: affineGrads,
+          last: sweep == sweeps)
       }
       propagateTables(current)
       tableGrads = current
@@ -34,43 +40,62 @@ extension FusedEvaluator {
 
   /// One backward sweep in Swift, a block of planes at a time in registers; the last writes dx.
   private func swiftSweep(
-    dy: Tensor, dx dxBase: SendablePointer<Float>, coefficients: TableRows, into current: TableRows, affineGrads: TableRows,
+    dy: Tensor, dx dxBase: SendablePointer<Float>, coefficients: TableRows, into current: TableRows,
+    affineGrads: TableRows,
     last: Bool
   ) {
     let graph = plan.graph
-    let rows = graph.nodeCount, planeSize = plane, cap = capacity, affine = graph.affine, out = graph.output
-    let channels = c, level = plan.outputLevel, gamma = layer.gamma.values
-    let tp = SendablePointer(tables.base), kp = SendablePointer(coefficients.base), cp = SendablePointer(current.base)
-    let gp = SendablePointer(affineGrads[0]), bp = SendablePointer(affineGrads[1])
-    x.withData { xd in dy.withData { dd in
-      guard let xb = xd.baseAddress, let dyb = dd.baseAddress else { return }
-      let xp = SendablePointer(UnsafeMutablePointer(mutating: xb)), dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
-      forEachBlock { r, p0, p1 in
-        let len = (p1 - p0) * planeSize
-        let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
-        self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
-        // Gradient rows are written before they are read: the first contribution to a row stores,
-        // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
-        var written = GradientRows(count: rows)
-        let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
-        func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
-        let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
-        let gOut = row(out)
-        written.insert(out)
-        for q in p0..<p1 {
-          let o = (q - p0) * planeSize, scale = affine ? gamma[q % channels] : 1
-          FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
-          if last && affine { (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize) }
+    let rows = graph.nodeCount
+    let planeSize = plane
+    let cap = capacity
+    let affine = graph.affine
+    let out = graph.output
+    let channels = c
+    let level = plan.outputLevel
+    let gamma = layer.gamma.values
+    let tp = SendablePointer(tables.base)
+    let kp = SendablePointer(coefficients.base)
+    let cp = SendablePointer(current.base)
+    let gp = SendablePointer(affineGrads[0])
+    let bp = SendablePointer(affineGrads[1])
+    x.withData { xd in
+      dy.withData { dd in
+        guard let xb = xd.baseAddress, let dyb = dd.baseAddress else { return }
+        let xp = SendablePointer(UnsafeMutablePointer(mutating: xb))
+        let dyp = SendablePointer(UnsafeMutablePointer(mutating: dyb))
+        forEachBlock { r, p0, p1 in
+          let len = (p1 - p0) * planeSize
+          let xBlock = UnsafePointer(xp.pointer + p0 * planeSize)
+          let dyBlock = UnsafePointer(dyp.pointer + p0 * planeSize)
+          self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+          // Gradient rows are written before they are read: the first contribution to a row stores,
+          // later ones add, so no row needs zeroing. On the last sweep x's row is dx itself.
+          var written = GradientRows(count: rows)
+          let xRow = last ? dxBase.pointer + p0 * planeSize : r.grads
+          func row(_ k: Int) -> UnsafeMutablePointer<Float> { k == 0 ? xRow : r.grads + k * cap }
+          let outValues = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+          let gOut = row(out)
+          written.insert(out)
+          for q in p0..<p1 {
+            let o = (q - p0) * planeSize
+            let scale = affine ? gamma[q % channels] : 1
+            FusedKernels.scale(gOut + o, dyBlock + o, planeSize, by: scale)
+            if last && affine {
+              (gp.pointer[q], bp.pointer[q]) = FusedKernels.dotAndSum(dyBlock + o, outValues + o, planeSize)
+            }
+          }
+          for step in self.plan.steps.reversed() {
+            self.addAggregationGradients(
+              row(step.node), node: step.node, p0, p1, len: len, written: &written,
+              values: UnsafePointer(r.values + step.node * cap), coefficients: kp.pointer)
+            self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
+          }
+          self.addAggregationGradients(
+            xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, coefficients: kp.pointer)
+          if !written.contains(0) { xRow.update(repeating: 0, count: len) }
         }
-        for step in self.plan.steps.reversed() {
-          self.addAggregationGradients(row(step.node), node: step.node, p0, p1, len: len, written: &written,
-                                       values: UnsafePointer(r.values + step.node * cap), coefficients: kp.pointer)
-          self.propagate(r, step, p0, p1, len: len, x: xBlock, rows: row, written: &written, into: cp.pointer)
-        }
-        self.addAggregationGradients(xRow, node: 0, p0, p1, len: len, written: &written, values: xBlock, coefficients: kp.pointer)
-        if !written.contains(0) { xRow.update(repeating: 0, count: len) }
       }
-    } }
+    }
   }
 
   /// Per aggregation and entry, its statistic's total gradient over the set size (0 when frozen):
@@ -79,7 +104,9 @@ extension FusedEvaluator {
     // Only the aggregations' rows are written and read.
     let result = try TableRows(rows: plan.graph.nodeCount, entries: nc, zeroed: false)
     for a in plan.aggregations {
-      let factor = frozen[a.node] ? 0 : 1 / Float(setSize(a.axes)), source = spread[a.node], target = result[a.node]
+      let factor = frozen[a.node] ? 0 : 1 / Float(setSize(a.axes))
+      let source = spread[a.node]
+      let target = result[a.node]
       for q in 0..<nc { target[q] = source[q] * factor }
     }
     return result
@@ -89,7 +116,10 @@ extension FusedEvaluator {
   /// `affineGrads` holds Σ dy·out (row 0) and Σ dy (row 1) per plane.
   private func gradients(dx: Tensor, tableGrads: TableRows, affineGrads: TableRows) throws -> [Tensor?] {
     let graph = plan.graph
-    var result: [Tensor?] = [dx, graph.uses(.v0) ? try channelSums(tableGrads[2]) : nil, graph.uses(.v1) ? try channelSums(tableGrads[3]) : nil]
+    var result: [Tensor?] = [
+      dx, graph.uses(.v0) ? try channelSums(tableGrads[2]) : nil,
+      graph.uses(.v1) ? try channelSums(tableGrads[3]) : nil,
+    ]
     if graph.affine { result += [try channelSums(affineGrads[0]), try channelSums(affineGrads[1])] }
     return result
   }
@@ -123,45 +153,59 @@ extension FusedEvaluator {
 
   /// dx += the gradients of the aggregations of x, all at once per plane as dx += A + B·x.
   private func addInputAggregationGradients(_ dx: Tensor, coefficients: TableRows) {
-    let planeSize = plane, count = nc
-    var shifts = [Float](repeating: 0, count: count), scales = shifts
-    shifts.withUnsafeMutableBufferPointer { shift in scales.withUnsafeMutableBufferPointer { scale in
-      for a in plan.readers[0] {
-        let coefficient = coefficients[a.node], mean = means[a.node]
-        for q in 0..<count {
-          switch a.statistic {
-          case .mean: shift[q] += coefficient[q]
-          case .secondMoment: scale[q] += 2 * coefficient[q]
-          case .variance:
-            scale[q] += 2 * coefficient[q]
-            shift[q] -= 2 * coefficient[q] * mean[q]
+    let planeSize = plane
+    let count = nc
+    var shifts = [Float](repeating: 0, count: count)
+    var scales = shifts
+    shifts.withUnsafeMutableBufferPointer { shift in
+      scales.withUnsafeMutableBufferPointer { scale in
+        for a in plan.readers[0] {
+          let coefficient = coefficients[a.node]
+          let mean = means[a.node]
+          for q in 0..<count {
+            switch a.statistic {
+            case .mean: shift[q] += coefficient[q]
+            case .secondMoment: scale[q] += 2 * coefficient[q]
+            case .variance:
+              scale[q] += 2 * coefficient[q]
+              shift[q] -= 2 * coefficient[q] * mean[q]
+            }
           }
         }
       }
-    } }
+    }
     guard let d = dx.mutableBase else { return }
-    x.withData { xd in shifts.withUnsafeBufferPointer { sh in scales.withUnsafeBufferPointer { sc in
-      guard let xb = xd.baseAddress, let shb = sh.baseAddress, let scb = sc.baseAddress else { return }
-      let xp = SendablePointer(UnsafeMutablePointer(mutating: xb))
-      let shp = SendablePointer(UnsafeMutablePointer(mutating: shb)), scp = SendablePointer(UnsafeMutablePointer(mutating: scb))
-      Parallel.forRanges(count, minimumPerWorker: Swift.max(1, 16384 / Swift.max(planeSize, 1))) { range in
-        for q in range {
-          FusedKernels.addLinear(d.pointer + q * planeSize, xp.pointer + q * planeSize, planeSize, shift: shp.pointer[q], scale: scp.pointer[q])
+    x.withData { xd in
+      shifts.withUnsafeBufferPointer { sh in
+        scales.withUnsafeBufferPointer { sc in
+          guard let xb = xd.baseAddress, let shb = sh.baseAddress, let scb = sc.baseAddress else { return }
+          let xp = SendablePointer(UnsafeMutablePointer(mutating: xb))
+          let shp = SendablePointer(UnsafeMutablePointer(mutating: shb))
+          let scp = SendablePointer(UnsafeMutablePointer(mutating: scb))
+          Parallel.forRanges(count, minimumPerWorker: Swift.max(1, 16384 / Swift.max(planeSize, 1))) { range in
+            for q in range {
+              FusedKernels.addLinear(
+                d.pointer + q * planeSize, xp.pointer + q * planeSize, planeSize, shift: shp.pointer[q],
+                scale: scp.pointer[q])
+            }
+          }
         }
       }
-    } } }
+    }
   }
 
   /// Back-propagates a full node's register gradient into its inputs: full inputs' gradient rows
   /// (stored on their first contribution, added after), table inputs' (N, C) gradient entries.
   private func propagate(
     _ r: Registers, _ step: FusedPlan.Step, _ p0: Int, _ p1: Int, len: Int, x: UnsafePointer<Float>,
-    rows: (Int) -> UnsafeMutablePointer<Float>, written: inout GradientRows, into tableGrads: UnsafeMutablePointer<Float>
+    rows: (Int) -> UnsafeMutablePointer<Float>, written: inout GradientRows,
+    into tableGrads: UnsafeMutablePointer<Float>
   ) {
     // A node nothing has sent a gradient to (its only readers are frozen batch statistics, in
     // inference) has a zero gradient and an unwritten row: it contributes nothing.
     guard written.contains(step.node) else { return }
-    let aTable = plan.kinds[step.a] == .table, bTable = !step.unary && plan.kinds[step.b] == .table
+    let aTable = plan.kinds[step.a] == .table
+    let bTable = !step.unary && plan.kinds[step.b] == .table
     let ga = aTable ? r.scratch : rows(step.a)
     let gb = bTable ? r.scratch + capacity : rows(step.b)
     let overwriteA = aTable || !written.contains(step.a)
@@ -170,8 +214,9 @@ extension FusedEvaluator {
     if !bTable && !step.unary { written.insert(step.b) }
     let a = step.a == 0 ? x : UnsafePointer(r.values + step.a * capacity)
     let b = step.b == 0 ? x : UnsafePointer(r.values + step.b * capacity)
-    step.rule.backward(g: UnsafePointer(rows(step.node)), out: UnsafePointer(r.values + step.node * capacity),
-                       a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, overwriteA: overwriteA, overwriteB: overwriteB)
+    step.rule.backward(
+      g: UnsafePointer(rows(step.node)), out: UnsafePointer(r.values + step.node * capacity),
+      a: a, b: b, ga: ga, gb: step.unary ? nil : gb, len, eps: eps, overwriteA: overwriteA, overwriteB: overwriteB)
     func collect(_ node: Int, _ scratch: UnsafeMutablePointer<Float>) {
       for q in p0..<p1 {
         tableGrads[node * nc + q] += FusedKernels.sum(scratch + (q - p0) * plane, plane)
@@ -185,8 +230,9 @@ extension FusedEvaluator {
   private func propagateTables(_ grads: TableRows) {
     for step in plan.tableSteps.reversed() {
       // A table step's inputs are earlier nodes: its gradient row is never one it writes.
-      step.rule.backward(g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
-                         ga: grads[step.a], gb: step.unary ? nil : grads[step.b], nc, eps: eps, overwriteA: false, overwriteB: false)
+      step.rule.backward(
+        g: grads[step.node], out: tables[step.node], a: tables[step.a], b: tables[step.b],
+        ga: grads[step.a], gb: step.unary ? nil : grads[step.b], nc, eps: eps, overwriteA: false, overwriteB: false)
     }
   }
 
@@ -195,8 +241,9 @@ extension FusedEvaluator {
     // Only the aggregations' rows are written and read.
     let result = try TableRows(rows: plan.graph.nodeCount, entries: nc, zeroed: false)
     for a in plan.aggregations {
-      let g = grads[a.node], r = result[a.node]
-      totalsOverIndexSets(a.axes, { Double(g[$0]) }) { p, total in r[p] = Float(total) }
+      let g = grads[a.node]
+      let r = result[a.node]
+      totalsOverIndexSets(a.axes, { Double(g[$0]) }, { p, total in r[p] = Float(total) })
     }
     return result
   }

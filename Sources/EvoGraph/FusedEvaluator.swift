@@ -62,7 +62,8 @@ final class FusedEvaluator: @unchecked Sendable {
       computeReadyTables(upTo: level + 1, computed: &computed)
     }
     let y = try Tensor.uninitialized(x.shape)
-    let finite = native.map { nativeForward($0, into: y) } ?? sweepForward(level: plan.outputLevel, materialise: [], output: y)
+    let finite =
+      native.map { nativeForward($0, into: y) } ?? sweepForward(level: plan.outputLevel, materialise: [], output: y)
     guard finite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
     var recorded = [x, layer.v0, layer.v1]
     if graph.affine { recorded += [layer.gamma, layer.beta] }
@@ -71,13 +72,15 @@ final class FusedEvaluator: @unchecked Sendable {
 
   private func fillLeafTables() {
     let channels = c
-    layer.v0.withData { v0 in layer.v1.withData { v1 in
-      guard let v0 = v0.baseAddress, let v1 = v1.baseAddress else { return }
-      for image in 0..<n {
-        (tables[2] + image * channels).update(from: v0, count: channels)
-        (tables[3] + image * channels).update(from: v1, count: channels)
+    layer.v0.withData { v0 in
+      layer.v1.withData { v1 in
+        guard let v0 = v0.baseAddress, let v1 = v1.baseAddress else { return }
+        for image in 0..<n {
+          (tables[2] + image * channels).update(from: v0, count: channels)
+          (tables[3] + image * channels).update(from: v1, count: channels)
+        }
       }
-    } }
+    }
   }
 
   /// Computes the element-wise table nodes whose inputs are known (level at most `level`).
@@ -99,20 +102,27 @@ final class FusedEvaluator: @unchecked Sendable {
       for k in materialise { buffers[k] = try Tensor.uninitialized(x.shape) }
       sweepForward(level: level, materialise: materialise.compactMap { k in buffers[k].map { (k, $0) } }, output: nil)
     }
-    var s1 = [Double](repeating: 0, count: sources.count * nc), s2 = s1
-    s1.withUnsafeMutableBufferPointer { b1 in s2.withUnsafeMutableBufferPointer { b2 in
-      guard let p1 = b1.baseAddress, let p2 = b2.baseAddress else { return }
-      for (index, source) in sources.enumerated() {
-        guard let buffer = buffers[source] else { continue }
-        planeSums(buffer, into: p1 + index * nc, p2 + index * nc)
+    var s1 = [Double](repeating: 0, count: sources.count * nc)
+    var s2 = s1
+    s1.withUnsafeMutableBufferPointer { b1 in
+      s2.withUnsafeMutableBufferPointer { b2 in
+        guard let p1 = b1.baseAddress, let p2 = b2.baseAddress else { return }
+        for (index, source) in sources.enumerated() {
+          guard let buffer = buffers[source] else { continue }
+          planeSums(buffer, into: p1 + index * nc, p2 + index * nc)
+        }
       }
-    } }
+    }
     return (s1, s2)
   }
 
   /// Sum and sum of squares of every plane of a full value, in parallel.
-  private func planeSums(_ source: Tensor, into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>) {
-    let planeSize = plane, d1 = SendablePointer(first), d2 = SendablePointer(second)
+  private func planeSums(
+    _ source: Tensor, into first: UnsafeMutablePointer<Double>, _ second: UnsafeMutablePointer<Double>
+  ) {
+    let planeSize = plane
+    let d1 = SendablePointer(first)
+    let d2 = SendablePointer(second)
     source.withData { data in
       guard let base = data.baseAddress else { return }
       let src = SendablePointer(UnsafeMutablePointer(mutating: base))
@@ -128,7 +138,8 @@ final class FusedEvaluator: @unchecked Sendable {
 
   /// Sum and sum of squares of `count` floats, eight lanes wide.
   static func sums(_ x: UnsafePointer<Float>, _ count: Int) -> (Double, Double) {
-    var a = SIMD8<Float>(), b = SIMD8<Float>()
+    var a = SIMD8<Float>()
+    var b = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
       let v = FusedKernels.load(x, i)
@@ -136,26 +147,38 @@ final class FusedEvaluator: @unchecked Sendable {
       b += v * v
       i += 8
     }
-    var s1 = Double(a.sum()), s2 = Double(b.sum())
-    while i < count { let v = Double(x[i]); s1 += v; s2 += v * v; i += 1 }
+    var s1 = Double(a.sum())
+    var s2 = Double(b.sum())
+    while i < count {
+      let v = Double(x[i])
+      s1 += v
+      s2 += v * v
+      i += 1
+    }
     return (s1, s2)
   }
 
   /// The aggregation's (N, C) table from per-plane sums; updates or reads the moving average.
   private func aggregate(_ a: FusedPlan.Aggregation, _ s1: ArraySlice<Double>, _ s2: ArraySlice<Double>) {
-    let count = Double(setSize(a.axes)), statistic = a.statistic, mean = means[a.node], table = tables[a.node]
-    s1.withUnsafeBufferPointer { first in s2.withUnsafeBufferPointer { second in
-      guard let s1 = first.baseAddress, let s2 = second.baseAddress else { return }
-      totalsOverIndexSets(a.axes, { s1[$0] }) { p, total in mean[p] = Float(total / count) }
-      totalsOverIndexSets(a.axes, { s2[$0] }) { p, total in
-        let m2 = total / count, m = Double(mean[p])
-        switch statistic {
-        case .mean: table[p] = mean[p]
-        case .secondMoment: table[p] = Float(m2)
-        case .variance: table[p] = Float(Swift.max(0, m2 - m * m))
+    let count = Double(setSize(a.axes))
+    let statistic = a.statistic
+    let mean = means[a.node]
+    let table = tables[a.node]
+    s1.withUnsafeBufferPointer { first in
+      s2.withUnsafeBufferPointer { second in
+        guard let s1 = first.baseAddress, let s2 = second.baseAddress else { return }
+        totalsOverIndexSets(a.axes, { s1[$0] }) { p, total in mean[p] = Float(total / count) }
+        totalsOverIndexSets(a.axes, { s2[$0] }) { p, total in
+          let m2 = total / count
+          let m = Double(mean[p])
+          switch statistic {
+          case .mean: table[p] = mean[p]
+          case .secondMoment: table[p] = Float(m2)
+          case .variance: table[p] = Float(Swift.max(0, m2 - m * m))
+          }
         }
       }
-    } }
+    }
     guard a.axes == .batch, let moving = layer.movingAverages[a.node] else { return }
     if layer.training {
       let decay = layer.options.decay
@@ -217,13 +240,20 @@ final class FusedEvaluator: @unchecked Sendable {
       grads = .allocate(capacity: rows * capacity)
       scratch = .allocate(capacity: 2 * capacity)
     }
-    func free() { values.deallocate(); grads.deallocate(); scratch.deallocate() }
+    func free() {
+      values.deallocate()
+      grads.deallocate()
+      scratch.deallocate()
+    }
   }
 
   /// Calls `body(registers, firstPlane, endPlane)` for every block of planes, blocks split over cores.
   func forEachBlock(_ body: @escaping @Sendable (Registers, Int, Int) -> Void) {
     let blocks = (nc + planesPerBlock - 1) / planesPerBlock
-    let rows = plan.graph.nodeCount, cap = capacity, per = planesPerBlock, total = nc
+    let rows = plan.graph.nodeCount
+    let cap = capacity
+    let per = planesPerBlock
+    let total = nc
     Parallel.forRanges(blocks, minimumPerWorker: Swift.max(1, 16 / Swift.max(1, cap / 1024))) { range in
       let r = Registers(rows: rows, capacity: cap)
       defer { r.free() }
@@ -232,7 +262,9 @@ final class FusedEvaluator: @unchecked Sendable {
   }
 
   /// Fills the operand tables of planes p0..<p1 and computes the full nodes up to `level` into registers.
-  func computeChain(_ r: Registers, _ p0: Int, _ p1: Int, level: Int, x: UnsafePointer<Float>, tables t: UnsafePointer<Float>) {
+  func computeChain(
+    _ r: Registers, _ p0: Int, _ p1: Int, level: Int, x: UnsafePointer<Float>, tables t: UnsafePointer<Float>
+  ) {
     let len = (p1 - p0) * plane
     for k in plan.operandTables where plan.levels[k] <= level {
       let row = r.values + k * capacity
@@ -249,37 +281,48 @@ final class FusedEvaluator: @unchecked Sendable {
   /// output with its affine into `output`; returns whether every output value is finite.
   @discardableResult
   private func sweepForward(level: Int, materialise: [(Int, Tensor)], output: Tensor?) -> Bool {
-    let planeSize = plane, cap = capacity, affine = plan.graph.affine, out = plan.graph.output, channels = c
+    let planeSize = plane
+    let cap = capacity
+    let affine = plan.graph.affine
+    let out = plan.graph.output
+    let channels = c
     let targets = materialise.compactMap { k, t in t.mutableBase.map { (k, $0) } }
     let y = output?.mutableBase
-    let gamma = layer.gamma.values, beta = layer.beta.values
+    let gamma = layer.gamma.values
+    let beta = layer.beta.values
     var nonFinite = [UInt8](repeating: 0, count: (nc + planesPerBlock - 1) / planesPerBlock)
     let per = planesPerBlock
     let tp = SendablePointer(tables.base)
-    x.withData { xd in nonFinite.withUnsafeMutableBufferPointer { nf in
-      guard let xBase = xd.baseAddress, let flags = nf.baseAddress else { return }
-      let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase))
-      let fp = SendablePointer(flags)
-      forEachBlock { r, p0, p1 in
-        let xBlock = UnsafePointer(xp.pointer + p0 * planeSize), len = (p1 - p0) * planeSize
-        self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
-        for (k, target) in targets {
-          (target.pointer + p0 * planeSize).update(from: k == 0 ? xBlock : UnsafePointer(r.values + k * cap), count: len)
-        }
-        guard let y else { return }
-        let src = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
-        let dst = y.pointer + p0 * planeSize
-        if affine {
-          for q in p0..<p1 {
-            let g = gamma[q % channels], b = beta[q % channels], o = (q - p0) * planeSize
-            FusedKernels.affine(dst + o, src + o, planeSize, scale: g, shift: b)
+    x.withData { xd in
+      nonFinite.withUnsafeMutableBufferPointer { nf in
+        guard let xBase = xd.baseAddress, let flags = nf.baseAddress else { return }
+        let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase))
+        let fp = SendablePointer(flags)
+        forEachBlock { r, p0, p1 in
+          let xBlock = UnsafePointer(xp.pointer + p0 * planeSize)
+          let len = (p1 - p0) * planeSize
+          self.computeChain(r, p0, p1, level: level, x: xBlock, tables: tp.pointer)
+          for (k, target) in targets {
+            (target.pointer + p0 * planeSize).update(
+              from: k == 0 ? xBlock : UnsafePointer(r.values + k * cap), count: len)
           }
-        } else {
-          dst.update(from: src, count: len)
+          guard let y else { return }
+          let src = out == 0 ? xBlock : UnsafePointer(r.values + out * cap)
+          let dst = y.pointer + p0 * planeSize
+          if affine {
+            for q in p0..<p1 {
+              let g = gamma[q % channels]
+              let b = beta[q % channels]
+              let o = (q - p0) * planeSize
+              FusedKernels.affine(dst + o, src + o, planeSize, scale: g, shift: b)
+            }
+          } else {
+            dst.update(from: src, count: len)
+          }
+          if !FusedKernels.allFinite(dst, len) { fp.pointer[p0 / per] = 1 }
         }
-        if !FusedKernels.allFinite(dst, len) { fp.pointer[p0 / per] = 1 }
       }
-    } }
+    }
     return !nonFinite.contains(1)
   }
 }

@@ -17,33 +17,56 @@ enum FusedKernels {
   /// Runs `vector` on each full group of 8 and `scalar` on the rest.
   @inline(__always) static func each(_ n: Int, _ vector: (Int) -> Void, _ scalar: (Int) -> Void) {
     var i = 0
-    while i + 8 <= n { vector(i); i += 8 }
-    while i < n { scalar(i); i += 1 }
+    while i + 8 <= n {
+      vector(i)
+      i += 8
+    }
+    while i < n {
+      scalar(i)
+      i += 1
+    }
   }
 
   /// out[i] = x[i] · scale + shift.
-  static func affine(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, scale: Float, shift: Float) {
+  static func affine(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, scale: Float, shift: Float
+  ) {
     each(n, { store(load(x, $0) * scale + shift, out, $0) }, { out[$0] = x[$0] * scale + shift })
   }
 
   /// Whether no value is infinite or NaN (x · 0 is 0 exactly for finite x, NaN otherwise).
   static func allFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Bool {
-    var vector = V.zero, scalar: Float = 0
+    var vector = V.zero
+    var scalar: Float = 0
     each(n, { vector += load(x, $0) * 0 }, { scalar += x[$0] * 0 })
     return (vector.sum() + scalar) == 0
   }
 
   /// Σ x[i], eight lanes wide.
   static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var vector = V.zero, tail: Float = 0
+    var vector = V.zero
+    var tail: Float = 0
     each(n, { vector += load(x, $0) }, { tail += x[$0] })
     return vector.sum() + tail
   }
 
   /// Σ a[i]·b[i] and Σ a[i], eight lanes wide.
   static func dotAndSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> (Float, Float) {
-    var dot = V.zero, sum = V.zero, dotTail: Float = 0, sumTail: Float = 0
-    each(n, { i in let x = load(a, i); dot += x * load(b, i); sum += x }, { i in dotTail += a[i] * b[i]; sumTail += a[i] })
+    var dot = V.zero
+    var sum = V.zero
+    var dotTail: Float = 0
+    var sumTail: Float = 0
+    each(
+      n,
+      { i in
+        let x = load(a, i)
+        dot += x * load(b, i)
+        sum += x
+      },
+      { i in
+        dotTail += a[i] * b[i]
+        sumTail += a[i]
+      })
     return (dot.sum() + dotTail, sum.sum() + sumTail)
   }
 
@@ -53,7 +76,9 @@ enum FusedKernels {
   }
 
   /// out[i] += shift + x[i] · scale.
-  static func addLinear(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, shift: Float, scale: Float) {
+  static func addLinear(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int, shift: Float, scale: Float
+  ) {
     each(n, { store(load(out, $0) + load(x, $0) * scale + shift, out, $0) }, { out[$0] += shift + x[$0] * scale })
   }
 }
@@ -78,7 +103,8 @@ extension ElementwiseRule {
 
   static func backward(
     g: UnsafePointer<Float>, out: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, overwriteA: Bool, overwriteB: Bool
+    ga: UnsafeMutablePointer<Float>?, gb: UnsafeMutablePointer<Float>?, _ n: Int, eps: Float, overwriteA: Bool,
+    overwriteB: Bool
   ) {
     // One loop per way of writing, so that no choice is made per element (a missing target is skipped,
     // and what only it needed is never computed).
@@ -88,16 +114,16 @@ extension ElementwiseRule {
       sweep(g: g, out: out, a: a, b: b, A.self, ga, B.self, gb, n, eps: eps)
     }
     switch (ga, gb) {
-    case let (ga?, gb?):
+    case (let ga?, let gb?):
       switch (overwriteA, overwriteB) {
       case (true, true): run(StoreGradient.self, ga, StoreGradient.self, gb)
       case (true, false): run(StoreGradient.self, ga, AddGradient.self, gb)
       case (false, true): run(AddGradient.self, ga, StoreGradient.self, gb)
       case (false, false): run(AddGradient.self, ga, AddGradient.self, gb)
       }
-    case let (ga?, nil):
+    case (let ga?, nil):
       overwriteA ? run(StoreGradient.self, ga, SkipGradient.self, ga) : run(AddGradient.self, ga, SkipGradient.self, ga)
-    case let (nil, gb?):
+    case (nil, let gb?):
       overwriteB ? run(SkipGradient.self, gb, StoreGradient.self, gb) : run(SkipGradient.self, gb, AddGradient.self, gb)
     case (nil, nil):
       return

@@ -51,12 +51,15 @@ struct FusedPlan: Sendable {
     self.graph = graph
     var kinds: [Kind] = [.full, .table, .table, .table]
     var levels = [0, 0, 0, 0]
-    var steps: [Step] = [], tableSteps: [Step] = [], aggregations: [Aggregation] = []
+    var steps: [Step] = []
+    var tableSteps: [Step] = []
+    var aggregations: [Aggregation] = []
     var readers = [[Aggregation]](repeating: [], count: graph.nodeCount)
     var operands = Set<Int>()
     for (i, node) in graph.nodes.enumerated() {
       let index = LayerGraph.leafCount + i
-      let a = node.inputs[0], b = node.inputs[node.inputs.count - 1]
+      let a = node.inputs[0]
+      let b = node.inputs[node.inputs.count - 1]
       if case .aggregate(let statistic, let axes) = node.primitive {
         guard kinds[a] == .full else { return nil }
         kinds.append(.table)
@@ -66,7 +69,8 @@ struct FusedPlan: Sendable {
         readers[a].append(aggregation)
         continue
       }
-      guard let rule = node.primitive.rule(readingStatistic: graph.primitive(at: a)?.isNonNegativeStatistic == true) else {
+      guard let rule = node.primitive.rule(readingStatistic: graph.primitive(at: a)?.isNonNegativeStatistic == true)
+      else {
         return nil
       }
       let isFull = node.inputs.contains { kinds[$0] == .full }

@@ -13,11 +13,15 @@ extension LayerGraph {
     }
     for (i, node) in nodes.enumerated() where live[LayerGraph.leafCount + i] {
       let colour = node.primitive.isAggregation ? "#fdebd3" : "#ffffff"
-      lines.append("  n\(LayerGraph.leafCount + i) [label=\"\(escape(node.primitive.name))\", shape=box, style=\"rounded,filled\", fillcolor=\"\(colour)\"];")
+      lines.append(
+        "  n\(LayerGraph.leafCount + i) [label=\"\(escape(node.primitive.name))\", shape=box, style=\"rounded,filled\", fillcolor=\"\(colour)\"];"
+      )
     }
     for (i, node) in nodes.enumerated() where live[LayerGraph.leafCount + i] {
       for (k, input) in node.inputs.enumerated() {
-        let port = node.primitive.arity == 2 && !node.primitive.isCommutative ? " [label=\"\(k == 0 ? "a" : "b")\", fontsize=9]" : ""
+        let port =
+          node.primitive.arity == 2 && !node.primitive.isCommutative
+          ? " [label=\"\(k == 0 ? "a" : "b")\", fontsize=9]" : ""
         lines.append("  n\(input) -> n\(LayerGraph.leafCount + i)\(port);")
       }
     }

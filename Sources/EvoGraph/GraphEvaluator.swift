@@ -7,7 +7,8 @@ struct GraphEvaluator {
   let input: Tensor
 
   func run() throws -> Tensor {
-    let graph = layer.graph, x = input
+    let graph = layer.graph
+    let x = input
     var values: [Tensor] = [x, try Tensor.zeros([1, 1, 1, 1]), layer.v0, layer.v1]
     values.reserveCapacity(graph.nodeCount)
     for (i, node) in graph.nodes.enumerated() {
@@ -50,7 +51,9 @@ struct GraphEvaluator {
     case .instance:
       return try statistic.compute(x, axes: [2, 3])
     case .group:
-      let n = x.shape[0], c = x.shape[1], g = layer.groups
+      let n = x.shape[0]
+      let c = x.shape[1]
+      let g = layer.groups
       let grouped = try x.reshape([n, g, -1])
       let value = try statistic.compute(grouped, axes: [2])
       return try value.broadcast(to: [n, g, c / g]).reshape([n, c, 1, 1])

@@ -18,12 +18,17 @@ extension LayerGraph {
     do {
       document = try JSONDecoder().decode(GraphDocument.self, from: Data(text.utf8))
     } catch {
-      throw GraphError.invalid("malformed graph JSON: expected {\"nodes\": [[name, input, ...], ...], \"output\": index}")
+      throw GraphError.invalid(
+        "malformed graph JSON: expected {\"nodes\": [[name, input, ...], ...], \"output\": index}")
     }
     var nodes: [Node] = []
     for (i, parts) in document.nodes.enumerated() {
-      guard case .name(let name) = parts.first else { throw GraphError.invalid("node \(i) must start with its primitive's name") }
-      guard let primitive = Primitive(name: name) else { throw GraphError.invalid("node \(i): unknown primitive '\(name)'") }
+      guard case .name(let name) = parts.first else {
+        throw GraphError.invalid("node \(i) must start with its primitive's name")
+      }
+      guard let primitive = Primitive(name: name) else {
+        throw GraphError.invalid("node \(i): unknown primitive '\(name)'")
+      }
       let inputs = try parts.dropFirst().map { part -> Int in
         guard case .index(let index) = part else { throw GraphError.invalid("node \(i): inputs must be integers") }
         return index

@@ -94,7 +94,9 @@ public final class GraphLayer {
   /// the output is not finite, a `.shape` one when x does not fit.
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
     guard x.rank == 4, x.shape[1] == channels else {
-      throw TensorError(.shape, op: "layer", "expects (N, \(channels), H, W), got [\(x.shape.map(String.init).joined(separator: ", "))]")
+      throw TensorError(
+        .shape, op: "layer", "expects (N, \(channels), H, W), got [\(x.shape.map(String.init).joined(separator: ", "))]"
+      )
     }
     if fused, x.count > 0, let plan = fusedPlan {
       return try FusedEvaluator(plan: plan, layer: self, x: x, native: kernel(for: x)).forward()

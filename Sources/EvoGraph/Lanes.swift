@@ -103,14 +103,18 @@ extension Float: Lanes {
   @inline(__always) static func isGreaterOrEqual(_ a: Float, _ b: Float) -> Bool { a >= b }
   @inline(__always) static func isLess(_ a: Float, _ b: Float) -> Bool { a < b }
   @inline(__always) static func isNaN(_ a: Float) -> Bool { a.isNaN }
-  @inline(__always) static func select(_ mask: Bool, _ then: Float, _ otherwise: Float) -> Float { mask ? then : otherwise }
+  @inline(__always) static func select(_ mask: Bool, _ then: Float, _ otherwise: Float) -> Float {
+    mask ? then : otherwise
+  }
   @inline(__always) static func abs(_ a: Float) -> Float { Swift.abs(a) }
   @inline(__always) static func sqrt(_ a: Float) -> Float { a.squareRoot() }
   @inline(__always) static func exp(_ a: Float) -> Float { expf(a) }
   @inline(__always) static func tanh(_ a: Float) -> Float { tanhf(a) }
   @inline(__always) static func logOfPositive(_ a: Float) -> Float { logf(a) }
   @inline(__always) static func powerOfTwo(magicRounded t: Float) -> Float {
-    Float(bitPattern: UInt32(bitPattern: (Int32(bitPattern: t.bitPattern) &- Int32(bitPattern: Float(12_582_912).bitPattern) &+ 127) &<< 23))
+    Float(
+      bitPattern: UInt32(
+        bitPattern: (Int32(bitPattern: t.bitPattern) &- Int32(bitPattern: Float(12_582_912).bitPattern) &+ 127) &<< 23))
   }
 }
 

@@ -19,7 +19,8 @@ public struct LayerGraph: Hashable, Sendable {
 
   /// The initial nodes, in index order.
   public enum Leaf: Int, CaseIterable, Sendable {
-    case x = 0, zero, v0, v1
+    case x = 0
+    case zero, v0, v1
 
     /// The name in formulas.
     public var name: String { ["x", "0", "v0", "v1"][rawValue] }
@@ -42,10 +43,12 @@ public struct LayerGraph: Hashable, Sendable {
     }
     for (i, node) in nodes.enumerated() {
       guard node.inputs.count == node.primitive.arity else {
-        throw GraphError.invalid("node \(i) (\(node.primitive.name)) needs \(node.primitive.arity) inputs, has \(node.inputs.count)")
+        throw GraphError.invalid(
+          "node \(i) (\(node.primitive.name)) needs \(node.primitive.arity) inputs, has \(node.inputs.count)")
       }
       for input in node.inputs where input < 0 || input >= LayerGraph.leafCount + i {
-        throw GraphError.invalid("node \(i) (\(node.primitive.name)) reads node \(input), which does not come before it")
+        throw GraphError.invalid(
+          "node \(i) (\(node.primitive.name)) reads node \(input), which does not come before it")
       }
     }
     let out = output ?? (LayerGraph.leafCount + nodes.count - 1)

@@ -22,7 +22,9 @@ extension LayerGraph {
   /// A random graph: `nodes` intermediate nodes added one at a time, each with a primitive drawn
   /// uniformly and inputs drawn uniformly among the nodes before it; the last node is the output.
   /// Nodes that do not reach it are pruned, so the result may have fewer nodes.
-  public static func random(nodes count: Int, space: SearchSpace = .batchDependent, rng: inout RandomGenerator) throws -> LayerGraph {
+  public static func random(nodes count: Int, space: SearchSpace = .batchDependent, rng: inout RandomGenerator) throws
+    -> LayerGraph
+  {
     guard count >= 1 && count <= space.maxNodes else {
       throw GraphError.invalid("a random graph needs between 1 and \(space.maxNodes) nodes, got \(count)")
     }
@@ -39,7 +41,9 @@ extension LayerGraph {
   /// A mutant: one intermediate node drawn uniformly gets a primitive drawn uniformly and new inputs
   /// drawn uniformly among earlier nodes; unreachable nodes are pruned. A mutant structurally equal to
   /// this graph is drawn again (up to `attempts` times).
-  public func mutated(space: SearchSpace = .batchDependent, rng: inout RandomGenerator, attempts: Int = 1000) throws -> LayerGraph {
+  public func mutated(space: SearchSpace = .batchDependent, rng: inout RandomGenerator, attempts: Int = 1000) throws
+    -> LayerGraph
+  {
     guard !nodes.isEmpty else { throw GraphError.invalid("a graph without intermediate nodes cannot be mutated") }
     guard !space.primitives.isEmpty else { throw GraphError.invalid("the search space has no primitives") }
     let parent = canonical()

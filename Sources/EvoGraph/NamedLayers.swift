@@ -34,7 +34,8 @@ public enum NamedLayers {
   public static func graph(_ name: String) -> LayerGraph? { graphs[name] }
 
   /// Every named layer's graph, parsed once on first use.
-  private static let graphs: [String: LayerGraph] = Dictionary(uniqueKeysWithValues: definitions.compactMap { entry in
-    (try? LayerGraph(formula: entry.formula, affine: entry.affine)).map { (entry.name, $0) }
-  })
+  private static let graphs: [String: LayerGraph] = Dictionary(
+    uniqueKeysWithValues: definitions.compactMap { entry in
+      (try? LayerGraph(formula: entry.formula, affine: entry.affine)).map { (entry.name, $0) }
+    })
 }

@@ -4,18 +4,25 @@ import Synchronization
 
 /// A fused plan's sweeps as native functions (see `NativeSource`), loaded from a shared library.
 struct NativeKernel: @unchecked Sendable {
-  typealias Forward = @convention(c) (
-    UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-    Int, Int, Int, Int, Int, Float
-  ) -> Int32
-  typealias Backward = @convention(c) (
-    UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>,
-    UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-    Int, Int, Int, Int, Int, Float
-  ) -> Void
-  typealias Sums = @convention(c) (
-    UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Int, Int, Int, Int, Int, Float
-  ) -> Void
+  typealias Forward =
+    @convention(c) (
+      UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+      UnsafePointer<Float>,
+      Int, Int, Int, Int, Int, Float
+    ) -> Int32
+  typealias Backward =
+    @convention(c) (
+      UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>,
+      UnsafeMutablePointer<Float>,
+      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+      UnsafePointer<Float>,
+      Int, Int, Int, Int, Int, Float
+    ) -> Void
+  typealias Sums =
+    @convention(c) (
+      UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, Int, Int,
+      Int, Int, Int, Float
+    ) -> Void
 
   let forward: Forward
   let backward: Backward
@@ -81,7 +88,8 @@ final class NativeKernelCache: Sendable {
   /// flags and the CPU. Nil without a compiler.
   func libraryPath(source: String) -> String? {
     guard let compiler else { return nil }
-    let key = StableHash.string(source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+    let key = StableHash.string(
+      source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
     return "\(folder)/\(StableHash.hex(key)).so"
   }
 
@@ -125,9 +133,12 @@ final class NativeKernelCache: Sendable {
       let forward = dlsym(handle, "evo_forward"), let backward = dlsym(handle, "evo_backward")
     else { return nil }
     var sums: [NativeKernel.Sums] = []
-    while let function = dlsym(handle, "evo_sums_\(sums.count)") { sums.append(unsafeBitCast(function, to: NativeKernel.Sums.self)) }
-    return NativeKernel(forward: unsafeBitCast(forward, to: NativeKernel.Forward.self),
-                        backward: unsafeBitCast(backward, to: NativeKernel.Backward.self), sums: sums)
+    while let function = dlsym(handle, "evo_sums_\(sums.count)") {
+      sums.append(unsafeBitCast(function, to: NativeKernel.Sums.self))
+    }
+    return NativeKernel(
+      forward: unsafeBitCast(forward, to: NativeKernel.Forward.self),
+      backward: unsafeBitCast(backward, to: NativeKernel.Backward.self), sums: sums)
   }
 
   static func defaultCompiler() -> String? {
@@ -157,7 +168,9 @@ final class NativeKernelCache: Sendable {
     if let folder = environment["EVO_KERNEL_CACHE"], !folder.isEmpty { return folder }
     let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? "\(NSHomeDirectory())/.cache"
     let folder = "\(cache)/evo/kernels"
-    if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil { return folder }
+    if (try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)) != nil {
+      return folder
+    }
     return "\(NSTemporaryDirectory())evo-kernels-\(getuid())"
   }
 

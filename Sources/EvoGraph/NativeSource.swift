@@ -41,13 +41,15 @@ enum NativeSource {
     s += affine ? "    const float scale = gamma[q % c], shift = beta[q % c];\n" : ""
     s += "    #pragma clang loop vectorize(enable)\n    for (long i = 0; i < plane; i++) {\n"
     s += chain(plan)
-    s += "      const float out = \(affine ? "\(value(plan, plan.graph.output)) * scale + shift" : value(plan, plan.graph.output));\n"
+    s +=
+      "      const float out = \(affine ? "\(value(plan, plan.graph.output)) * scale + shift" : value(plan, plan.graph.output));\n"
     s += "      yq[i] = out;\n      bad |= evo_not_finite(out);\n    }\n  }\n  return !bad;\n}\n\n"
     return s
   }
 
   private static func backward(_ plan: FusedPlan) -> String {
-    let affine = plan.graph.affine, graph = plan.graph
+    let affine = plan.graph.affine
+    let graph = plan.graph
     let tableTargets = plan.operandTables
     var s = """
       void evo_backward(const float *restrict x, const float *restrict dy, float *restrict dx,
@@ -128,7 +130,8 @@ enum NativeSource {
 
   /// One `const float tK = tables[K * nc + q];` per operand table (of level at most `level`).
   private static func operandLoads(_ plan: FusedPlan, upTo level: Int = .max) -> String {
-    plan.operandTables.filter { plan.levels[$0] <= level }.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }.joined()
+    plan.operandTables.filter { plan.levels[$0] <= level }.map { "    const float t\($0) = tables[\($0) * nc + q];\n" }
+      .joined()
   }
 
   /// The C name of node k's value inside the element loop.
@@ -139,7 +142,8 @@ enum NativeSource {
   /// The forward chain: one `const float vK = ...;` per full node (of level at most `level`).
   private static func chain(_ plan: FusedPlan, upTo level: Int = .max) -> String {
     plan.steps.filter { $0.level <= level }.map { step in
-      let a = value(plan, step.a), b = value(plan, step.b)
+      let a = value(plan, step.a)
+      let b = value(plan, step.b)
       return "      const float v\(step.node) = \(step.rule.value(CCode(a), CCode(b), eps: CCode("eps")).text);\n"
     }.joined()
   }
@@ -147,8 +151,9 @@ enum NativeSource {
   /// Adds a full node's gradient contributions into its inputs' gradients (sums for table inputs).
   private static func gradient(_ plan: FusedPlan, _ step: FusedPlan.Step) -> String {
     func target(_ k: Int) -> String { plan.kinds[k] == .table ? "s\(k)" : "g\(k)" }
-    let (da, db) = step.rule.gradients(CCode("g\(step.node)"), y: CCode("v\(step.node)"), CCode(value(plan, step.a)),
-                                       CCode(value(plan, step.b)), eps: CCode("eps"))
+    let (da, db) = step.rule.gradients(
+      CCode("g\(step.node)"), y: CCode("v\(step.node)"), CCode(value(plan, step.a)),
+      CCode(value(plan, step.b)), eps: CCode("eps"))
     let first = "      \(target(step.a)) += \(da.text);\n"
     return step.unary ? first : first + "      \(target(step.b)) += \(db.text);\n"
   }
@@ -162,31 +167,31 @@ enum NativeSource {
     static inline int evo_not_finite(float v) { return (evo_float_to_bits(v) & 0x7f800000) == 0x7f800000; }
 
     """ + CCode.function("evo_exp", CCode.expApproximation) + CCode.function("evo_tanh", CCode.tanhThroughExp) + """
-    /* log v for v > 0 (inf and NaN pass through): v = m * 2^e with m in [sqrt(1/2), sqrt(2)). */
-    static inline float evo_log_positive(float v) {
-      const int subnormal = evo_float_to_bits(v) < 0x00800000;
-      const int bits = evo_float_to_bits(subnormal ? v * 8388608.0f : v);
-      int e = ((bits >> 23) & 0xff) - 126 - (subnormal ? 23 : 0);
-      float m = evo_bits_to_float((bits & 0x007fffff) | 0x3f000000);
-      const int low = m < 0.707106781f;
-      e = low ? e - 1 : e;
-      m = low ? m + m - 1.0f : m - 1.0f;
-      const float z = m * m;
-      float y = 7.0376836292e-2f;
-      y = y * m - 1.1514610310e-1f;
-      y = y * m + 1.1676998740e-1f;
-      y = y * m - 1.2420140846e-1f;
-      y = y * m + 1.4249322787e-1f;
-      y = y * m - 1.6668057665e-1f;
-      y = y * m + 2.0000714765e-1f;
-      y = y * m - 2.4999993993e-1f;
-      y = y * m + 3.3333331174e-1f;
-      const float fe = (float)e;
-      y = y * m * z - 2.12194440e-4f * fe - 0.5f * z;
-      const float result = m + y + 0.693359375f * fe;
-      return v == __builtin_inff() || v != v ? v : result;
-    }
+      /* log v for v > 0 (inf and NaN pass through): v = m * 2^e with m in [sqrt(1/2), sqrt(2)). */
+      static inline float evo_log_positive(float v) {
+        const int subnormal = evo_float_to_bits(v) < 0x00800000;
+        const int bits = evo_float_to_bits(subnormal ? v * 8388608.0f : v);
+        int e = ((bits >> 23) & 0xff) - 126 - (subnormal ? 23 : 0);
+        float m = evo_bits_to_float((bits & 0x007fffff) | 0x3f000000);
+        const int low = m < 0.707106781f;
+        e = low ? e - 1 : e;
+        m = low ? m + m - 1.0f : m - 1.0f;
+        const float z = m * m;
+        float y = 7.0376836292e-2f;
+        y = y * m - 1.1514610310e-1f;
+        y = y * m + 1.1676998740e-1f;
+        y = y * m - 1.2420140846e-1f;
+        y = y * m + 1.4249322787e-1f;
+        y = y * m - 1.6668057665e-1f;
+        y = y * m + 2.0000714765e-1f;
+        y = y * m - 2.4999993993e-1f;
+        y = y * m + 3.3333331174e-1f;
+        const float fe = (float)e;
+        y = y * m * z - 2.12194440e-4f * fe - 0.5f * z;
+        const float result = m + y + 0.693359375f * fe;
+        return v == __builtin_inff() || v != v ? v : result;
+      }
 
 
-    """
+      """
 }

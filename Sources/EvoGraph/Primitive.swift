@@ -31,7 +31,9 @@ public enum Primitive: Hashable, Sendable, CaseIterable {
   case aggregate(Statistic, AggregationAxes)
 
   /// The element-wise primitives in the paper's order.
-  public static let elementwise: [Primitive] = [.add, .mul, .div, .max, .neg, .sigmoid, .tanh, .exp, .log, .abs, .square, .sqrt]
+  public static let elementwise: [Primitive] = [
+    .add, .mul, .div, .max, .neg, .sigmoid, .tanh, .exp, .log, .abs, .square, .sqrt,
+  ]
 
   /// The aggregation primitives: every statistic over every index set.
   public static let aggregations: [Primitive] = AggregationAxes.allCases.flatMap { axes in

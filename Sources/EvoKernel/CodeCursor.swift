@@ -20,11 +20,14 @@ enum CodeCursor {
     while start > 0, isPathScalar(scalars[start - 1]) { start -= 1 }
     if start == end {
       // Not on a name: look back past the open call's arguments to the function being called.
-      var depth = 0, index = end
+      var depth = 0
+      var index = end
       while index > 0 {
         index -= 1
         let c = scalars[index]
-        if c == ")" { depth += 1 } else if c == "(" {
+        if c == ")" {
+          depth += 1
+        } else if c == "(" {
           if depth == 0 { return pathBefore(index, in: code).text }
           depth -= 1
         }
@@ -40,7 +43,8 @@ enum CodeCursor {
   static func indent(after code: String) -> String {
     var depth = 0
     var quote: Unicode.Scalar?
-    var escaped = false, comment = false
+    var escaped = false
+    var comment = false
     for c in code.unicodeScalars {
       if comment {
         if c == "\n" { comment = false }

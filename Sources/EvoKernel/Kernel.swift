@@ -94,7 +94,8 @@ public final class Kernel: @unchecked Sendable {
 
   /// Answers `request` on the socket it came from; the reply's type is the request's with `_reply`.
   func reply(to request: WireMessage, on socket: ZMQSocket, _ content: [String: JSONValue]) {
-    let type = request.type.hasSuffix("_request") ? String(request.type.dropLast(8)) + "_reply" : request.type + "_reply"
+    let type =
+      request.type.hasSuffix("_request") ? String(request.type.dropLast(8)) + "_reply" : request.type + "_reply"
     let message = WireMessage(type: type, session: sessionID, content: content, parent: request)
     do { try socket.send(signer.frames(message)) } catch { log("could not send \(type): \(error)") }
   }

@@ -62,7 +62,10 @@ extension Kernel {
 
   /// An error reply's content.
   static func error(_ message: String, name: String = "BadRequest", traceback: [String] = []) -> [String: JSONValue] {
-    ["status": .string("error"), "ename": .string(name), "evalue": .string(message), "traceback": .array(traceback.map(JSONValue.string))]
+    [
+      "status": .string("error"), "ename": .string(name), "evalue": .string(message),
+      "traceback": .array(traceback.map(JSONValue.string)),
+    ]
   }
 
   // MARK: - Execution
@@ -83,31 +86,41 @@ extension Kernel {
         publish("stream", ["name": .string("stdout"), "text": .string(text)], parent: request)
       },
       shown: { [self] shown in
-        publish("display_data", ["data": .object(shown.data), "metadata": .object([:]), "transient": .object([:])], parent: request)
+        publish(
+          "display_data", ["data": .object(shown.data), "metadata": .object([:]), "transient": .object([:])],
+          parent: request)
       })
     switch outcome {
     case .success(let result):
       if let result, !silent {
         if result.isPicture {
-          publish("display_data", ["data": .object(result.data), "metadata": .object([:]), "transient": .object([:])], parent: request)
+          publish(
+            "display_data", ["data": .object(result.data), "metadata": .object([:]), "transient": .object([:])],
+            parent: request)
         } else {
-          publish("execute_result", ["execution_count": .int(count), "data": .object(result.data), "metadata": .object([:])], parent: request)
+          publish(
+            "execute_result", ["execution_count": .int(count), "data": .object(result.data), "metadata": .object([:])],
+            parent: request)
         }
       }
       if storeHistory { history.append((count, code, result?.data["text/plain"]?.string)) }
-      reply(to: request, on: socket, [
-        "status": .string("ok"), "execution_count": .int(count), "payload": .array([]),
-        "user_expressions": .object(userExpressions(request.content["user_expressions"])),
-      ])
+      reply(
+        to: request, on: socket,
+        [
+          "status": .string("ok"), "execution_count": .int(count), "payload": .array([]),
+          "user_expressions": .object(userExpressions(request.content["user_expressions"])),
+        ])
     case .failure(let failure):
       if storeHistory { history.append((count, code, nil)) }
       let error: [String: JSONValue] = [
-        "ename": .string(failure.name), "evalue": .string(failure.message), "traceback": .array(failure.traceback.map(JSONValue.string)),
+        "ename": .string(failure.name), "evalue": .string(failure.message),
+        "traceback": .array(failure.traceback.map(JSONValue.string)),
       ]
       publish("error", error, parent: request)
       // Before the reply: what is queued now was sent before the frontend could know of the error.
       if request.content["stop_on_error"] != .bool(false) { abortQueuedExecutions() }
-      reply(to: request, on: socket, error.merging(["status": .string("error"), "execution_count": .int(count)]) { $1 })
+      reply(
+        to: request, on: socket, error.merging(["status": .string("error"), "execution_count": .int(count)]) { $1 })
     }
   }
 
@@ -120,7 +133,8 @@ extension Kernel {
       switch evo.execute(code, name: "<user_expressions>", text: { _ in }, shown: { _ in }) {
       case .success(let shown):
         results[name] = .object([
-          "status": .string("ok"), "data": .object(shown?.data ?? ["text/plain": .string("nil")]), "metadata": .object([:]),
+          "status": .string("ok"), "data": .object(shown?.data ?? ["text/plain": .string("nil")]),
+          "metadata": .object([:]),
         ])
       case .failure(let failure):
         results[name] = .object(Self.error(failure.message, name: failure.name, traceback: failure.traceback))
@@ -155,33 +169,43 @@ extension Kernel {
     case .complete: reply(to: request, on: socket, ["status": .string("complete")])
     case .invalid: reply(to: request, on: socket, ["status": .string("invalid")])
     case .incomplete:
-      reply(to: request, on: socket, ["status": .string("incomplete"), "indent": .string(CodeCursor.indent(after: code))])
+      reply(
+        to: request, on: socket, ["status": .string("incomplete"), "indent": .string(CodeCursor.indent(after: code))])
     }
   }
 
   private func complete(_ request: WireMessage, on socket: ZMQSocket) {
     let code = request.content["code"]?.string ?? ""
-    let cursor = request.content["cursor_pos"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? code.unicodeScalars.count
+    let cursor =
+      request.content["cursor_pos"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? code.unicodeScalars.count
     let (start, typed) = CodeCursor.pathBefore(cursor, in: code)
     let line = String(String.UnicodeScalarView(code.unicodeScalars.prefix(start + typed.unicodeScalars.count)))
     let matches = typed.isEmpty ? [] : evo.completions(of: typed, line: line)
-    reply(to: request, on: socket, [
-      "status": .string("ok"), "matches": .array(matches.map(JSONValue.string)),
-      "cursor_start": .int(start), "cursor_end": .int(start + typed.unicodeScalars.count), "metadata": .object([:]),
-    ])
+    reply(
+      to: request, on: socket,
+      [
+        "status": .string("ok"), "matches": .array(matches.map(JSONValue.string)),
+        "cursor_start": .int(start), "cursor_end": .int(start + typed.unicodeScalars.count), "metadata": .object([:]),
+      ])
   }
 
   private func inspect(_ request: WireMessage, on socket: ZMQSocket) {
     let code = request.content["code"]?.string ?? ""
-    let cursor = request.content["cursor_pos"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? code.unicodeScalars.count
+    let cursor =
+      request.content["cursor_pos"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? code.unicodeScalars.count
     let name = CodeCursor.pathAround(cursor, in: code)
     guard !name.isEmpty, let help = evo.help(for: name) else {
-      reply(to: request, on: socket, ["status": .string("ok"), "found": .bool(false), "data": .object([:]), "metadata": .object([:])])
+      reply(
+        to: request, on: socket,
+        ["status": .string("ok"), "found": .bool(false), "data": .object([:]), "metadata": .object([:])])
       return
     }
-    reply(to: request, on: socket, [
-      "status": .string("ok"), "found": .bool(true), "data": .object(["text/plain": .string(help)]), "metadata": .object([:]),
-    ])
+    reply(
+      to: request, on: socket,
+      [
+        "status": .string("ok"), "found": .bool(true), "data": .object(["text/plain": .string(help)]),
+        "metadata": .object([:]),
+      ])
   }
 
   // MARK: - History
@@ -194,7 +218,8 @@ extension Kernel {
     var rows = history
     switch content["hist_access_type"]?.string ?? "tail" {
     case "range":
-      let start = int("start") ?? 1, stop = int("stop") ?? Int.max
+      let start = int("start") ?? 1
+      let stop = int("stop") ?? Int.max
       rows = rows.filter { $0.line >= start && $0.line < stop }
     case "search":
       let pattern = content["pattern"]?.string ?? "*"
@@ -208,7 +233,8 @@ extension Kernel {
       rows = Array(rows.suffix(max(0, int("n") ?? 10)))
     }
     return rows.map { row in
-      let input: JSONValue = withOutput ? .array([.string(row.input), row.output.map(JSONValue.string) ?? .null]) : .string(row.input)
+      let input: JSONValue =
+        withOutput ? .array([.string(row.input), row.output.map(JSONValue.string) ?? .null]) : .string(row.input)
       return .array([.int(1), .int(row.line), input])
     }
   }

@@ -49,9 +49,11 @@ final class KernelSession: @unchecked Sendable {
       }
     case .failure(let error):
       if error.kind == .interrupted || session.isInterruptRequested {
-        return .failure(Failure(name: "KeyboardInterrupt", message: "interrupted", traceback: Self.lines(error.rendered())))
+        return .failure(
+          Failure(name: "KeyboardInterrupt", message: "interrupted", traceback: Self.lines(error.rendered())))
       }
-      return .failure(Failure(name: error.kind.rawValue, message: error.message, traceback: Self.lines(error.rendered())))
+      return .failure(
+        Failure(name: error.kind.rawValue, message: error.message, traceback: Self.lines(error.rendered())))
     }
   }
 
@@ -75,7 +77,9 @@ final class KernelSession: @unchecked Sendable {
 
   /// The MIME bundle of a value: a PNG and its text for pictures, text otherwise.
   private static func show(_ value: Value) throws -> Shown {
-    guard let picture = value.displayPNG else { return Shown(data: ["text/plain": .string(value.repr)], isPicture: false) }
+    guard let picture = value.displayPNG else {
+      return Shown(data: ["text/plain": .string(value.repr)], isPicture: false)
+    }
     let png = Data(try picture.pngData()).base64EncodedString()
     return Shown(data: ["image/png": .string(png), "text/plain": .string(value.repr)], isPicture: true)
   }

@@ -11,7 +11,9 @@ public enum KernelSpec {
   /// Where `jupyter kernelspec install` would put the kernelspec: `--user` under the Jupyter data
   /// folder (`$JUPYTER_DATA_DIR`, else `$XDG_DATA_HOME/jupyter` or `~/.local/share/jupyter`), `--prefix P`
   /// under `P/share/jupyter`, and otherwise the system-wide `/usr/local/share/jupyter`.
-  public static func folder(user: Bool, prefix: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+  public static func folder(
+    user: Bool, prefix: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+  )
     -> String
   {
     let data: String
@@ -47,7 +49,8 @@ public enum KernelSpec {
   /// Writes the kernelspec into `folder` (created if needed; files replaced atomically).
   public static func install(into folder: String, executable: String, stdlib: String?) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    try AtomicFile.write(Data(kernelJSON(executable: executable, stdlib: stdlib).utf8), to: folder + "/kernel.json", op: "kernel install")
+    try AtomicFile.write(
+      Data(kernelJSON(executable: executable, stdlib: stdlib).utf8), to: folder + "/kernel.json", op: "kernel install")
     for size in [32, 64] {
       try AtomicFile.write(Data(try logo(size: size)), to: folder + "/logo-\(size)x\(size).png", op: "kernel install")
     }
@@ -56,17 +59,22 @@ public enum KernelSpec {
   /// Evo's logo: the curve of a Swish activation, x·σ(x), in white on a rounded teal square.
   public static func logo(size: Int) throws -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: size * size * 4)
-    let s = Double(size), radius = s * 0.2, stroke = s * 0.06
+    let s = Double(size)
+    let radius = s * 0.2
+    let stroke = s * 0.06
     // The curve, sampled densely, in pixel coordinates.
     let samples = (0...400).map { i -> (Double, Double) in
-      let x = -5 + 10 * Double(i) / 400, y = x / (1 + exp(-x))
+      let x = -5 + 10 * Double(i) / 400
+      let y = x / (1 + exp(-x))
       return (s * (0.12 + 0.76 * Double(i) / 400), s * (0.72 - 0.11 * y))
     }
     for py in 0..<size {
       for px in 0..<size {
-        let x = Double(px) + 0.5, y = Double(py) + 0.5
+        let x = Double(px) + 0.5
+        let y = Double(py) + 0.5
         // Coverage of the rounded square, antialiased over one pixel.
-        let dx = max(radius - x, x - (s - radius), 0), dy = max(radius - y, y - (s - radius), 0)
+        let dx = max(radius - x, x - (s - radius), 0)
+        let dy = max(radius - y, y - (s - radius), 0)
         let inside = min(max(radius - (dx * dx + dy * dy).squareRoot() + 0.5, 0), 1)
         let distance = samples.reduce(Double.infinity) { min($0, hypot($1.0 - x, $1.1 - y)) }
         let ink = min(max(stroke - distance + 0.5, 0), 1)

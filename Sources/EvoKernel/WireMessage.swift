@@ -29,7 +29,10 @@ struct WireMessage {
     self.content = content
   }
 
-  init(header: [String: JSONValue], parentHeader: [String: JSONValue], metadata: [String: JSONValue], content: [String: JSONValue]) {
+  init(
+    header: [String: JSONValue], parentHeader: [String: JSONValue], metadata: [String: JSONValue],
+    content: [String: JSONValue]
+  ) {
     self.header = header
     self.parentHeader = parentHeader
     self.metadata = metadata
@@ -76,12 +79,14 @@ final class MessageSigner: @unchecked Sendable {
     let names = ["header", "parent_header", "metadata", "content"]
     var dictionaries: [[String: JSONValue]] = []
     for (name, frame) in zip(names, rest[1...4]) {
-      guard let text = String(data: frame, encoding: .utf8), case .object(let object)? = try? JSONValue.parse(text) else {
+      guard let text = String(data: frame, encoding: .utf8), case .object(let object)? = try? JSONValue.parse(text)
+      else {
         throw KernelError("\(name) is not a JSON object")
       }
       dictionaries.append(object)
     }
-    var message = WireMessage(header: dictionaries[0], parentHeader: dictionaries[1], metadata: dictionaries[2], content: dictionaries[3])
+    var message = WireMessage(
+      header: dictionaries[0], parentHeader: dictionaries[1], metadata: dictionaries[2], content: dictionaries[3])
     guard !message.type.isEmpty else { throw KernelError("the header has no msg_type") }
     message.identities = Array(frames[..<split])
     message.buffers = Array(rest.dropFirst(5))

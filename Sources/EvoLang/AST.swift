@@ -22,8 +22,8 @@ indirect enum Expr {
   var span: SourceSpan {
     switch self {
     case .number(_, let s), .string(_, let s), .bool(_, let s), .nil(let s), .name(_, let s), .selfRef(let s),
-         .superMember(_, let s), .list(_, let s), .dict(_, let s), .unary(_, _, let s), .binary(_, _, _, let s),
-         .logical(_, _, _, let s), .call(_, _, let s), .member(_, _, let s), .index(_, _, let s), .if(_, _, _, let s):
+      .superMember(_, let s), .list(_, let s), .dict(_, let s), .unary(_, _, let s), .binary(_, _, _, let s),
+      .logical(_, _, _, let s), .call(_, _, let s), .member(_, _, let s), .index(_, _, let s), .if(_, _, _, let s):
       return s
     case .function(let f): return f.span
     }

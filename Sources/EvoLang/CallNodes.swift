@@ -24,7 +24,9 @@ func evaluateArguments(_ args: [ArgumentNode], _ f: Frame, _ vm: Interpreter) th
   var keywords: [(String, Value)] = []
   for a in args {
     let v = try a.value.eval(f, vm)
-    if let label = a.label { keywords.append((label, v)) } else if a.spread {
+    if let label = a.label {
+      keywords.append((label, v))
+    } else if a.spread {
       positional.append(contentsOf: try located(a.value.span) { try vm.iterate(v) })
     } else {
       positional.append(v)
@@ -86,7 +88,8 @@ final class CallNode: ExprNode {
     // frame is set up (holding the closure itself if the body reads it), the call uses only the
     // closure's proto, which the interpreter keeps alive for good (`compiledFunctions`).
     if direct, calleeIsGlobal, let closure = calleeCell.value.unretainedClosure,
-       closure._withUnsafeGuaranteedRef({ !$0.proto.isMethod && $0.proto.acceptsDirect(args.count) }) {
+      closure._withUnsafeGuaranteedRef({ !$0.proto.isMethod && $0.proto.acceptsDirect(args.count) })
+    {
       return try closure._withUnsafeGuaranteedRef { c in try callDirect(c, f, vm) }
     }
     var target = calleeCell.value
@@ -174,7 +177,8 @@ final class MethodCallNode: ExprNode {
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     var receiver = try object.eval(f, vm)
     if let instance = receiver.unretainedInstance,
-       let method = instance._withUnsafeGuaranteedRef({ i in hasField(i) ? nil : method(of: i.klass) }) {
+      let method = instance._withUnsafeGuaranteedRef({ i in hasField(i) ? nil : method(of: i.klass) })
+    {
       return try method._withUnsafeGuaranteedRef { m in
         let proto = m.proto
         if let plain, proto.acceptsDirect(plain.count) {

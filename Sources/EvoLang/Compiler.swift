@@ -75,8 +75,9 @@ struct Compiler {
 
   static func compileChunk(_ source: SourceFile, module: Module, interpreter: Interpreter) throws -> Chunk {
     let statements = try Parser.parse(source)
-    var compiler = Compiler(module: module, interpreter: interpreter, source: source,
-                            scope: FunctionScope(parent: nil, name: "<module>", isTopLevel: true, isMethod: false, firstSlot: 1))
+    var compiler = Compiler(
+      module: module, interpreter: interpreter, source: source,
+      scope: FunctionScope(parent: nil, name: "<module>", isTopLevel: true, isMethod: false, firstSlot: 1))
     // Top-level names are declared first so function bodies may refer to functions defined later.
     for s in statements { compiler.hoist(s) }
     let chunk = Chunk()
@@ -108,7 +109,10 @@ struct Compiler {
   private func visibleNames() -> [String] {
     var names = Set(interpreter.builtinIndex.keys).union(module.globalNames)
     var s: FunctionScope? = scope
-    while let x = s { for b in x.blocks { names.formUnion(b.keys) }; s = x.parent }
+    while let x = s {
+      for b in x.blocks { names.formUnion(b.keys) }
+      s = x.parent
+    }
     return Array(names)
   }
 
@@ -126,10 +130,12 @@ struct Compiler {
     if let u = scope.findUpvalue(name) { return UpvalueStore(index: u) }
     if let g = module.cell(name) { return GlobalStore(cell: g) }
     if interpreter.builtinIndex[name] != nil {
-      throw EvoError(.name, "cannot assign to the builtin '\(name)'; declare your own with 'let \(name) = ...'", span: span)
+      throw EvoError(
+        .name, "cannot assign to the builtin '\(name)'; declare your own with 'let \(name) = ...'", span: span)
     }
-    throw EvoError(.name, "assignment to undeclared name '\(name)'; declare it first with 'let \(name) = ...'", span: span,
-                   hint: suggestion(for: name, among: visibleNames()))
+    throw EvoError(
+      .name, "assignment to undeclared name '\(name)'; declare it first with 'let \(name) = ...'", span: span,
+      hint: suggestion(for: name, among: visibleNames()))
   }
 
   /// Declares a new variable in the current block (a global at the top level).
@@ -206,17 +212,32 @@ struct Compiler {
       // Declared before the body is compiled, so the function can call itself.
       let declaration = declare(decl.name ?? "<fn>")
       let assignment = declaration.assignment()
-      return [FunctionStmt(function: try function(decl, isMethod: false), declaration: declaration, assignment: assignment)]
+      return [
+        FunctionStmt(function: try function(decl, isMethod: false), declaration: declaration, assignment: assignment)
+      ]
     case .class(let decl):
       let target = declare(decl.name)
       let superclass = try decl.superclass.map { try expression($0) }
       let methods = try decl.methods.map { try function($0, isMethod: true, hasSuperclass: decl.superclass != nil) }
       let fields = try decl.fields.map { name, e, span in
-        (name, try function(FunctionDecl(name: "\(decl.name).\(name)", parameters: [], body: [.return(e, span)], span: span, doc: nil), isMethod: false))
+        (
+          name,
+          try function(
+            FunctionDecl(name: "\(decl.name).\(name)", parameters: [], body: [.return(e, span)], span: span, doc: nil),
+            isMethod: false)
+        )
       }
-      return [ClassStmt(name: decl.name, superclass: superclass, methods: methods, fields: fields, doc: decl.doc, target: target, span: decl.span)]
+      return [
+        ClassStmt(
+          name: decl.name, superclass: superclass, methods: methods, fields: fields, doc: decl.doc, target: target,
+          span: decl.span)
+      ]
     case .if(let condition, let then, let otherwise, let span):
-      return [IfStmt(condition: try expression(condition), then: try block(then), otherwise: try otherwise.map { try block($0) } ?? Block([]), span: span)]
+      return [
+        IfStmt(
+          condition: try expression(condition), then: try block(then),
+          otherwise: try otherwise.map { try block($0) } ?? Block([]), span: span)
+      ]
     case .while(let condition, let body, let span):
       let c = try expression(condition)
       scope.loopDepth += 1
@@ -259,7 +280,9 @@ struct Compiler {
     case .import(let name, let alias, let span):
       return [ImportStmt(module: name, fromDirectory: directory, bindings: [(nil, declare(alias ?? name))], span: span)]
     case .fromImport(let name, let members, let span):
-      return [ImportStmt(module: name, fromDirectory: directory, bindings: members.map { ($0.0, declare($0.0)) }, span: span)]
+      return [
+        ImportStmt(module: name, fromDirectory: directory, bindings: members.map { ($0.0, declare($0.0)) }, span: span)
+      ]
     }
   }
 
@@ -270,7 +293,9 @@ struct Compiler {
     return String(name[..<slash])
   }
 
-  private mutating func assignment(_ target: AssignTarget, _ op: String?, _ value: Expr, _ span: SourceSpan) throws -> StmtNode {
+  private mutating func assignment(_ target: AssignTarget, _ op: String?, _ value: Expr, _ span: SourceSpan) throws
+    -> StmtNode
+  {
     let binaryOp = op.flatMap { BinaryOp(rawValue: $0) }
     switch target {
     case .name(let name, let nameSpan):
@@ -278,13 +303,18 @@ struct Compiler {
       if let binaryOp { v = binary(binaryOp, try read(name, nameSpan), v, span) }
       return StoreStmt(target: try assignTarget(name, nameSpan), value: v, span: span)
     case .member(let object, let name, _):
-      return MemberStoreStmt(object: try expression(object), name: name, value: try expression(value), op: binaryOp, span: span)
+      return MemberStoreStmt(
+        object: try expression(object), name: name, value: try expression(value), op: binaryOp, span: span)
     case .index(let object, let parts, _):
-      return IndexStoreStmt(object: try expression(object), parts: try indexParts(parts), value: try expression(value), op: binaryOp, span: span)
+      return IndexStoreStmt(
+        object: try expression(object), parts: try indexParts(parts), value: try expression(value), op: binaryOp,
+        span: span)
     }
   }
 
-  private mutating func function(_ decl: FunctionDecl, isMethod: Bool, hasSuperclass: Bool = false) throws -> FunctionNode {
+  private mutating func function(_ decl: FunctionDecl, isMethod: Bool, hasSuperclass: Bool = false) throws
+    -> FunctionNode
+  {
     let name = decl.name ?? "<fn>"
     let outer = scope
     let inner = FunctionScope(parent: outer, name: name, isTopLevel: false, isMethod: isMethod, firstSlot: 1)
@@ -322,7 +352,8 @@ struct Compiler {
     case .nil(let span): return ConstNode(.null, span: span)
     case .string(let parts, let span):
       if parts.count == 1, case .text(let t) = parts[0] { return ConstNode(.string(t), span: span) }
-      var literals = [""], expressions: [ExprNode] = []
+      var literals = [""]
+      var expressions: [ExprNode] = []
       for p in parts {
         switch p {
         case .text(let t): literals[literals.count - 1] += t
@@ -339,7 +370,9 @@ struct Compiler {
       }
       return try read("self", span)
     case .superMember(let name, let span):
-      guard superAllowed, scope.isMethod else { throw EvoError(.syntax, "'super' is only available directly in methods of a subclass", span: span) }
+      guard superAllowed, scope.isMethod else {
+        throw EvoError(.syntax, "'super' is only available directly in methods of a subclass", span: span)
+      }
       scope.usesSuper = true
       return SuperMemberNode(name: name, span: span)
     case .list(let items, let span): return ListNode(items: try items.map { try expression($0) }, span: span)
@@ -354,7 +387,8 @@ struct Compiler {
     case .call(let callee, let args, let span):
       let argNodes = try args.map { ArgumentNode(label: $0.label, value: try expression($0.value), spread: $0.spread) }
       if case .member(let object, let name, _) = callee {
-        return MethodCallNode(object: try expression(object), name: name, args: argNodes, enclosing: scope.name, span: span)
+        return MethodCallNode(
+          object: try expression(object), name: name, args: argNodes, enclosing: scope.name, span: span)
       }
       return CallNode(callee: try expression(callee), args: argNodes, enclosing: scope.name, span: span)
     case .member(let object, let name, let span):
@@ -416,7 +450,8 @@ struct Compiler {
       switch p {
       case .single(let e): return .single(try expression(e))
       case .slice(let a, let b, let c):
-        return .slice(try a.map { try expression($0) }, try b.map { try expression($0) }, try c.map { try expression($0) })
+        return .slice(
+          try a.map { try expression($0) }, try b.map { try expression($0) }, try c.map { try expression($0) })
       case .ellipsis: return .ellipsis
       }
     }

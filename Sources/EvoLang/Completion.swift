@@ -36,7 +36,8 @@ extension Interpreter {
   /// as `text` completed.
   public func completions(of text: String, line: String) -> [String] {
     if let dot = text.lastIndex(of: ".") {
-      let base = String(text[..<dot]), partial = String(text[text.index(after: dot)...])
+      let base = String(text[..<dot])
+      let partial = String(text[text.index(after: dot)...])
       let expression = Interpreter.expressionBeforeMember(in: line) ?? base
       return memberCompletions(after: expression).filter { $0.hasPrefix(partial) }.map { base + "." + $0 }
     }
@@ -48,7 +49,8 @@ extension Interpreter {
   public static func expressionBeforeMember(in line: String) -> String? {
     let chars = Array(line)
     guard let dot = chars.lastIndex(of: ".") else { return nil }
-    var i = dot, depth = 0
+    var i = dot
+    var depth = 0
     scan: while i > 0 {
       let c = chars[i - 1]
       switch c {
@@ -84,7 +86,8 @@ extension Interpreter {
       }
       if let name = function?.returns, let type = nativeTypes[name] { return type.memberNames }
     }
-    let everything = nativeTypes.values.flatMap(\.memberNames)
+    let everything =
+      nativeTypes.values.flatMap(\.memberNames)
       + [Value.list(ListObject([])), .string(""), .dict(DictObject())].flatMap(Builtins.methodNames(of:))
     return Set(everything).sorted()
   }

@@ -124,7 +124,6 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
     self.isIncomplete = isIncomplete
   }
 
-
   public var description: String { "\(kind.rawValue): \(message)" }
 
   /// An Evo error for any error a host function threw: its own kind when it has one, else `HostError`.
@@ -155,7 +154,8 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
       out += "\(gutter)--> \(span.source.name):\(line):\(column)\n"
       out += "\(gutter) |\n"
       out += "\(line) | \(text)\n"
-      out += "\(gutter) | \(String(repeating: " ", count: max(0, column - 1)))\(String(repeating: "^", count: min(width, max(1, text.count - column + 1))))\n"
+      out +=
+        "\(gutter) | \(String(repeating: " ", count: max(0, column - 1)))\(String(repeating: "^", count: min(width, max(1, text.count - column + 1))))\n"
     }
     if let hint { out += "hint: \(hint)\n" }
     // A lone frame at the error's own location adds nothing to the caret above.

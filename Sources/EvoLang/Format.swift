@@ -39,8 +39,10 @@ extension Value {
 
   private func writeRepr(to out: inout String, _ visited: inout Set<ObjectIdentifier>) {
     /// Writes a container's items between `open` and `close` unless it is already being written.
-    func container(_ object: AnyObject, _ open: String, _ close: String, _ elided: String,
-                   _ body: (inout String, inout Set<ObjectIdentifier>) -> Void) {
+    func container(
+      _ object: AnyObject, _ open: String, _ close: String, _ elided: String,
+      _ body: (inout String, inout Set<ObjectIdentifier>) -> Void
+    ) {
       guard visited.count < Value.nestingLimit, visited.insert(ObjectIdentifier(object)).inserted else {
         out += elided
         return

@@ -24,7 +24,10 @@ public struct NativeParameter: Sendable {
 
 /// A default for a native parameter (values of a sendable kind, so signatures can be static data).
 public enum DefaultValue: Sendable {
-  case null, bool(Bool), number(Double), string(String)
+  case null
+  case bool(Bool)
+  case number(Double)
+  case string(String)
 
   var value: Value {
     switch self {
@@ -132,7 +135,9 @@ public final class NativeFunction: @unchecked Sendable {
   let parameterNames: [String]
   let hasVariadic: Bool
 
-  public init(_ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value) {
+  public init(
+    _ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value
+  ) {
     self.name = name
     self.parameters = parameters
     self.doc = doc
@@ -151,9 +156,10 @@ public final class NativeFunction: @unchecked Sendable {
 
   /// `name(a, b = 1, ...rest)`; a method's receiver (`self`) is not shown.
   public var signature: String {
-    "\(name)(" + parameters.drop { $0.name == "self" }.map { p in
-      p.variadic ? "...\(p.name)" : p.defaultValue.map { "\(p.name) = \($0.text)" } ?? p.name
-    }.joined(separator: ", ") + ")"
+    "\(name)("
+      + parameters.drop { $0.name == "self" }.map { p in
+        p.variadic ? "...\(p.name)" : p.defaultValue.map { "\(p.name) = \($0.text)" } ?? p.name
+      }.joined(separator: ", ") + ")"
   }
 }
 
@@ -175,7 +181,8 @@ public final class NativeType: @unchecked Sendable {
   /// What a property means, for `help` (`"hash": "..."`).
   public var propertyDocs: [String: String] = [:]
   /// Read-only or read-write properties.
-  public var properties: [String: (get: (any NativeObject) throws -> Value, set: ((any NativeObject, Value) throws -> Void)?)] = [:]
+  public var properties:
+    [String: (get: (any NativeObject) throws -> Value, set: ((any NativeObject, Value) throws -> Void)?)] = [:]
   /// `a op b` where a or b is of this type (`reversed` when the object is on the right); nil if unsupported.
   public var binaryOperator: ((String, Value, Value) throws -> Value?)?
   /// `-a`; nil if unsupported.
@@ -198,7 +205,9 @@ public final class NativeType: @unchecked Sendable {
   }
 
   /// Registers a method; `body` receives the receiver as argument 0 followed by the declared parameters.
-  public func method(_ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value) {
+  public func method(
+    _ name: String, _ parameters: [NativeParameter] = [], doc: String = "", body: @escaping (Arguments) throws -> Value
+  ) {
     methods[name] = NativeFunction(name, [NativeParameter("self")] + parameters, doc: doc, body: body)
   }
 

@@ -55,7 +55,9 @@ public final class Interpreter {
   /// The session's main module (REPL, script, notebook).
   public let main: Module
   /// Arguments of `evo run FILE ARGS...`, visible as `args`.
-  public var scriptArguments: [String] = [] { didSet { defineGlobal("args", .list(ListObject(scriptArguments.map { .string($0) }))) } }
+  public var scriptArguments: [String] = [] {
+    didSet { defineGlobal("args", .list(ListObject(scriptArguments.map { .string($0) }))) }
+  }
 
   public init(stackCapacity: Int = 1 << 18, maxDepth: Int = 10_000) {
     self.stackCapacity = stackCapacity
@@ -81,7 +83,9 @@ public final class Interpreter {
 
   /// Registers a builtin global value (a constant, a namespace module), with an optional doc for `help`.
   public func defineBuiltin(_ name: String, _ value: Value, doc: String? = nil) {
-    if let i = builtinIndex[name] { builtins[i] = value } else {
+    if let i = builtinIndex[name] {
+      builtins[i] = value
+    } else {
       builtinIndex[name] = builtins.count
       builtins.append(value)
     }
@@ -170,7 +174,9 @@ public final class Interpreter {
 
   // Errors of the hot paths, built out of line so those paths keep small stack frames.
   @inline(never) static func interruptedError() -> EvoError { EvoError(.interrupted, "interrupted") }
-  @inline(never) static func budgetError() -> EvoError { EvoError(.budget, "the step budget is exhausted (an infinite loop?)") }
+  @inline(never) static func budgetError() -> EvoError {
+    EvoError(.budget, "the step budget is exhausted (an infinite loop?)")
+  }
   @inline(never) func recursionError(_ c: Closure) -> EvoError {
     EvoError(.recursion, "maximum recursion depth (\(maxDepth)) exceeded in \(c.proto.name)()")
   }
@@ -207,9 +213,14 @@ public final class Interpreter {
     let instance = Instance(klass: k)
     var chain: [ClassObject] = []
     var c: ClassObject? = k
-    while let x = c { chain.append(x); c = x.superclass }
+    while let x = c {
+      chain.append(x)
+      c = x.superclass
+    }
     for cls in chain.reversed() {
-      for (name, initializer) in cls.fieldInitializers { instance.set(name, try callClosure(initializer, receiver: nil, [], [])) }
+      for (name, initializer) in cls.fieldInitializers {
+        instance.set(name, try callClosure(initializer, receiver: nil, [], []))
+      }
     }
     if let initMethod = k.findMethod("init") {
       _ = try callClosure(initMethod, receiver: .instance(instance), positional, keywords)
@@ -220,11 +231,14 @@ public final class Interpreter {
   }
 
   /// Binds arguments to a closure's parameters in a new frame and runs its body.
-  func callClosure(_ c: Closure, receiver: Value?, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value {
+  func callClosure(_ c: Closure, receiver: Value?, _ positional: [Value], _ keywords: [(String, Value)]) throws -> Value
+  {
     let proto = c.proto
     if proto.isMethod && receiver == nil {
       // `Class.method(obj, ...)`: the first argument is the receiver.
-      guard let first = positional.first else { throw EvoError(.argument, "method \(proto.name)() needs an instance as its first argument") }
+      guard let first = positional.first else {
+        throw EvoError(.argument, "method \(proto.name)() needs an instance as its first argument")
+      }
       return try callClosure(c, receiver: first, Array(positional.dropFirst()), keywords)
     }
     let frame = try pushFrame(c)
@@ -235,16 +249,21 @@ public final class Interpreter {
     let fixed = proto.variadic ? names.count - 1 : names.count
     var filled = [Bool](repeating: false, count: names.count)
     if positional.count > fixed && !proto.variadic {
-      throw EvoError(.argument, "\(proto.name)() takes \(fixed) argument\(fixed == 1 ? "" : "s") but \(positional.count) were given")
+      throw EvoError(
+        .argument, "\(proto.name)() takes \(fixed) argument\(fixed == 1 ? "" : "s") but \(positional.count) were given")
     }
-    for (i, v) in positional.prefix(fixed).enumerated() { frame[first + i] = v; filled[i] = true }
+    for (i, v) in positional.prefix(fixed).enumerated() {
+      frame[first + i] = v
+      filled[i] = true
+    }
     if proto.variadic {
       frame[first + fixed] = .list(ListObject(Array(positional.dropFirst(fixed))))
       filled[fixed] = true
     }
     for (label, v) in keywords {
       guard let i = names.firstIndex(of: label), !(proto.variadic && i == fixed) else {
-        throw EvoError(.argument, "\(proto.name)() has no parameter '\(label)'", hint: suggestion(for: label, among: names))
+        throw EvoError(
+          .argument, "\(proto.name)() has no parameter '\(label)'", hint: suggestion(for: label, among: names))
       }
       guard !filled[i] else { throw EvoError(.argument, "\(proto.name)() got two values for '\(label)'") }
       frame[first + i] = v
@@ -291,7 +310,9 @@ public final class Interpreter {
   func runBody(_ proto: FunctionProto, _ frame: Frame) throws -> Value {
     try tick()
     if proto.hasBoxedSlots { for slot in proto.boxedSlots { frame[slot] = .cell(Cell(frame[slot])) } }
-    if case .returned = try proto.runnableBody._withUnsafeGuaranteedRef({ try $0.run(frame, self) }) { return takeReturnValue() }
+    if case .returned = try proto.runnableBody._withUnsafeGuaranteedRef({ try $0.run(frame, self) }) {
+      return takeReturnValue()
+    }
     if let result = proto.runnableResult { return try result._withUnsafeGuaranteedRef { try $0.eval(frame, self) } }
     return .null
   }
@@ -322,13 +343,17 @@ public final class Interpreter {
     var values = [Value?](repeating: nil, count: params.count)
     if positional.count > fixed && variadicIndex == nil {
       let shown = params.first?.name == "self" ? fixed - 1 : fixed
-      throw EvoError(.argument, "\(f.name)() takes \(shown) argument\(shown == 1 ? "" : "s") but \(positional.count - (fixed - shown)) were given")
+      throw EvoError(
+        .argument,
+        "\(f.name)() takes \(shown) argument\(shown == 1 ? "" : "s") but \(positional.count - (fixed - shown)) were given"
+      )
     }
     for (i, v) in positional.prefix(fixed).enumerated() { values[i] = v }
     if let vi = variadicIndex { values[vi] = .list(ListObject(Array(positional.dropFirst(fixed)))) }
     for (label, v) in keywords {
       guard let i = params.firstIndex(where: { $0.isNamed(label) && !$0.variadic }) else {
-        throw EvoError(.argument, "\(f.name)() has no parameter '\(label)'", hint: suggestion(for: label, among: params.map(\.name)))
+        throw EvoError(
+          .argument, "\(f.name)() has no parameter '\(label)'", hint: suggestion(for: label, among: params.map(\.name)))
       }
       guard values[i] == nil else { throw EvoError(.argument, "\(f.name)() got two values for '\(label)'") }
       values[i] = v
@@ -336,7 +361,11 @@ public final class Interpreter {
     var bound: [Value] = []
     bound.reserveCapacity(params.count)
     for (i, p) in params.enumerated() {
-      if let v = values[i] { bound.append(v) } else if let d = p.defaultValue { bound.append(d.value) } else {
+      if let v = values[i] {
+        bound.append(v)
+      } else if let d = p.defaultValue {
+        bound.append(d.value)
+      } else {
         throw EvoError(.argument, "\(f.name)() is missing the argument '\(p.name)'")
       }
     }
@@ -347,7 +376,9 @@ public final class Interpreter {
   /// hold nil before); later parameters take their defaults. The caller checked `acceptsPositional`.
   /// Errors of the body (not of `fill`) are traced to the call site `span` in `function`.
   @inline(__always)
-  func callNativeOnStack(_ fn: NativeFunction, count: Int, span: SourceSpan, in function: String, _ fill: (Frame) throws -> Void) throws -> Value {
+  func callNativeOnStack(
+    _ fn: NativeFunction, count: Int, span: SourceSpan, in function: String, _ fill: (Frame) throws -> Void
+  ) throws -> Value {
     let size = fn.parameters.count
     guard stackTop + size <= stackCapacity else { throw EvoError(.recursion, "the value stack is exhausted") }
     let base = stack + stackTop
@@ -359,7 +390,8 @@ public final class Interpreter {
     try fill(base)
     for i in count..<size { (base + i).initialize(to: fn.parameters[i].defaultValue?.value ?? .null) }
     try checkInterrupt()
-    return try afterNative(try traced(span, in: function) { try fn.body(Arguments(fn, base, count: size, interpreter: self)) })
+    return try afterNative(
+      try traced(span, in: function) { try fn.body(Arguments(fn, base, count: size, interpreter: self)) })
   }
 
   /// Runs a native function's body on arguments already bound in parameter order.
@@ -367,7 +399,9 @@ public final class Interpreter {
   func invokeNative(_ f: NativeFunction, _ bound: [Value]) throws -> Value {
     try checkInterrupt()
     return try bound.withUnsafeBufferPointer { b in
-      guard let base = b.baseAddress else { return try afterNative(try f.body(Arguments(f, stack, count: 0, interpreter: self))) }
+      guard let base = b.baseAddress else {
+        return try afterNative(try f.body(Arguments(f, stack, count: 0, interpreter: self)))
+      }
       return try afterNative(try f.body(Arguments(f, base, count: b.count, interpreter: self)))
     }
   }

@@ -48,7 +48,8 @@ struct Lexer {
       let start = position
       let c = bytes[position]
       if c == UInt8(ascii: ".") && sawNewline, let last = tokens.last, last.kind == .newline,
-         !(position + 2 < end && bytes[position + 1] == UInt8(ascii: ".") && bytes[position + 2] == UInt8(ascii: ".")) {
+        !(position + 2 < end && bytes[position + 1] == UInt8(ascii: ".") && bytes[position + 2] == UInt8(ascii: "."))
+      {
         tokens.removeLast()  // `.method()` on a new line continues the expression
       }
       let kind: TokenKind
@@ -75,8 +76,11 @@ struct Lexer {
     guard let last = tokens.last else { return }
     switch last.kind {
     case .newline: return
-    case .symbol(let s) where ["+", "-", "*", "/", "%", "@", "**", "=", "==", "!=", "<", ">", "<=", ">=", ",", "(", "[", "{", ".", ":",
-                                "+=", "-=", "*=", "/=", "%=", "=>"].contains(s):
+    case .symbol(let s)
+    where [
+      "+", "-", "*", "/", "%", "@", "**", "=", "==", "!=", "<", ">", "<=", ">=", ",", "(", "[", "{", ".", ":",
+      "+=", "-=", "*=", "/=", "%=", "=>",
+    ].contains(s):
       return
     case .keyword(let k) where [.and, .or, .not, .in].contains(k):
       return
@@ -87,7 +91,8 @@ struct Lexer {
 
   private func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
   private func isIdentifierStart(_ c: UInt8) -> Bool {
-    (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || c == UInt8(ascii: "_") || c >= 0x80
+    (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+      || c == UInt8(ascii: "_") || c >= 0x80
   }
   private func isIdentifierPart(_ c: UInt8) -> Bool { isIdentifierStart(c) || isDigit(c) }
 
@@ -98,7 +103,9 @@ struct Lexer {
       let digitsStart = position
       while position < end, isHex(bytes[position]) || bytes[position] == UInt8(ascii: "_") { position += 1 }
       let text = String(decoding: bytes[digitsStart..<position], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-      guard let v = UInt64(text, radix: 16) else { throw EvoError(.syntax, "invalid hexadecimal literal", span: span(start, position)) }
+      guard let v = UInt64(text, radix: 16) else {
+        throw EvoError(.syntax, "invalid hexadecimal literal", span: span(start, position))
+      }
       return .number(Double(v))
     }
     while position < end, isDigit(bytes[position]) || bytes[position] == UInt8(ascii: "_") { position += 1 }
@@ -115,14 +122,18 @@ struct Lexer {
       }
     }
     let text = String(decoding: bytes[start..<position], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-    guard let v = Double(text) else { throw EvoError(.syntax, "invalid number literal '\(text)'", span: span(start, position)) }
+    guard let v = Double(text) else {
+      throw EvoError(.syntax, "invalid number literal '\(text)'", span: span(start, position))
+    }
     if position < end, isIdentifierStart(bytes[position]) {
       throw EvoError(.syntax, "invalid number literal: a letter follows '\(text)'", span: span(start, position + 1))
     }
     return .number(v)
   }
 
-  private func isHex(_ c: UInt8) -> Bool { isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f")) }
+  private func isHex(_ c: UInt8) -> Bool {
+    isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
+  }
 
   private mutating func string(quote: UInt8) throws -> TokenKind {
     let start = position
@@ -134,9 +145,13 @@ struct Lexer {
         throw EvoError(.syntax, "unterminated string literal", span: span(start, start + 1), isIncomplete: true)
       }
       let c = bytes[position]
-      if c == quote { position += 1; break }
+      if c == quote {
+        position += 1
+        break
+      }
       if c == UInt8(ascii: "\n") {
-        throw EvoError(.syntax, "unterminated string literal (strings end on the same line)", span: span(start, start + 1))
+        throw EvoError(
+          .syntax, "unterminated string literal (strings end on the same line)", span: span(start, start + 1))
       }
       if c == UInt8(ascii: "\\") {
         guard position + 1 < end else {
@@ -151,22 +166,30 @@ struct Lexer {
         case UInt8(ascii: "0"): text.append(0)
         case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): text.append(e)
         case UInt8(ascii: "("):
-          if !text.isEmpty { pieces.append(.text(String(decoding: text, as: UTF8.self))); text = [] }
+          if !text.isEmpty {
+            pieces.append(.text(String(decoding: text, as: UTF8.self)))
+            text = []
+          }
           let exprStart = position
           var depth = 1
           while position < end && depth > 0 {
             switch bytes[position] {
             case UInt8(ascii: "("): depth += 1
             case UInt8(ascii: ")"): depth -= 1
-            case UInt8(ascii: "\n"): throw EvoError(.syntax, "unterminated interpolation in string", span: span(exprStart - 2, position))
+            case UInt8(ascii: "\n"):
+              throw EvoError(.syntax, "unterminated interpolation in string", span: span(exprStart - 2, position))
             default: break
             }
             position += 1
           }
-          guard depth == 0 else { throw EvoError(.syntax, "unterminated interpolation in string", span: span(exprStart - 2, position), isIncomplete: true) }
+          guard depth == 0 else {
+            throw EvoError(
+              .syntax, "unterminated interpolation in string", span: span(exprStart - 2, position), isIncomplete: true)
+          }
           pieces.append(.interpolation(start: exprStart, end: position - 1))
         default:
-          throw EvoError(.syntax, "unknown escape sequence '\\\(String(UnicodeScalar(e)))'", span: span(position - 2, position))
+          throw EvoError(
+            .syntax, "unknown escape sequence '\\\(String(UnicodeScalar(e)))'", span: span(position - 2, position))
         }
         continue
       }
@@ -179,9 +202,17 @@ struct Lexer {
 
   private mutating func symbol() throws -> TokenKind {
     let start = position
-    func text(_ n: Int) -> String? { position + n <= end ? String(decoding: bytes[position..<(position + n)], as: UTF8.self) : nil }
-    if let s = text(3), Self.symbols3.contains(s) { position += 3; return .symbol(s) }
-    if let s = text(2), Self.symbols2.contains(s) { position += 2; return .symbol(s) }
+    func text(_ n: Int) -> String? {
+      position + n <= end ? String(decoding: bytes[position..<(position + n)], as: UTF8.self) : nil
+    }
+    if let s = text(3), Self.symbols3.contains(s) {
+      position += 3
+      return .symbol(s)
+    }
+    if let s = text(2), Self.symbols2.contains(s) {
+      position += 2
+      return .symbol(s)
+    }
     let c = bytes[position]
     guard Self.symbols1.contains(c) else {
       let scalar = String(decoding: bytes[position..<min(position + 4, end)], as: UTF8.self).prefix(1)

@@ -6,7 +6,8 @@ extension Interpreter {
     if let m = modules[name] { return m }
     guard !loading.contains(name) else { throw EvoError(.import, "circular import of module '\(name)'") }
     let folders = (directory.map { [$0] } ?? []) + searchPaths
-    guard let path = folders.map({ "\($0)/\(name).evo" }).first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+    guard let path = folders.map({ "\($0)/\(name).evo" }).first(where: { FileManager.default.fileExists(atPath: $0) })
+    else {
       let looked = folders.isEmpty ? "no folders" : folders.joined(separator: ", ")
       throw EvoError(
         .import, "no module named '\(name)' (looked in \(looked))",

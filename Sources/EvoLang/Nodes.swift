@@ -34,14 +34,20 @@ func locatedError(_ error: any Error, _ span: SourceSpan) -> EvoError {
 
 final class ConstNode: ExprNode {
   let value: Value
-  init(_ value: Value, span: SourceSpan) { self.value = value; super.init(span: span) }
+  init(_ value: Value, span: SourceSpan) {
+    self.value = value
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { value }
 }
 
 /// A number literal: built in place, no stored value to copy.
 final class NumberNode: ExprNode {
   let number: Double
-  init(_ number: Double, span: SourceSpan) { self.number = number; super.init(span: span) }
+  init(_ number: Double, span: SourceSpan) {
+    self.number = number
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .number(number) }
 }
 
@@ -50,7 +56,11 @@ final class LocalGet: ExprNode {
   let slot: Int
   var boxed = false
   let name: String
-  init(slot: Int, name: String, span: SourceSpan) { self.slot = slot; self.name = name; super.init(span: span) }
+  init(slot: Int, name: String, span: SourceSpan) {
+    self.slot = slot
+    self.name = name
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let p = f + slot
     // A number is rebuilt rather than copied: no call to the enum's copy function.
@@ -68,7 +78,10 @@ final class LocalGet: ExprNode {
 
 final class UpvalueGet: ExprNode {
   let index: Int
-  init(index: Int, span: SourceSpan) { self.index = index; super.init(span: span) }
+  init(index: Int, span: SourceSpan) {
+    self.index = index
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     guard case .closure(let c) = f[0] else { return .null }
     return c.captures[index].value
@@ -93,7 +106,10 @@ final class GlobalGet: ExprNode {
 
 final class BuiltinGet: ExprNode {
   let index: Int
-  init(index: Int, span: SourceSpan) { self.index = index; super.init(span: span) }
+  init(index: Int, span: SourceSpan) {
+    self.index = index
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { vm.builtins[index] }
 }
 
@@ -106,7 +122,10 @@ final class LocalSlot {
   private var readers: [LocalGet] = []
   private var writers: [LocalStore] = []
 
-  init(slot: Int, name: String) { self.slot = slot; self.name = name }
+  init(slot: Int, name: String) {
+    self.slot = slot
+    self.name = name
+  }
 
   func reader(span: SourceSpan) -> LocalGet {
     let r = LocalGet(slot: slot, name: name, span: span)
@@ -115,7 +134,10 @@ final class LocalSlot {
     return r
   }
 
-  func register(_ w: LocalStore) { w.boxed = boxed; writers.append(w) }
+  func register(_ w: LocalStore) {
+    w.boxed = boxed
+    writers.append(w)
+  }
 
   func markCaptured() {
     guard !boxed else { return }
@@ -184,7 +206,9 @@ final class BinaryNode: ExprNode {
   let op: BinaryOp
   let left: ExprNode, right: ExprNode
   init(op: BinaryOp, left: ExprNode, right: ExprNode, span: SourceSpan) {
-    self.op = op; self.left = left; self.right = right
+    self.op = op
+    self.left = left
+    self.right = right
     super.init(span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
@@ -236,7 +260,9 @@ class BinaryConstNode: ExprNode {
   let left: ExprNode
   let constant: Double
   init(op: BinaryOp, left: ExprNode, constant: Double, span: SourceSpan) {
-    self.op = op; self.left = left; self.constant = constant
+    self.op = op
+    self.left = left
+    self.constant = constant
     super.init(span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
@@ -272,7 +298,11 @@ final class LocalConstNode: BinaryConstNode {
 final class UnaryNode: ExprNode {
   let op: String
   let operand: ExprNode
-  init(op: String, operand: ExprNode, span: SourceSpan) { self.op = op; self.operand = operand; super.init(span: span) }
+  init(op: String, operand: ExprNode, span: SourceSpan) {
+    self.op = op
+    self.operand = operand
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let v = try operand.eval(f, vm)
     if op == "-", case .number(let n) = v { return .number(-n) }
@@ -284,7 +314,9 @@ final class LogicalNode: ExprNode {
   let isAnd: Bool
   let left: ExprNode, right: ExprNode
   init(isAnd: Bool, left: ExprNode, right: ExprNode, span: SourceSpan) {
-    self.isAnd = isAnd; self.left = left; self.right = right
+    self.isAnd = isAnd
+    self.left = left
+    self.right = right
     super.init(span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
@@ -318,7 +350,10 @@ final class InterpolationNode: ExprNode {
 
 final class ListNode: ExprNode {
   let items: [ExprNode]
-  init(items: [ExprNode], span: SourceSpan) { self.items = items; super.init(span: span) }
+  init(items: [ExprNode], span: SourceSpan) {
+    self.items = items
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     var out: [Value] = []
     out.reserveCapacity(items.count)
@@ -329,12 +364,17 @@ final class ListNode: ExprNode {
 
 final class DictNode: ExprNode {
   let pairs: [(ExprNode, ExprNode)]
-  init(pairs: [(ExprNode, ExprNode)], span: SourceSpan) { self.pairs = pairs; super.init(span: span) }
+  init(pairs: [(ExprNode, ExprNode)], span: SourceSpan) {
+    self.pairs = pairs
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let d = DictObject()
     for (k, v) in pairs {
       let key = try k.eval(f, vm)
-      guard let hk = DictKey(key) else { throw EvoError(.type, "\(key.typeName) cannot be a dictionary key", span: k.span) }
+      guard let hk = DictKey(key) else {
+        throw EvoError(.type, "\(key.typeName) cannot be a dictionary key", span: k.span)
+      }
       d[hk] = try v.eval(f, vm)
     }
     return .dict(d)
@@ -344,7 +384,10 @@ final class DictNode: ExprNode {
 /// Creates a closure, capturing cells from the current frame or the current closure.
 final class FunctionNode: ExprNode {
   let proto: FunctionProto
-  init(proto: FunctionProto, span: SourceSpan) { self.proto = proto; super.init(span: span) }
+  init(proto: FunctionProto, span: SourceSpan) {
+    self.proto = proto
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value { .closure(makeClosure(f)) }
 
   func makeClosure(_ f: Frame) -> Closure {
@@ -353,7 +396,9 @@ final class FunctionNode: ExprNode {
     for source in proto.captures {
       switch source {
       case .local(let slot):
-        if case .cell(let c) = f[slot] { cells.append(c) } else {
+        if case .cell(let c) = f[slot] {
+          cells.append(c)
+        } else {
           // Declared but not yet assigned (e.g. a recursive local function): box it now.
           let c = Cell(f[slot])
           f[slot] = .cell(c)
@@ -383,7 +428,8 @@ final class MemberNode: ExprNode {
   private let local: LocalGet?
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     if let instance = local?.unretainedInstance(f),
-       let v = instance._withUnsafeGuaranteedRef({ i in cache.slot(of: name, in: i.klass).flatMap { i.field(at: $0) } }) {
+      let v = instance._withUnsafeGuaranteedRef({ i in cache.slot(of: name, in: i.klass).flatMap { i.field(at: $0) } })
+    {
       return v
     }
     let o = try object.eval(f, vm)
@@ -395,7 +441,10 @@ final class MemberNode: ExprNode {
 /// `super.name`: the method of the defining class's superclass, bound to `self`.
 final class SuperMemberNode: ExprNode {
   let name: String
-  init(name: String, span: SourceSpan) { self.name = name; super.init(span: span) }
+  init(name: String, span: SourceSpan) {
+    self.name = name
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     guard case .closure(let c) = f[0], let className = c.definingClassName else {
       throw EvoError(.syntax, "'super' is only available in methods of a subclass", span: span)
@@ -416,7 +465,8 @@ enum IndexNodePart {
     switch self {
     case .single(let e): return .value(try e.eval(f, vm))
     case .slice(let a, let b, let c):
-      return .slice(start: try a?.eval(f, vm) ?? .null, end: try b?.eval(f, vm) ?? .null, step: try c?.eval(f, vm) ?? .null)
+      return .slice(
+        start: try a?.eval(f, vm) ?? .null, end: try b?.eval(f, vm) ?? .null, step: try c?.eval(f, vm) ?? .null)
     case .ellipsis: return .ellipsis
     }
   }
@@ -425,10 +475,15 @@ enum IndexNodePart {
 final class IndexNode: ExprNode {
   let object: ExprNode
   let parts: [IndexNodePart]
-  init(object: ExprNode, parts: [IndexNodePart], span: SourceSpan) { self.object = object; self.parts = parts; super.init(span: span) }
+  init(object: ExprNode, parts: [IndexNodePart], span: SourceSpan) {
+    self.object = object
+    self.parts = parts
+    super.init(span: span)
+  }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
     let o = try object.eval(f, vm)
-    if parts.count == 1, case .single(let e) = parts[0], case .list(let l) = o, case .number(let n) = try e.eval(f, vm) {
+    if parts.count == 1, case .single(let e) = parts[0], case .list(let l) = o, case .number(let n) = try e.eval(f, vm)
+    {
       if abs(n) < 1e15, n == n.rounded() {
         let i = n < 0 ? Int(n) + l.items.count : Int(n)
         if i >= 0, i < l.items.count { return l.items[i] }

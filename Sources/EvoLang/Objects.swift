@@ -40,7 +40,9 @@ public final class DictObject {
     get { index[key].map { values[$0] } }
     set {
       if let newValue {
-        if let i = index[key] { values[i] = newValue } else {
+        if let i = index[key] {
+          values[i] = newValue
+        } else {
           index[key] = keys.count
           keys.append(key)
           values.append(newValue)
@@ -101,7 +103,10 @@ public final class FunctionProto {
   /// How many parameters there are (for the call fast path, without touching the names array).
   let parameterCount: Int
 
-  init(name: String, parameterNames: [String], defaults: [ExprNode?], variadic: Bool, isMethod: Bool, doc: String?, span: SourceSpan) {
+  init(
+    name: String, parameterNames: [String], defaults: [ExprNode?], variadic: Bool, isMethod: Bool, doc: String?,
+    span: SourceSpan
+  ) {
     parameterCount = parameterNames.count
     needsClosureSlot = false
     runnableBody = Unmanaged.passUnretained(body)
@@ -199,14 +204,20 @@ public final class ClassObject {
   var allMethodNames: [String] {
     var names = Set<String>()
     var c: ClassObject? = self
-    while let k = c { names.formUnion(k.methods.keys); c = k.superclass }
+    while let k = c {
+      names.formUnion(k.methods.keys)
+      c = k.superclass
+    }
     return names.sorted()
   }
 
   /// Whether this class is `other` or inherits from it.
   func isSubclass(of other: ClassObject) -> Bool {
     var c: ClassObject? = self
-    while let k = c { if k === other { return true }; c = k.superclass }
+    while let k = c {
+      if k === other { return true }
+      c = k.superclass
+    }
     return false
   }
 }

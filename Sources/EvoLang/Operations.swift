@@ -3,8 +3,21 @@ import Foundation
 
 /// Binary operators, resolved once at compile time.
 enum BinaryOp: String {
-  case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "**", matmul = "@"
-  case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">=", contains = "in", notContains = "not in"
+  case add = "+"
+  case sub = "-"
+  case mul = "*"
+  case div = "/"
+  case mod = "%"
+  case pow = "**"
+  case matmul = "@"
+  case eq = "=="
+  case ne = "!="
+  case lt = "<"
+  case le = "<="
+  case gt = ">"
+  case ge = ">="
+  case contains = "in"
+  case notContains = "not in"
 }
 
 extension Interpreter {
@@ -51,8 +64,12 @@ extension Interpreter {
 
   /// Applies a binary operator (numbers take the fast path in the node before calling this).
   func binary(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {
-    if case .native(let n) = a, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return try afterNative(r) }
-    if case .native(let n) = b, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) { return try afterNative(r) }
+    if case .native(let n) = a, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) {
+      return try afterNative(r)
+    }
+    if case .native(let n) = b, let f = n.nativeType.binaryOperator, let r = try f(op.rawValue, a, b) {
+      return try afterNative(r)
+    }
     switch op {
     case .eq: return .bool(try equal(a, b))
     case .ne: return .bool(!(try equal(a, b)))
@@ -101,8 +118,13 @@ extension Interpreter {
   }
 
   /// Operator methods on Evo classes: `add`, `sub`, `mul`, `div`, `matmul`, and `radd` etc. when reversed.
-  private func instanceOperator(_ i: Instance, _ op: BinaryOp, _ receiver: Value, _ other: Value, reversed: Bool) throws -> Value? {
-    let names: [BinaryOp: String] = [.add: "add", .sub: "sub", .mul: "mul", .div: "div", .matmul: "matmul", .pow: "pow", .mod: "mod", .lt: "lt", .le: "le", .gt: "gt", .ge: "ge"]
+  private func instanceOperator(_ i: Instance, _ op: BinaryOp, _ receiver: Value, _ other: Value, reversed: Bool) throws
+    -> Value?
+  {
+    let names: [BinaryOp: String] = [
+      .add: "add", .sub: "sub", .mul: "mul", .div: "div", .matmul: "matmul", .pow: "pow", .mod: "mod", .lt: "lt",
+      .le: "le", .gt: "gt", .ge: "ge",
+    ]
     guard let base = names[op], let m = i.klass.findMethod(reversed ? "r" + base : base) else { return nil }
     return try callClosure(m, receiver: receiver, [other], [])
   }
@@ -149,7 +171,9 @@ extension Interpreter {
     case .list(let l): return try l.items.contains { try equal($0, item) }
     case .dict(let d): return DictKey(item).map { d[$0] != nil } ?? false
     case .string(let s):
-      guard case .string(let sub) = item else { throw EvoError(.type, "'in <string>' needs a string on the left, not \(item.typeName)") }
+      guard case .string(let sub) = item else {
+        throw EvoError(.type, "'in <string>' needs a string on the left, not \(item.typeName)")
+      }
       return s.contains(sub)
     case .range(let r):
       guard case .number(let n) = item else { return false }
@@ -184,22 +208,30 @@ extension Interpreter {
     case .instance(let i):
       if let v = i.field(name) { return v }
       if let m = i.klass.findMethod(name) { return .boundMethod(BoundMethod(receiver: object, method: .closure(m))) }
-      throw EvoError(.attribute, "\(i.klass.name) has no field or method '\(name)'",
-                     hint: suggestion(for: name, among: i.fieldNames + i.klass.allMethodNames))
+      throw EvoError(
+        .attribute, "\(i.klass.name) has no field or method '\(name)'",
+        hint: suggestion(for: name, among: i.fieldNames + i.klass.allMethodNames))
     case .module(let m):
       if let v = m.value(of: name) { return v }
-      throw EvoError(.attribute, "module '\(m.name)' has no member '\(name)'", hint: suggestion(for: name, among: m.definedNames))
+      throw EvoError(
+        .attribute, "module '\(m.name)' has no member '\(name)'", hint: suggestion(for: name, among: m.definedNames))
     case .native(let n):
       if let p = n.nativeType.properties[name] { return try p.get(n) }
       if let f = n.nativeType.methods[name] { return .boundMethod(BoundMethod(receiver: object, method: .builtin(f))) }
-      throw EvoError(.attribute, "\(n.nativeType.name) has no member '\(name)'", hint: suggestion(for: name, among: n.nativeType.memberNames))
+      throw EvoError(
+        .attribute, "\(n.nativeType.name) has no member '\(name)'",
+        hint: suggestion(for: name, among: n.nativeType.memberNames))
     case .klass(let k):
       if let m = k.findMethod(name) { return .closure(m) }
-      throw EvoError(.attribute, "class \(k.name) has no method '\(name)'", hint: suggestion(for: name, among: k.allMethodNames))
+      throw EvoError(
+        .attribute, "class \(k.name) has no method '\(name)'", hint: suggestion(for: name, among: k.allMethodNames))
     default:
-      if let f = Builtins.method(of: object, named: name) { return .boundMethod(BoundMethod(receiver: object, method: .builtin(f))) }
-      throw EvoError(.attribute, "\(object.typeName) has no member '\(name)'",
-                     hint: suggestion(for: name, among: Builtins.methodNames(of: object)))
+      if let f = Builtins.method(of: object, named: name) {
+        return .boundMethod(BoundMethod(receiver: object, method: .builtin(f)))
+      }
+      throw EvoError(
+        .attribute, "\(object.typeName) has no member '\(name)'",
+        hint: suggestion(for: name, among: Builtins.methodNames(of: object)))
     }
   }
 
@@ -209,7 +241,9 @@ extension Interpreter {
     case .instance(let i): i.set(name, value)
     case .native(let n):
       guard let p = n.nativeType.properties[name] else {
-        throw EvoError(.attribute, "\(n.nativeType.name) has no member '\(name)'", hint: suggestion(for: name, among: n.nativeType.memberNames))
+        throw EvoError(
+          .attribute, "\(n.nativeType.name) has no member '\(name)'",
+          hint: suggestion(for: name, among: n.nativeType.memberNames))
       }
       guard let set = p.set else { throw EvoError(.attribute, "\(n.nativeType.name).\(name) is read-only") }
       try set(n, value)
@@ -222,10 +256,14 @@ extension Interpreter {
 
   /// Resolves an index for a sequence of `count` items (negative from the end).
   func position(_ index: Value, count: Int, what: String) throws -> Int {
-    guard case .number(let n) = index else { throw EvoError(.type, "\(what) indices must be numbers, not \(index.typeName)") }
+    guard case .number(let n) = index else {
+      throw EvoError(.type, "\(what) indices must be numbers, not \(index.typeName)")
+    }
     guard n == n.rounded() else { throw EvoError(.type, "\(what) indices must be integers, got \(formatNumber(n))") }
     let i = Checked.int(n).map { $0 < 0 ? $0 + count : $0 } ?? -1
-    guard i >= 0 && i < count else { throw EvoError(.index, "\(what) index \(formatNumber(n)) is out of range for length \(count)") }
+    guard i >= 0 && i < count else {
+      throw EvoError(.index, "\(what) index \(formatNumber(n)) is out of range for length \(count)")
+    }
     return i
   }
 
@@ -245,11 +283,17 @@ extension Interpreter {
     if st > 0 {
       var i = try int(start).map { clamp($0, 0, count) } ?? 0
       let e = try int(end).map { clamp($0, 0, count) } ?? count
-      while i < e { out.append(i); i += st }
+      while i < e {
+        out.append(i)
+        i += st
+      }
     } else {
       var i = try int(start).map { clamp($0, -1, count - 1) } ?? count - 1
       let e = try int(end).map { clamp($0, -1, count - 1) } ?? -1
-      while i > e { out.append(i); i += st }
+      while i > e {
+        out.append(i)
+        i += st
+      }
     }
     return out
   }
@@ -286,7 +330,9 @@ extension Interpreter {
 
   func setIndex(_ object: Value, _ items: [IndexItem], _ value: Value) throws {
     if case .native(let n) = object {
-      guard let f = n.nativeType.setIndex else { throw EvoError(.type, "\(n.nativeType.name) does not support item assignment") }
+      guard let f = n.nativeType.setIndex else {
+        throw EvoError(.type, "\(n.nativeType.name) does not support item assignment")
+      }
       return try f(n, items, value)
     }
     if case .instance(let i) = object, let m = i.klass.findMethod("set") {

@@ -13,7 +13,8 @@ struct Parser {
   private mutating func enter() throws {
     depth += 1
     guard depth <= Self.maximumDepth else {
-      throw EvoError(.syntax, "expression nested too deeply (more than \(Self.maximumDepth) levels)", span: current.span)
+      throw EvoError(
+        .syntax, "expression nested too deeply (more than \(Self.maximumDepth) levels)", span: current.span)
     }
   }
 
@@ -42,15 +43,23 @@ struct Parser {
   }
 
   private func isSymbol(_ s: String) -> Bool { if case .symbol(s) = current.kind { return true } else { return false } }
-  private func isKeyword(_ k: Keyword) -> Bool { if case .keyword(k) = current.kind { return true } else { return false } }
+  private func isKeyword(_ k: Keyword) -> Bool {
+    if case .keyword(k) = current.kind { return true } else { return false }
+  }
 
   private mutating func match(_ s: String) -> Bool {
-    if isSymbol(s) { _ = advance(); return true }
+    if isSymbol(s) {
+      _ = advance()
+      return true
+    }
     return false
   }
 
   private mutating func matchKeyword(_ k: Keyword) -> Bool {
-    if isKeyword(k) { _ = advance(); return true }
+    if isKeyword(k) {
+      _ = advance()
+      return true
+    }
     return false
   }
 
@@ -59,7 +68,8 @@ struct Parser {
   private func error(_ message: String, at token: Token? = nil) -> EvoError {
     let t = token ?? current
     if case .end = t.kind {
-      return EvoError(.syntax, message + ", but the input ended", span: openers.last?.span ?? t.span, isIncomplete: true)
+      return EvoError(
+        .syntax, message + ", but the input ended", span: openers.last?.span ?? t.span, isIncomplete: true)
     }
     return EvoError(.syntax, message + ", found \(describe(t))", span: t.span)
   }
@@ -104,7 +114,10 @@ struct Parser {
     if case .end = current.kind { return }
     if isSymbol("}") { return }
     guard case .newline = current.kind else {
-      if match(";") { skipNewlines(); return }
+      if match(";") {
+        skipNewlines()
+        return
+      }
       throw error("expected a new line or ';' after the statement")
     }
     skipNewlines()
@@ -154,8 +167,12 @@ struct Parser {
       guard matchKeyword(.in) else { throw error("expected 'in' after the loop variables") }
       let iterable = try expression()
       return .for(names, iterable, try block("the 'for' body"), start.to(iterable.span))
-    case .keyword(.break): _ = advance(); return .break(start)
-    case .keyword(.continue): _ = advance(); return .continue(start)
+    case .keyword(.break):
+      _ = advance()
+      return .break(start)
+    case .keyword(.continue):
+      _ = advance()
+      return .continue(start)
     case .keyword(.return):
       _ = advance()
       if case .newline = current.kind { return .return(nil, start) }
@@ -172,7 +189,8 @@ struct Parser {
       let body = try block("the 'try' body")
       skipNewlinesBefore(.catch)
       guard matchKeyword(.catch) else { throw error("expected 'catch' after the 'try' block") }
-      var kind: ErrorKind?, name: String?
+      var kind: ErrorKind?
+      var name: String?
       if case .identifier(let first) = current.kind {
         _ = advance()
         if case .identifier(let second) = current.kind {
@@ -245,7 +263,10 @@ struct Parser {
   private mutating func function() throws -> FunctionDecl {
     let start = advance().span  // fn
     var name: String?
-    if case .identifier(let n) = current.kind { name = n; _ = advance() }
+    if case .identifier(let n) = current.kind {
+      name = n
+      _ = advance()
+    }
     _ = try expect("(", "to open the parameter list")
     var parameters: [Parameter] = []
     var seenDefault = false
@@ -259,12 +280,17 @@ struct Parser {
         defaultValue = try expression()
         defaultText = String(decoding: source.bytes[from..<max(previousSpan.end, from)], as: UTF8.self)
         seenDefault = true
+      } else if seenDefault && !variadic {
+        throw EvoError(.syntax, "parameter '\(pname)' without a default follows one with a default", span: pspan)
       }
-      else if seenDefault && !variadic { throw EvoError(.syntax, "parameter '\(pname)' without a default follows one with a default", span: pspan) }
-      if parameters.contains(where: { $0.name == pname }) { throw EvoError(.syntax, "duplicate parameter '\(pname)'", span: pspan) }
+      if parameters.contains(where: { $0.name == pname }) {
+        throw EvoError(.syntax, "duplicate parameter '\(pname)'", span: pspan)
+      }
       parameters.append(
         Parameter(name: pname, defaultValue: defaultValue, defaultText: defaultText, variadic: variadic, span: pspan))
-      if variadic && !isSymbol(")") { throw EvoError(.syntax, "the variadic parameter '...\(pname)' must come last", span: pspan) }
+      if variadic && !isSymbol(")") {
+        throw EvoError(.syntax, "the variadic parameter '...\(pname)' must come last", span: pspan)
+      }
       if !match(",") { break }
     }
     _ = try expect(")", "to close the parameter list")
@@ -434,7 +460,8 @@ struct Parser {
         while !isSymbol(")") {
           let spread = match("...")
           if case .identifier(let label) = current.kind, case .symbol(":") = peek().kind, !spread {
-            _ = advance(); _ = advance()
+            _ = advance()
+            _ = advance()
             args.append(Argument(label: label, value: try expression(), spread: false))
           } else {
             args.append(Argument(label: nil, value: try expression(), spread: spread))
@@ -465,7 +492,10 @@ struct Parser {
   }
 
   private mutating func memberName() throws -> (String, SourceSpan) {
-    if case .keyword(let k) = current.kind { let t = advance(); return (k.rawValue, t.span) }
+    if case .keyword(let k) = current.kind {
+      let t = advance()
+      return (k.rawValue, t.span)
+    }
     return try identifier("a member name after '.'")
   }
 
@@ -477,7 +507,8 @@ struct Parser {
       guard let first else { throw error("expected an index") }
       return .single(first)
     }
-    var second: Expr?, third: Expr?
+    var second: Expr?
+    var third: Expr?
     if !isSymbol(":") && !isSymbol(",") && !isSymbol("]") { second = try expression() }
     if match(":") && !isSymbol(",") && !isSymbol("]") { third = try expression() }
     return .slice(first, second, third)
@@ -486,7 +517,9 @@ struct Parser {
   private mutating func primary() throws -> Expr {
     let t = current
     switch t.kind {
-    case .number(let v): _ = advance(); return .number(v, t.span)
+    case .number(let v):
+      _ = advance()
+      return .number(v, t.span)
     case .string(let pieces):
       _ = advance()
       var parts: [StringPart] = []
@@ -504,10 +537,18 @@ struct Parser {
         }
       }
       return .string(parts, t.span)
-    case .keyword(.true): _ = advance(); return .bool(true, t.span)
-    case .keyword(.false): _ = advance(); return .bool(false, t.span)
-    case .keyword(.nil): _ = advance(); return .nil(t.span)
-    case .keyword(.self): _ = advance(); return .selfRef(t.span)
+    case .keyword(.true):
+      _ = advance()
+      return .bool(true, t.span)
+    case .keyword(.false):
+      _ = advance()
+      return .bool(false, t.span)
+    case .keyword(.nil):
+      _ = advance()
+      return .nil(t.span)
+    case .keyword(.self):
+      _ = advance()
+      return .selfRef(t.span)
     case .keyword(.super):
       _ = advance()
       _ = try expect(".", "after 'super'")
@@ -517,7 +558,9 @@ struct Parser {
     case .keyword(.if):
       let (condition, then, otherwise, span) = try ifParts()
       return .if(condition, then, otherwise, span)
-    case .identifier(let name): _ = advance(); return .name(name, t.span)
+    case .identifier(let name):
+      _ = advance()
+      return .name(name, t.span)
     case .symbol("("):
       openers.append(advance())
       defer { openers.removeLast() }

@@ -19,7 +19,8 @@ public final class SourceFile: Sendable {
 
   /// 1-based line and column (in characters) of a byte offset.
   public func location(of offset: Int) -> (line: Int, column: Int) {
-    var lo = 0, hi = lineStarts.count - 1
+    var lo = 0
+    var hi = lineStarts.count - 1
     while lo < hi {
       let mid = (lo + hi + 1) / 2
       if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
@@ -52,7 +53,9 @@ public struct SourceSpan: Sendable {
   }
 
   /// A span covering both.
-  public func to(_ other: SourceSpan) -> SourceSpan { SourceSpan(source: source, start: start, end: max(end, other.end)) }
+  public func to(_ other: SourceSpan) -> SourceSpan {
+    SourceSpan(source: source, start: start, end: max(end, other.end))
+  }
 
   /// `file:line:column`.
   public var description: String {

@@ -2,7 +2,11 @@ final class ExprStmt: StmtNode {
   let expr: ExprNode
   /// Set for a chunk's final expression statement: its value becomes the chunk's result.
   let chunk: Chunk?
-  init(expr: ExprNode, chunk: Chunk?) { self.expr = expr; self.chunk = chunk; super.init(span: expr.span) }
+  init(expr: ExprNode, chunk: Chunk?) {
+    self.expr = expr
+    self.chunk = chunk
+    super.init(span: expr.span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let v = try expr.eval(f, vm)
     chunk?.result = v
@@ -14,7 +18,11 @@ final class ExprStmt: StmtNode {
 final class StoreStmt: StmtNode {
   let target: StoreNode
   let value: ExprNode
-  init(target: StoreNode, value: ExprNode, span: SourceSpan) { self.target = target; self.value = value; super.init(span: span) }
+  init(target: StoreNode, value: ExprNode, span: SourceSpan) {
+    self.target = target
+    self.value = value
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     target.store(try value.eval(f, vm), f)
     return .normal
@@ -25,7 +33,11 @@ final class StoreStmt: StmtNode {
 final class UnpackStmt: StmtNode {
   let targets: [StoreNode]
   let value: ExprNode
-  init(targets: [StoreNode], value: ExprNode, span: SourceSpan) { self.targets = targets; self.value = value; super.init(span: span) }
+  init(targets: [StoreNode], value: ExprNode, span: SourceSpan) {
+    self.targets = targets
+    self.value = value
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let v = try value.eval(f, vm)
     let items = try located(span) { try vm.iterate(v) }
@@ -41,7 +53,10 @@ final class UnpackStmt: StmtNode {
 final class MemberStoreStmt: StmtNode {
   let object: ExprNode, name: String, value: ExprNode, op: BinaryOp?
   init(object: ExprNode, name: String, value: ExprNode, op: BinaryOp?, span: SourceSpan) {
-    self.object = object; self.name = name; self.value = value; self.op = op
+    self.object = object
+    self.name = name
+    self.value = value
+    self.op = op
     local = object as? LocalGet
     super.init(span: span)
   }
@@ -54,7 +69,8 @@ final class MemberStoreStmt: StmtNode {
     if let local, !local.boxed {
       let v = try value.eval(f, vm)
       if let instance = f[local.slot].unretainedInstance,
-         try instance._withUnsafeGuaranteedRef({ try store(v, into: $0, vm) }) {
+        try instance._withUnsafeGuaranteedRef({ try store(v, into: $0, vm) })
+      {
         return .normal
       }
       return try storeGeneral(try local.eval(f, vm), v, vm)
@@ -100,7 +116,10 @@ final class MemberStoreStmt: StmtNode {
 final class IndexStoreStmt: StmtNode {
   let object: ExprNode, parts: [IndexNodePart], value: ExprNode, op: BinaryOp?
   init(object: ExprNode, parts: [IndexNodePart], value: ExprNode, op: BinaryOp?, span: SourceSpan) {
-    self.object = object; self.parts = parts; self.value = value; self.op = op
+    self.object = object
+    self.parts = parts
+    self.value = value
+    self.op = op
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -118,7 +137,9 @@ final class IndexStoreStmt: StmtNode {
 final class IfStmt: StmtNode {
   let condition: ExprNode, then: Block, otherwise: Block
   init(condition: ExprNode, then: Block, otherwise: Block, span: SourceSpan) {
-    self.condition = condition; self.then = then; self.otherwise = otherwise
+    self.condition = condition
+    self.then = then
+    self.otherwise = otherwise
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -134,8 +155,11 @@ final class IfValueNode: ExprNode {
   init(
     condition: ExprNode, then: Block, thenValue: ExprNode, otherwise: Block, otherwiseValue: ExprNode, span: SourceSpan
   ) {
-    self.condition = condition; self.then = then; self.thenValue = thenValue
-    self.otherwise = otherwise; self.otherwiseValue = otherwiseValue
+    self.condition = condition
+    self.then = then
+    self.thenValue = thenValue
+    self.otherwise = otherwise
+    self.otherwiseValue = otherwiseValue
     super.init(span: span)
   }
   override func eval(_ f: Frame, _ vm: Interpreter) throws -> Value {
@@ -150,7 +174,11 @@ final class IfValueNode: ExprNode {
 
 final class WhileStmt: StmtNode {
   let condition: ExprNode, body: Block
-  init(condition: ExprNode, body: Block, span: SourceSpan) { self.condition = condition; self.body = body; super.init(span: span) }
+  init(condition: ExprNode, body: Block, span: SourceSpan) {
+    self.condition = condition
+    self.body = body
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     while try condition.test(f, vm) {
       try located(span) { try vm.tick() }
@@ -169,7 +197,9 @@ final class ForStmt: StmtNode {
   /// The first loop variable (the only one in most loops), read without indexing `targets`.
   let target: StoreNode
   init(targets: [StoreNode], iterable: ExprNode, body: Block, span: SourceSpan) {
-    self.targets = targets; self.iterable = iterable; self.body = body
+    self.targets = targets
+    self.iterable = iterable
+    self.body = body
     target = targets[0]
     super.init(span: span)
   }
@@ -194,10 +224,13 @@ final class ForStmt: StmtNode {
     }
     let items = try located(iterable.span) { try vm.iterate(source) }
     for item in items {
-      if targets.count == 1 { targets[0].store(item, f) } else {
+      if targets.count == 1 {
+        targets[0].store(item, f)
+      } else {
         let parts = try located(iterable.span) { try vm.iterate(item) }
         guard parts.count == targets.count else {
-          throw EvoError(.value, "cannot unpack \(parts.count) values into \(targets.count) loop variables", span: iterable.span)
+          throw EvoError(
+            .value, "cannot unpack \(parts.count) values into \(targets.count) loop variables", span: iterable.span)
         }
         for (t, p) in zip(targets, parts) { t.store(p, f) }
       }
@@ -220,14 +253,20 @@ final class ForStmt: StmtNode {
 
 final class JumpStmt: StmtNode {
   let flow: Flow
-  init(flow: Flow, span: SourceSpan) { self.flow = flow; super.init(span: span) }
+  init(flow: Flow, span: SourceSpan) {
+    self.flow = flow
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow { flow }
 }
 
 final class ReturnStmt: StmtNode {
   /// The returned expression (a nil literal for a bare `return`).
   let value: ExprNode
-  init(value: ExprNode?, span: SourceSpan) { self.value = value ?? ConstNode(.null, span: span); super.init(span: span) }
+  init(value: ExprNode?, span: SourceSpan) {
+    self.value = value ?? ConstNode(.null, span: span)
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     vm.setReturnValue(try value.eval(f, vm))
     return .returned
@@ -236,7 +275,10 @@ final class ReturnStmt: StmtNode {
 
 final class ThrowStmt: StmtNode {
   let value: ExprNode
-  init(value: ExprNode, span: SourceSpan) { self.value = value; super.init(span: span) }
+  init(value: ExprNode, span: SourceSpan) {
+    self.value = value
+    super.init(span: span)
+  }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let v = try value.eval(f, vm)
     throw EvoError(.thrown, v.text, span: span, value: v)
@@ -249,7 +291,10 @@ final class ThrowStmt: StmtNode {
 final class TryStmt: StmtNode {
   let body: Block, handler: Block, binding: StoreNode?, kind: ErrorKind?
   init(body: Block, kind: ErrorKind?, binding: StoreNode?, handler: Block, span: SourceSpan) {
-    self.body = body; self.kind = kind; self.binding = binding; self.handler = handler
+    self.body = body
+    self.kind = kind
+    self.binding = binding
+    self.handler = handler
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -267,7 +312,9 @@ final class TryStmt: StmtNode {
 final class FunctionStmt: StmtNode {
   let function: FunctionNode, declaration: StoreNode, assignment: StoreNode
   init(function: FunctionNode, declaration: StoreNode, assignment: StoreNode) {
-    self.function = function; self.declaration = declaration; self.assignment = assignment
+    self.function = function
+    self.declaration = declaration
+    self.assignment = assignment
     super.init(span: function.span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -279,9 +326,18 @@ final class FunctionStmt: StmtNode {
 
 /// `class Name: Base { ... }`.
 final class ClassStmt: StmtNode {
-  let name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?, target: StoreNode
-  init(name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?, target: StoreNode, span: SourceSpan) {
-    self.name = name; self.superclass = superclass; self.methods = methods; self.fields = fields; self.doc = doc; self.target = target
+  let name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?,
+    target: StoreNode
+  init(
+    name: String, superclass: ExprNode?, methods: [FunctionNode], fields: [(String, FunctionNode)], doc: String?,
+    target: StoreNode, span: SourceSpan
+  ) {
+    self.name = name
+    self.superclass = superclass
+    self.methods = methods
+    self.fields = fields
+    self.doc = doc
+    self.target = target
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -311,7 +367,9 @@ final class ImportStmt: StmtNode {
   let fromDirectory: String?
   let bindings: [(member: String?, target: StoreNode)]
   init(module: String, fromDirectory: String?, bindings: [(member: String?, target: StoreNode)], span: SourceSpan) {
-    self.module = module; self.fromDirectory = fromDirectory; self.bindings = bindings
+    self.module = module
+    self.fromDirectory = fromDirectory
+    self.bindings = bindings
     super.init(span: span)
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
@@ -319,7 +377,9 @@ final class ImportStmt: StmtNode {
     for (member, target) in bindings {
       if let member {
         guard let v = m.value(of: member) else {
-          throw EvoError(.import, "module '\(module)' has no member '\(member)'", span: span, hint: suggestion(for: member, among: m.definedNames))
+          throw EvoError(
+            .import, "module '\(module)' has no member '\(member)'", span: span,
+            hint: suggestion(for: member, among: m.definedNames))
         }
         target.store(v, f)
       } else {

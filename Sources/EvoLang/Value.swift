@@ -103,7 +103,8 @@ public final class RangeObject {
   /// A range of at most 2^53 elements; a `ValueError` for more (or a non-finite count).
   public init(start: Double, end: Double, step: Double) throws {
     guard let count = Checked.progressionCount(start: start, end: end, step: step) else {
-      throw EvoError(.value, "range(\(formatNumber(start)), \(formatNumber(end)), \(formatNumber(step))) has too many elements")
+      throw EvoError(
+        .value, "range(\(formatNumber(start)), \(formatNumber(end)), \(formatNumber(step))) has too many elements")
     }
     self.start = start
     self.end = end

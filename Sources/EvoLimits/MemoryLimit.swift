@@ -39,7 +39,8 @@ public enum MemoryLimit {
   /// `12345` bytes as `12.3 KB`, `10 GB`, ...
   public static func format(_ bytes: Int) -> String {
     let units = ["bytes", "KB", "MB", "GB", "TB", "PB", "EB"]
-    var value = Double(bytes), unit = 0
+    var value = Double(bytes)
+    var unit = 0
     while value >= 1000 && unit < units.count - 1 {
       value /= 1000
       unit += 1

@@ -16,7 +16,8 @@ public enum HTMLReport {
       case .code:
         let failed = cell.metadata["evo"]?["status"]?.string == "error"
         let count = cell.executionCount.map(String.init) ?? " "
-        body += "<section class=\"code\(failed ? " failed" : "")\"><div class=\"prompt\">[\(count)]</div><div class=\"cell\">"
+        body +=
+          "<section class=\"code\(failed ? " failed" : "")\"><div class=\"prompt\">[\(count)]</div><div class=\"cell\">"
         body += "<pre class=\"source\"><code>\(EvoHighlighter.html(cell.source))</code></pre>"
         for output in cell.outputs { body += outputHTML(output) }
         body += "</div></section>\n"
@@ -56,7 +57,8 @@ public enum HTMLReport {
       return "<pre class=\"output result\">\(escape(text(output["data"]?["text/plain"])))</pre>"
     case "display_data":
       if let png = output["data"]?["image/png"]?.string {
-        return "<div class=\"output picture\"><img alt=\"\(escape(text(output["data"]?["text/plain"])))\" src=\"data:image/png;base64,\(png)\"></div>"
+        return
+          "<div class=\"output picture\"><img alt=\"\(escape(text(output["data"]?["text/plain"])))\" src=\"data:image/png;base64,\(png)\"></div>"
       }
       return "<pre class=\"output result\">\(escape(text(output["data"]?["text/plain"])))</pre>"
     case "error":

@@ -14,11 +14,15 @@ public enum IPYNBFormat {
   public static func parse(_ text: String) throws -> Notebook {
     let document = try JSONValue.parse(text)
     guard case .object(let root) = document else { throw NotebookError("a notebook must be a JSON object") }
-    guard case .int(let major)? = root["nbformat"], major == 4 else { throw NotebookError("only nbformat 4 notebooks can be read") }
+    guard case .int(let major)? = root["nbformat"], major == 4 else {
+      throw NotebookError("only nbformat 4 notebooks can be read")
+    }
     guard let cellList = root["cells"]?.array else { throw NotebookError("the notebook has no \"cells\" list") }
     var cells: [Notebook.Cell] = []
     for (i, entry) in cellList.enumerated() {
-      guard case .object(let c) = entry, let typeName = c["cell_type"]?.string, let kind = Notebook.CellKind(rawValue: typeName) else {
+      guard case .object(let c) = entry, let typeName = c["cell_type"]?.string,
+        let kind = Notebook.CellKind(rawValue: typeName)
+      else {
         throw NotebookError("cell \(i) has no valid cell_type")
       }
       let source: String
@@ -67,7 +71,10 @@ public enum IPYNBFormat {
     var current = ""
     for ch in text {
       current.append(ch)
-      if ch == "\n" { lines.append(current); current = "" }
+      if ch == "\n" {
+        lines.append(current)
+        current = ""
+      }
     }
     if !current.isEmpty { lines.append(current) }
     return lines

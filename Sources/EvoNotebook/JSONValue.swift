@@ -71,7 +71,10 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     case .double(let d): out += JSONValue.number(d)
     case .string(let s): JSONValue.quote(s, into: &out)
     case .array(let items):
-      guard !items.isEmpty else { out += "[]"; return }
+      guard !items.isEmpty else {
+        out += "[]"
+        return
+      }
       out += "["
       for (k, item) in items.enumerated() {
         if k > 0 { out += indent == nil ? ", " : "," }
@@ -81,7 +84,10 @@ public enum JSONValue: Equatable, Sendable, Decodable {
       newline(&out, indent, level)
       out += "]"
     case .object(let members):
-      guard !members.isEmpty else { out += "{}"; return }
+      guard !members.isEmpty else {
+        out += "{}"
+        return
+      }
       out += "{"
       for (k, key) in members.keys.sorted().enumerated() {
         if k > 0 { out += indent == nil ? ", " : "," }

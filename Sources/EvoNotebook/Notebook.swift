@@ -42,10 +42,16 @@ public struct Notebook: Equatable, Sendable {
     var used = Set(cells.compactMap(\.id))
     for i in cells.indices where cells[i].id == nil {
       var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-      for byte in (cells[i].kind.rawValue + cells[i].source).utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+      for byte in (cells[i].kind.rawValue + cells[i].source).utf8 {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+      }
       let base = String(String(hash, radix: 16).suffix(8))
-      var id = base, k = 2
-      while used.contains(id) { id = "\(base)-\(k)"; k += 1 }
+      var id = base
+      var k = 2
+      while used.contains(id) {
+        id = "\(base)-\(k)"
+        k += 1
+      }
       used.insert(id)
       cells[i].id = id
     }

@@ -6,7 +6,9 @@ import Foundation
 public enum NotebookFiles {
   /// Reads a notebook: `.ipynb` as nbformat JSON, anything else as the percent format.
   public static func read(_ path: String) throws -> Notebook {
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw NotebookError("cannot read \(path)") }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw NotebookError("cannot read \(path)")
+    }
     do {
       return path.hasSuffix(".ipynb") ? try IPYNBFormat.parse(text) : try PercentFormat.parse(text)
     } catch let error as NotebookError {

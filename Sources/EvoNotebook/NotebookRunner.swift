@@ -74,7 +74,8 @@ public final class NotebookRunner {
     nb.assignIds()
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
     let session = Session(searchPaths: [folder])
-    let vm = session.interpreter, display = session.display
+    let vm = session.interpreter
+    let display = session.display
     lock.lock()
     running = session
     interrupted = false
@@ -85,7 +86,8 @@ public final class NotebookRunner {
       lock.unlock()
     }
     let codeCells = nb.cells.indices.filter { nb.cells[$0].kind == .code }
-    var executionCount = 0, succeeded = true
+    var executionCount = 0
+    var succeeded = true
     for (position, index) in codeCells.enumerated() {
       var cell = nb.cells[index]
       let title = cell.metadata["title"]?.string ?? Self.summary(of: cell.source)
@@ -101,7 +103,8 @@ public final class NotebookRunner {
       cell.executionCount = executionCount
       if options.timestamps {
         cell.metadata["execution"] = .object([
-          "iopub.execute_input": .string(Self.timestamp(started)), "shell.execute_reply": .string(Self.timestamp(Date())),
+          "iopub.execute_input": .string(Self.timestamp(started)),
+          "shell.execute_reply": .string(Self.timestamp(Date())),
         ])
       }
       if failed {
@@ -109,9 +112,10 @@ public final class NotebookRunner {
         succeeded = false
       }
       nb.cells[index] = cell
-      onFinish?(CellReport(
-        index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started),
-        failed: failed, error: failed ? collector.failure : nil))
+      onFinish?(
+        CellReport(
+          index: position + 1, count: codeCells.count, title: title, seconds: Date().timeIntervalSince(started),
+          failed: failed, error: failed ? collector.failure : nil))
       if failed && (!options.allowErrors || wasInterrupted) { break }
     }
     vm.output = { FileHandle.standardOutput.write(Data($0.utf8)) }
@@ -138,7 +142,9 @@ public final class NotebookRunner {
     let name = cell.tags.contains("injected-parameters") ? Self.injectedCellName : path
     var result = session.run(SourceFile(name: name, text: cell.source, firstLine: cell.firstLine))
     // A cell whose time ran out, or that was interrupted, is an error even if its last call finished.
-    if case .success = result, collector.timedOut || wasInterrupted { result = .failure(EvoError(.interrupted, "interrupted")) }
+    if case .success = result, collector.timedOut || wasInterrupted {
+      result = .failure(EvoError(.interrupted, "interrupted"))
+    }
     switch result {
     case .success(let value):
       do {
@@ -169,8 +175,10 @@ public final class NotebookRunner {
     guard !options.parameters.isEmpty else { return [] }
     guard let cell = notebook.cells.first(where: { $0.tags.contains("parameters") }) else {
       let names = options.parameters.map(\.name).joined(separator: ", ")
-      return ["the notebook has no cell tagged \"parameters\": -p \(names) is set before the first cell, and a"
-        + " later `let` of the same name replaces it"]
+      return [
+        "the notebook has no cell tagged \"parameters\": -p \(names) is set before the first cell, and a"
+          + " later `let` of the same name replaces it"
+      ]
     }
     let declared = Self.declaredNames(in: cell.source)
     return options.parameters.map(\.name).filter { !declared.contains($0) }.map { name in
@@ -194,12 +202,16 @@ public final class NotebookRunner {
     guard !options.parameters.isEmpty else { return notebook }
     var nb = notebook
     let lines = try options.parameters.map { name, value -> String in
-      guard let first = name.first, first.isLetter || first == "_", name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+      guard let first = name.first, first.isLetter || first == "_",
+        name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+      else {
         throw NotebookError("parameter name '\(name)' is not an identifier")
       }
       return "let \(name) = \(Self.literal(value))"
     }
-    var cell = Notebook.Cell(.code, "# Parameters\n" + lines.joined(separator: "\n"), metadata: ["tags": .array([.string("injected-parameters")])])
+    var cell = Notebook.Cell(
+      .code, "# Parameters\n" + lines.joined(separator: "\n"),
+      metadata: ["tags": .array([.string("injected-parameters")])])
     let anchor = nb.cells.firstIndex { $0.tags.contains("parameters") }
     cell.firstLine = 1
     nb.cells.insert(cell, at: anchor.map { $0 + 1 } ?? 0)
@@ -242,10 +254,11 @@ final class OutputCollector: @unchecked Sendable {
 
   private func flush() {
     guard !pendingText.isEmpty else { return }
-    outputs.append(.object([
-      "name": .string("stdout"), "output_type": .string("stream"),
-      "text": .array(IPYNBFormat.sourceLines(pendingText).map(JSONValue.string)),
-    ]))
+    outputs.append(
+      .object([
+        "name": .string("stdout"), "output_type": .string("stream"),
+        "text": .array(IPYNBFormat.sourceLines(pendingText).map(JSONValue.string)),
+      ]))
     pendingText = ""
   }
 
@@ -256,24 +269,33 @@ final class OutputCollector: @unchecked Sendable {
       return
     }
     flush()
-    outputs.append(.object([
-      "data": .object([
-        "image/png": .string(Data(try picture.pngData()).base64EncodedString()),
-        "text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string)),
-      ]),
-      "metadata": .object([:]), "output_type": .string("display_data"),
-    ]))
+    outputs.append(
+      .object([
+        "data": .object([
+          "image/png": .string(Data(try picture.pngData()).base64EncodedString()),
+          "text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string)),
+        ]),
+        "metadata": .object([:]), "output_type": .string("display_data"),
+      ]))
   }
 
   /// The cell's trailing value: pictures are displayed, other non-nil values become `execute_result`.
   func result(_ value: Value) throws {
-    if case .null = value { flush(); return }
-    if value.displayPNG != nil { try display(value); flush(); return }
+    if case .null = value {
+      flush()
+      return
+    }
+    if value.displayPNG != nil {
+      try display(value)
+      flush()
+      return
+    }
     flush()
-    outputs.append(.object([
-      "data": .object(["text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string))]),
-      "execution_count": .int(executionCount), "metadata": .object([:]), "output_type": .string("execute_result"),
-    ]))
+    outputs.append(
+      .object([
+        "data": .object(["text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string))]),
+        "execution_count": .int(executionCount), "metadata": .object([:]), "output_type": .string("execute_result"),
+      ]))
   }
 
   /// Writes out text printed since the last output.
@@ -285,10 +307,12 @@ final class OutputCollector: @unchecked Sendable {
   func error(name: String, message: String, traceback: String) {
     failure = traceback.hasPrefix("error: \(name)") ? traceback : "error: \(name): \(message)\n" + traceback
     flush()
-    outputs.append(.object([
-      "ename": .string(name), "evalue": .string(message), "output_type": .string("error"),
-      "traceback": .array(traceback.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }),
-    ]))
+    outputs.append(
+      .object([
+        "ename": .string(name), "evalue": .string(message), "output_type": .string("error"),
+        "traceback": .array(
+          traceback.split(separator: "\n", omittingEmptySubsequences: false).map { .string(String($0)) }),
+      ]))
   }
 
 }

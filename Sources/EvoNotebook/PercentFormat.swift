@@ -10,7 +10,9 @@ public enum PercentFormat {
       .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var cells: [Notebook.Cell] = []
     // Text before the first marker is a code cell too, kept only when it is not blank.
-    var current = (kind: Notebook.CellKind.code, metadata: [String: JSONValue](), start: 1, lines: [String](), isPreamble: true)
+    var current = (
+      kind: Notebook.CellKind.code, metadata: [String: JSONValue](), start: 1, lines: [String](), isPreamble: true
+    )
     func finish() {
       // Blank lines around the body are dropped by slicing (linear however many there are).
       let isBlank = { (line: String) in line.allSatisfy(\.isWhitespace) }
@@ -44,7 +46,9 @@ public enum PercentFormat {
   }
 
   /// The cell kind and metadata of a marker line, or nil when the line is not a marker.
-  static func parseMarker(_ line: String, lineNumber: Int) throws -> (kind: Notebook.CellKind, metadata: [String: JSONValue])? {
+  static func parseMarker(_ line: String, lineNumber: Int) throws -> (
+    kind: Notebook.CellKind, metadata: [String: JSONValue]
+  )? {
     guard line.hasPrefix("# %%") else { return nil }
     var rest = Substring(line.dropFirst(4))
     if let next = rest.first, !next.isWhitespace { return nil }  // `# %%%` or `# %%x` is not a marker
@@ -64,8 +68,10 @@ public enum PercentFormat {
         rest = rest[rest.index(after: close)...]
         continue
       }
-      if let equals = rest.firstIndex(of: "="), rest[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }),
-        !rest[..<equals].isEmpty {
+      if let equals = rest.firstIndex(of: "="),
+        rest[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }),
+        !rest[..<equals].isEmpty
+      {
         let key = String(rest[..<equals])
         let (value, remainder) = try readJSONValue(rest[rest.index(after: equals)...], lineNumber: lineNumber)
         metadata[key] = value
@@ -82,19 +88,41 @@ public enum PercentFormat {
 
   /// Reads one JSON value (string, list, object, number, literal) from the front of `text`.
   private static func readJSONValue(_ text: Substring, lineNumber: Int) throws -> (JSONValue, Substring) {
-    var depth = 0, inString = false, escaped = false
+    var depth = 0
+    var inString = false
+    var escaped = false
     var end = text.startIndex
     for index in text.indices {
       let ch = text[index]
       end = text.index(after: index)
       if inString {
-        if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == "\"" { inString = false; if depth == 0 { break } }
+        if escaped {
+          escaped = false
+        } else if ch == "\\" {
+          escaped = true
+        } else if ch == "\"" {
+          inString = false
+          if depth == 0 { break }
+        }
         continue
       }
-      if ch == "\"" { inString = true; continue }
-      if ch == "[" || ch == "{" { depth += 1; continue }
-      if ch == "]" || ch == "}" { depth -= 1; if depth == 0 { break }; continue }
-      if depth == 0 && ch.isWhitespace { end = index; break }
+      if ch == "\"" {
+        inString = true
+        continue
+      }
+      if ch == "[" || ch == "{" {
+        depth += 1
+        continue
+      }
+      if ch == "]" || ch == "}" {
+        depth -= 1
+        if depth == 0 { break }
+        continue
+      }
+      if depth == 0 && ch.isWhitespace {
+        end = index
+        break
+      }
     }
     let token = String(text[text.startIndex..<end])
     do {
@@ -116,7 +144,8 @@ public enum PercentFormat {
       }
       var body = cell.source
       if cell.kind == .markdown {
-        body = cell.source.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "#" : "# " + $0 }.joined(separator: "\n")
+        body = cell.source.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "#" : "# " + $0 }
+          .joined(separator: "\n")
       }
       parts.append(body.isEmpty ? marker : marker + "\n" + body)
     }

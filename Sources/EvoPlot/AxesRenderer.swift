@@ -21,14 +21,19 @@ struct AxesRenderer {
     let yTicks = ticks(yRange, log: axes.logY, count: Swift.max(2, Swift.min(8, Int(cell.height / (45 * s)))))
     let yTickWidth = yTicks.map { canvas.measure(label($0, yTicks, log: axes.logY)).width }.max() ?? 0
     let left = cell.x + 12 * s + yTickWidth + (axes.ylabel == nil ? 0 : 20 * s)
-    let bottomSpace = 10 * s + sample.height + (axes.xlabel == nil ? 8 * s : 30 * s) + (axes.categories == nil ? 0 : 4 * s)
+    let bottomSpace =
+      10 * s + sample.height + (axes.xlabel == nil ? 8 * s : 30 * s) + (axes.categories == nil ? 0 : 4 * s)
     let topSpace = axes.title == nil ? 14 * s : 36 * s
     let heat = heatRange()
     let right = cell.x + cell.width - (heat == nil ? 18 : 78) * s
-    let plotTop = cell.y + topSpace, plotBottom = cell.y + cell.height - bottomSpace
-    guard right - left > 20 * s, plotBottom - plotTop > 20 * s else { throw PlotError("the figure is too small for its axes") }
-    let frame0 = PlotFrame(left: left, top: plotTop, width: right - left, height: plotBottom - plotTop,
-                           xRange: xRange, yRange: yRange, logX: axes.logX, logY: axes.logY, legend: nil)
+    let plotTop = cell.y + topSpace
+    let plotBottom = cell.y + cell.height - bottomSpace
+    guard right - left > 20 * s, plotBottom - plotTop > 20 * s else {
+      throw PlotError("the figure is too small for its axes")
+    }
+    let frame0 = PlotFrame(
+      left: left, top: plotTop, width: right - left, height: plotBottom - plotTop,
+      xRange: xRange, yRange: yRange, logX: axes.logX, logY: axes.logY, legend: nil)
     let xTicks = fittingXTicks(xRange, frame: frame0)
     drawGridAndTicks(frame0, xTicks: xTicks, yTicks: yTicks)
     drawLabels(frame0)
@@ -42,25 +47,36 @@ struct AxesRenderer {
     canvas.strokeRect(frame0.left, frame0.top, frame0.width, frame0.height, Self.frameColor, width: 1)
     let legend = drawLegend(frame0)
     if let heat { drawColorbar(frame0, range: heat) }
-    return PlotFrame(left: frame0.left, top: frame0.top, width: frame0.width, height: frame0.height,
-                     xRange: xRange, yRange: yRange, logX: axes.logX, logY: axes.logY, legend: legend)
+    return PlotFrame(
+      left: frame0.left, top: frame0.top, width: frame0.width, height: frame0.height,
+      xRange: xRange, yRange: yRange, logX: axes.logX, logY: axes.logY, legend: legend)
   }
 
   // MARK: - Ranges and ticks
 
   private func ranges() -> (ClosedRange<Double>, ClosedRange<Double>) {
-    var xs: [Double] = [], ys: [Double] = []
-    var padX = false, padY = false
+    var xs: [Double] = []
+    var ys: [Double] = []
+    var padX = false
+    var padY = false
     for series in axes.series {
       switch series.kind {
       case .line, .scatter:
-        xs += series.xs; ys += series.ys; padX = true; padY = true
+        xs += series.xs
+        ys += series.ys
+        padX = true
+        padY = true
       case .histogram:
-        xs += series.xs; ys += series.ys + [0]; padY = true
+        xs += series.xs
+        ys += series.ys + [0]
+        padY = true
       case .bar:
-        xs += [-0.5, Double(series.xs.count) - 0.5]; ys += series.ys + [0]; padY = true
+        xs += [-0.5, Double(series.xs.count) - 0.5]
+        ys += series.ys + [0]
+        padY = true
       case .heatmap(let columns):
-        xs += [0, Double(columns)]; ys += [0, Double(series.ys.count / columns)]
+        xs += [0, Double(columns)]
+        ys += [0, Double(series.ys.count / columns)]
       }
     }
     xs += axes.highlights.map(\.x) + axes.annotations.map(\.x)
@@ -74,19 +90,30 @@ struct AxesRenderer {
   private func span(_ values: [Double], log: Bool, pad: Bool) -> ClosedRange<Double> {
     let usable = values.filter { $0.isFinite && (!log || $0 > 0) }.map { log ? log10($0) : $0 }
     guard var low = usable.min(), var high = usable.max() else { return log ? 1...10 : 0...1 }
-    if high - low < 1e-12 * Swift.max(1, Swift.abs(high)) { low -= 0.5; high += 0.5 }
-    if pad { let p = (high - low) * 0.04; low -= p; high += p }
+    if high - low < 1e-12 * Swift.max(1, Swift.abs(high)) {
+      low -= 0.5
+      high += 0.5
+    }
+    if pad {
+      let p = (high - low) * 0.04
+      low -= p
+      high += p
+    }
     return log ? pow(10, low)...pow(10, high) : low...high
   }
 
   private func ticks(_ range: ClosedRange<Double>, log: Bool, count: Int) -> [Double] {
-    log ? Ticks.logarithmic(range.lowerBound, range.upperBound, count: count) : Ticks.linear(range.lowerBound, range.upperBound, count: count)
+    log
+      ? Ticks.logarithmic(range.lowerBound, range.upperBound, count: count)
+      : Ticks.linear(range.lowerBound, range.upperBound, count: count)
   }
 
   private func label(_ value: Double, _ ticks: [Double], log: Bool) -> String {
     let steps = zip(ticks, ticks.dropFirst()).map { Swift.abs($1 - $0) }
     let step = steps.min() ?? Swift.max(Swift.abs(value), 1)
-    if log && ticks.count >= 2 && ticks[1] / ticks[0] >= 9.99 { return Ticks.label(value, step: step, logarithmic: true) }
+    if log && ticks.count >= 2 && ticks[1] / ticks[0] >= 9.99 {
+      return Ticks.label(value, step: step, logarithmic: true)
+    }
     return Ticks.label(value, step: step)
   }
 
@@ -100,7 +127,8 @@ struct AxesRenderer {
       let positions = candidate.map { frame.pixel($0, frame.yRange.lowerBound).x }
       let widths = candidate.map { canvas.measure(label($0, candidate, log: axes.logX)).width }
       var fits = true
-      for i in 1..<Swift.max(1, candidate.count) where positions[i] - positions[i - 1] < (widths[i] + widths[i - 1]) / 2 + 8 * s {
+      for i in 1..<Swift.max(1, candidate.count)
+      where positions[i] - positions[i - 1] < (widths[i] + widths[i - 1]) / 2 + 8 * s {
         fits = false
       }
       if fits || count <= 2 { return candidate }
@@ -130,7 +158,8 @@ struct AxesRenderer {
       if axes.grid { canvas.line(frame.left, py, frame.left + frame.width, py, Self.gridColor, width: 1) }
       canvas.line(frame.left - 4 * s, py, frame.left, py, Self.frameColor, width: 1)
       let text = label(y, yTicks, log: axes.logY)
-      canvas.text(text, x: frame.left - 7 * s - canvas.measure(text).width, y: py + tickHeight / 2, color: Self.textColor)
+      canvas.text(
+        text, x: frame.left - 7 * s - canvas.measure(text).width, y: py + tickHeight / 2, color: Self.textColor)
     }
   }
 
@@ -146,8 +175,10 @@ struct AxesRenderer {
       canvas.text(xlabel, x: frame.left + (frame.width - w) / 2, y: cell.y + cell.height - 8 * s, color: Self.textColor)
     }
     if let ylabel = axes.ylabel {
-      let w = canvas.measure(ylabel).width, h = canvas.measure(ylabel).height
-      canvas.text(ylabel, x: cell.x + 8 * s + h, y: frame.top + (frame.height + w) / 2, color: Self.textColor, rotated: true)
+      let w = canvas.measure(ylabel).width
+      let h = canvas.measure(ylabel).height
+      canvas.text(
+        ylabel, x: cell.x + 8 * s + h, y: frame.top + (frame.height + w) / 2, color: Self.textColor, rotated: true)
     }
   }
 
@@ -165,12 +196,23 @@ struct AxesRenderer {
       cairo_set_line_width(cr, series.lineWidth * s)
       cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND)
       cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND)
-      if series.dashed { var dash = [6 * s, 4 * s]; cairo_set_dash(cr, &dash, 2, 0) }
+      if series.dashed {
+        var dash = [6 * s, 4 * s]
+        cairo_set_dash(cr, &dash, 2, 0)
+      }
       var drawing = false
       for (x, y) in zip(series.xs, series.ys) {
-        guard usable(x, y) else { drawing = false; continue }
+        guard usable(x, y) else {
+          drawing = false
+          continue
+        }
         let p = frame.pixel(x, y)
-        if drawing { cairo_line_to(cr, p.x, p.y) } else { cairo_move_to(cr, p.x, p.y); drawing = true }
+        if drawing {
+          cairo_line_to(cr, p.x, p.y)
+        } else {
+          cairo_move_to(cr, p.x, p.y)
+          drawing = true
+        }
       }
       cairo_stroke(cr)
       cairo_set_dash(cr, nil, 0, 0)
@@ -192,7 +234,8 @@ struct AxesRenderer {
       }
     case .bar:
       for i in series.ys.indices {
-        let a = frame.pixel(Double(i) - 0.4, series.ys[i]), b = frame.pixel(Double(i) + 0.4, axes.logY ? frame.yRange.lowerBound : 0)
+        let a = frame.pixel(Double(i) - 0.4, series.ys[i])
+        let b = frame.pixel(Double(i) + 0.4, axes.logY ? frame.yRange.lowerBound : 0)
         canvas.fill(a.x, a.y, b.x - a.x, b.y - a.y, color, alpha: 0.85)
       }
     case .histogram:
@@ -201,7 +244,8 @@ struct AxesRenderer {
       let base = axes.logY ? frame.yRange.lowerBound : 0
       func top(_ v: Double) -> Double { axes.logY && v <= 0 ? base : v }
       for i in series.ys.indices {
-        let a = frame.pixel(series.xs[i], top(series.ys[i])), b = frame.pixel(series.xs[i + 1], base)
+        let a = frame.pixel(series.xs[i], top(series.ys[i]))
+        let b = frame.pixel(series.xs[i + 1], base)
         canvas.fill(a.x, a.y, b.x - a.x, b.y - a.y, color, alpha: shared ? 0.22 : 0.55)
       }
       canvas.color(color)
@@ -210,7 +254,8 @@ struct AxesRenderer {
       let start = frame.pixel(series.xs[0], base)
       cairo_move_to(cr, start.x, start.y)
       for i in series.ys.indices {
-        let left = frame.pixel(series.xs[i], top(series.ys[i])), right = frame.pixel(series.xs[i + 1], top(series.ys[i]))
+        let left = frame.pixel(series.xs[i], top(series.ys[i]))
+        let right = frame.pixel(series.xs[i + 1], top(series.ys[i]))
         cairo_line_to(cr, left.x, left.y)
         cairo_line_to(cr, right.x, right.y)
       }
@@ -220,13 +265,16 @@ struct AxesRenderer {
     case .heatmap(let columns):
       let rows = series.ys.count / columns
       let finite = series.ys.filter(\.isFinite)
-      let low = finite.min() ?? 0, high = finite.max() ?? 1
+      let low = finite.min() ?? 0
+      let high = finite.max() ?? 1
       for r in 0..<rows {
         for c in 0..<columns {
           let v = series.ys[r * columns + c]
           // Row r spans y from r to r + 1, so the axis labels count rows from the bottom.
-          let a = frame.pixel(Double(c), Double(r + 1)), b = frame.pixel(Double(c + 1), Double(r))
-          canvas.fill(a.x, a.y, b.x - a.x + 0.5, b.y - a.y + 0.5, Palette.heat(high > low ? (v - low) / (high - low) : 0.5))
+          let a = frame.pixel(Double(c), Double(r + 1))
+          let b = frame.pixel(Double(c + 1), Double(r))
+          canvas.fill(
+            a.x, a.y, b.x - a.x + 0.5, b.y - a.y + 0.5, Palette.heat(high > low ? (v - low) / (high - low) : 0.5))
         }
       }
     }
@@ -238,7 +286,8 @@ struct AxesRenderer {
       let p = frame.pixel(marker.x, marker.y)
       cairo_new_path(cr)
       for k in 0..<10 {
-        let angle = -Double.pi / 2 + Double(k) * Double.pi / 5, r = (k % 2 == 0 ? 9 : 4) * s
+        let angle = -Double.pi / 2 + Double(k) * Double.pi / 5
+        let r = (k % 2 == 0 ? 9 : 4) * s
         let (x, y) = (p.x + r * cos(angle), p.y + r * sin(angle))
         if k == 0 { cairo_move_to(cr, x, y) } else { cairo_line_to(cr, x, y) }
       }
@@ -260,7 +309,8 @@ struct AxesRenderer {
 
   /// The value range of the axes' heat map, if it has one.
   private func heatRange() -> ClosedRange<Double>? {
-    guard let series = axes.series.first(where: { if case .heatmap = $0.kind { return true } else { return false } }) else { return nil }
+    guard let series = axes.series.first(where: { if case .heatmap = $0.kind { return true } else { return false } })
+    else { return nil }
     let finite = series.ys.filter(\.isFinite)
     guard let low = finite.min(), let high = finite.max() else { return 0...1 }
     return high > low ? low...high : (low - 0.5)...(low + 0.5)
@@ -268,11 +318,14 @@ struct AxesRenderer {
 
   /// A vertical colour scale right of the plot, with nice ticks over the heat map's values.
   private func drawColorbar(_ frame: PlotFrame, range: ClosedRange<Double>) {
-    let x = frame.left + frame.width + 12 * s, width = 14 * s
+    let x = frame.left + frame.width + 12 * s
+    let width = 14 * s
     let steps = 64
     for k in 0..<steps {
-      let t0 = Double(k) / Double(steps), t1 = Double(k + 1) / Double(steps)
-      let y0 = frame.top + frame.height * (1 - t1), y1 = frame.top + frame.height * (1 - t0)
+      let t0 = Double(k) / Double(steps)
+      let t1 = Double(k + 1) / Double(steps)
+      let y0 = frame.top + frame.height * (1 - t1)
+      let y1 = frame.top + frame.height * (1 - t0)
       canvas.fill(x, y0, width, y1 - y0 + 0.5, Palette.heat((t0 + t1) / 2))
     }
     canvas.strokeRect(x, frame.top, width, frame.height, Self.frameColor, width: 0.8)
@@ -300,7 +353,9 @@ struct AxesRenderer {
       switch series.kind {
       case .line, .scatter: points += zip(series.xs, series.ys).map { frame.pixel($0, $1) }
       case .histogram, .bar:
-        points += series.ys.indices.map { i in frame.pixel(series.kind == .bar ? Double(i) : (series.xs[i] + series.xs[i + 1]) / 2, series.ys[i]) }
+        points += series.ys.indices.map { i in
+          frame.pixel(series.kind == .bar ? Double(i) : (series.xs[i] + series.xs[i + 1]) / 2, series.ys[i])
+        }
       case .heatmap: break
       }
     }
@@ -312,7 +367,10 @@ struct AxesRenderer {
     points += axes.annotations.map { frame.pixel($0.x, $0.y) }
     func covered(_ corner: (Double, Double)) -> Int {
       let pad = 6 * s
-      return points.filter { $0.0 >= corner.0 - pad && $0.0 <= corner.0 + width + pad && $0.1 >= corner.1 - pad && $0.1 <= corner.1 + height + pad }.count
+      return points.filter {
+        $0.0 >= corner.0 - pad && $0.0 <= corner.0 + width + pad && $0.1 >= corner.1 - pad
+          && $0.1 <= corner.1 + height + pad
+      }.count
     }
     return corners.min { covered($0) < covered($1) } ?? corners[0]
   }
@@ -322,9 +380,11 @@ struct AxesRenderer {
     let entries = axes.series.filter { $0.label != nil }
     guard axes.legend, !entries.isEmpty else { return nil }
     canvas.font(size: 11)
-    let lineHeight = 18 * s, swatch = 22 * s
+    let lineHeight = 18 * s
+    let swatch = 22 * s
     let textWidth = entries.map { canvas.measure($0.label ?? "").width }.max() ?? 0
-    let width = swatch + textWidth + 18 * s, height = Double(entries.count) * lineHeight + 8 * s
+    let width = swatch + textWidth + 18 * s
+    let height = Double(entries.count) * lineHeight + 8 * s
     let (x, y) = legendCorner(frame, width: width, height: height)
     canvas.fill(x, y, width, height, .white, alpha: 0.9)
     canvas.strokeRect(x, y, width, height, Color(0.7, 0.7, 0.7), width: 0.8)

@@ -13,7 +13,9 @@ public struct PlotFrame: Sendable {
   /// The pixel position of the data point (x, y).
   public func pixel(_ x: Double, _ y: Double) -> (x: Double, y: Double) {
     func fraction(_ v: Double, _ range: ClosedRange<Double>, _ log: Bool) -> Double {
-      let t = log ? log10(v) : v, lo = log ? log10(range.lowerBound) : range.lowerBound, hi = log ? log10(range.upperBound) : range.upperBound
+      let t = log ? log10(v) : v
+      let lo = log ? log10(range.lowerBound) : range.lowerBound
+      let hi = log ? log10(range.upperBound) : range.upperBound
       return (t - lo) / (hi - lo)
     }
     return (left + fraction(x, xRange, logX) * width, top + height - fraction(y, yRange, logY) * height)
@@ -33,7 +35,8 @@ public struct RenderedFigure: Sendable {
 public enum CairoRenderer {
   public static func render(_ figure: Figure) throws -> RenderedFigure {
     let scale = figure.dpi / 100
-    let width = Int((Double(figure.width) * scale).rounded()), height = Int((Double(figure.height) * scale).rounded())
+    let width = Int((Double(figure.width) * scale).rounded())
+    let height = Int((Double(figure.height) * scale).rounded())
     guard let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(width), Int32(height)) else {
       throw PlotError("could not create a \(width)×\(height) image")
     }
@@ -51,7 +54,8 @@ public enum CairoRenderer {
       canvas.text(title, x: (Double(width) - extent.width) / 2, y: 8 * scale + extent.height, color: .black)
       top = extent.height + 14 * scale
     }
-    let cellWidth = Double(width) / Double(figure.cols), cellHeight = (Double(height) - top) / Double(figure.rows)
+    let cellWidth = Double(width) / Double(figure.cols)
+    let cellHeight = (Double(height) - top) / Double(figure.rows)
     var frames: [PlotFrame] = []
     for row in 0..<figure.rows {
       for col in 0..<figure.cols {
@@ -67,13 +71,15 @@ public enum CairoRenderer {
   static func rgbPixels(of surface: OpaquePointer) throws -> Pixels {
     cairo_surface_flush(surface)
     guard let data = cairo_image_surface_get_data(surface) else { throw PlotError("the image has no pixels") }
-    let width = Int(cairo_image_surface_get_width(surface)), height = Int(cairo_image_surface_get_height(surface))
+    let width = Int(cairo_image_surface_get_width(surface))
+    let height = Int(cairo_image_surface_get_height(surface))
     let stride = Int(cairo_image_surface_get_stride(surface))
     var bytes = [UInt8](repeating: 0, count: width * height * 3)
     for y in 0..<height {
       let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
       for x in 0..<width {
-        let p = row[x], o = (y * width + x) * 3
+        let p = row[x]
+        let o = (y * width + x) * 3
         bytes[o] = UInt8((p >> 16) & 0xFF)
         bytes[o + 1] = UInt8((p >> 8) & 0xFF)
         bytes[o + 2] = UInt8(p & 0xFF)
@@ -118,7 +124,8 @@ final class Canvas {
   }
 
   func font(size: Double, bold: Bool = false) {
-    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+    cairo_select_font_face(
+      cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
     cairo_set_font_size(cr, size * scale)
   }
 

@@ -10,8 +10,12 @@ public final class Figure {
   /// The axes, row by row.
   public let axes: [Axes]
 
-  public init(rows: Int = 1, cols: Int = 1, width: Int? = nil, height: Int? = nil, dpi: Double = 100, title: String? = nil) throws {
-    guard (1...12).contains(rows), (1...12).contains(cols) else { throw PlotError("a figure has 1 to 12 rows and columns, got \(rows)×\(cols)") }
+  public init(
+    rows: Int = 1, cols: Int = 1, width: Int? = nil, height: Int? = nil, dpi: Double = 100, title: String? = nil
+  ) throws {
+    guard (1...12).contains(rows), (1...12).contains(cols) else {
+      throw PlotError("a figure has 1 to 12 rows and columns, got \(rows)×\(cols)")
+    }
     self.rows = rows
     self.cols = cols
     self.width = width ?? 560 * cols
@@ -99,7 +103,9 @@ public struct Series {
     case .bar:
       guard xs.count == ys.count else { throw PlotError("bar positions and heights differ in length") }
     case .heatmap(let columns):
-      guard columns > 0, ys.count % columns == 0, !ys.isEmpty else { throw PlotError("a heat map needs a non-empty rows × columns grid") }
+      guard columns > 0, ys.count % columns == 0, !ys.isEmpty else {
+        throw PlotError("a heat map needs a non-empty rows × columns grid")
+      }
     }
     self.kind = kind
     self.xs = xs
@@ -110,7 +116,9 @@ public struct Series {
 
   /// A histogram of `values` in `bins` equal bins over `range` (default: the values' range); values
   /// outside the range and non-finite ones are left out.
-  public static func histogram(_ values: [Double], bins: Int, range: ClosedRange<Double>? = nil, label: String? = nil) throws -> Series {
+  public static func histogram(_ values: [Double], bins: Int, range: ClosedRange<Double>? = nil, label: String? = nil)
+    throws -> Series
+  {
     guard bins >= 1 && bins <= 10_000 else { throw PlotError("bins must be between 1 and 10000, got \(bins)") }
     let finite = values.filter { $0.isFinite && (range?.contains($0) ?? true) }
     guard let low = range?.lowerBound ?? finite.min(), let high = range?.upperBound ?? finite.max() else {

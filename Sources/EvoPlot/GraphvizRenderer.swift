@@ -37,7 +37,8 @@ public enum GraphvizRenderer {
     let message = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0, let data = try? Data(contentsOf: target) else {
-      throw PlotError("dot failed: \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+      throw PlotError(
+        "dot failed: \(String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
     }
     return [UInt8](data)
   }

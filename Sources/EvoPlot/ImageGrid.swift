@@ -23,8 +23,13 @@ public struct ImageGrid {
   let range: ValueRange
 
   /// Plans a grid; `rows` defaults to a near-square layout, `scale` to enough to show 28×28 images at 56×56.
-  public init(_ images: Tensor, rows: Int? = nil, labels: [String]? = nil, padding: Int = 2, scale: Int? = nil, range: ValueRange = .auto) throws {
-    guard images.rank == 4, images.shape[1] == 1 || images.shape[1] == 3, images.shape[0] > 0, images.shape[2] > 0, images.shape[3] > 0 else {
+  public init(
+    _ images: Tensor, rows: Int? = nil, labels: [String]? = nil, padding: Int = 2, scale: Int? = nil,
+    range: ValueRange = .auto
+  ) throws {
+    guard images.rank == 4, images.shape[1] == 1 || images.shape[1] == 3, images.shape[0] > 0, images.shape[2] > 0,
+      images.shape[3] > 0
+    else {
       throw PlotError("an image grid needs images (N, 1 or 3, H, W), got \(images.shape)")
     }
     let n = images.shape[0]
@@ -42,7 +47,9 @@ public struct ImageGrid {
     self.labels = labels
     self.range = range
     labelWidth = labels.map { ImageGrid.labelColumnWidth($0) } ?? 0
-    guard width * height <= PNGImage.maximumPixels else { throw PlotError("the grid would be \(width)×\(height) pixels, too large") }
+    guard width * height <= PNGImage.maximumPixels else {
+      throw PlotError("the grid would be \(width)×\(height) pixels, too large")
+    }
   }
 
   var tileWidth: Int { images.shape[3] * scale }
@@ -57,7 +64,10 @@ public struct ImageGrid {
 
   /// The grid's RGB pixels.
   public func pixels() throws -> Pixels {
-    let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3]
+    let n = images.shape[0]
+    let c = images.shape[1]
+    let h = images.shape[2]
+    let w = images.shape[3]
     var bytes = [UInt8](repeating: 255, count: width * height * 3)
     let values = images.values
     let symmetric = range == .symmetric || (range == .auto && values.contains { $0 < 0 })
@@ -75,7 +85,9 @@ public struct ImageGrid {
             let row = (oy + y * scale + dy) * width
             for dx in 0..<scale {
               let o = (row + ox + x * scale + dx) * 3
-              bytes[o] = rgb[0]; bytes[o + 1] = rgb[1]; bytes[o + 2] = rgb[2]
+              bytes[o] = rgb[0]
+              bytes[o + 1] = rgb[1]
+              bytes[o + 2] = rgb[2]
             }
           }
         }

@@ -16,7 +16,8 @@ public enum Ticks {
   public static func linear(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
     guard low.isFinite, high.isFinite, high > low else { return low.isFinite ? [low] : [] }
     let step = niceStep(span: high - low, count: count)
-    let first = ceil(low / step - 1e-9), last = floor(high / step + 1e-9)
+    let first = ceil(low / step - 1e-9)
+    let last = floor(high / step + 1e-9)
     guard last >= first, last - first < 1000 else { return [] }
     return stride(from: first, through: last, by: 1).map { k in
       let v = k * step
@@ -28,7 +29,8 @@ public enum Ticks {
   /// the range spans too few decades, 1-2-5 steps inside them, or else linear nice ticks.
   public static func logarithmic(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
     guard low > 0, high > low, low.isFinite, high.isFinite else { return [] }
-    let first = Int(floor(log10(low) + 1e-9)), last = Int(ceil(log10(high) - 1e-9))
+    let first = Int(floor(log10(low) + 1e-9))
+    let last = Int(ceil(log10(high) - 1e-9))
     let inside = { (v: Double) in v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9) }
     let decades = (first...last).map { pow(10, Double($0)) }.filter(inside)
     if decades.count >= 3 {

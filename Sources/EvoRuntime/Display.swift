@@ -1,6 +1,6 @@
-import Foundation
-import EvoTensor
 import EvoLang
+import EvoTensor
+import Foundation
 
 /// A value that can show itself as a picture: figures, image grids and layer graphs. Notebooks show
 /// the PNG; the REPL writes it to a file (and draws it inline where the terminal can).
@@ -52,8 +52,14 @@ public enum InlineImageProtocol: String, Sendable {
   /// From `EVO_INLINE_IMAGES` (none, kitty, iterm) if set, else from the terminal's environment
   /// (kitty: `TERM=xterm-kitty` or `KITTY_WINDOW_ID`; iTerm2 and WezTerm: `TERM_PROGRAM`), and only when
   /// standard output is a terminal.
-  public static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment, isTerminal: Bool = isatty(1) != 0) -> InlineImageProtocol {
-    if let explicit = environment["EVO_INLINE_IMAGES"], let chosen = InlineImageProtocol(rawValue: explicit.lowercased()) { return chosen }
+  public static func detect(
+    _ environment: [String: String] = ProcessInfo.processInfo.environment, isTerminal: Bool = isatty(1) != 0
+  ) -> InlineImageProtocol {
+    if let explicit = environment["EVO_INLINE_IMAGES"],
+      let chosen = InlineImageProtocol(rawValue: explicit.lowercased())
+    {
+      return chosen
+    }
     guard isTerminal else { return .none }
     if environment["TERM"] == "xterm-kitty" || environment["KITTY_WINDOW_ID"] != nil { return .kitty }
     if let program = environment["TERM_PROGRAM"], program == "iTerm.app" || program == "WezTerm" { return .iterm }
@@ -69,7 +75,8 @@ public enum InlineImageProtocol: String, Sendable {
     case .iterm:
       return "\u{1B}]1337;File=inline=1;size=\(png.count):\(base64)\u{07}\n"
     case .kitty:
-      var out = "", offset = base64.startIndex
+      var out = ""
+      var offset = base64.startIndex
       while offset < base64.endIndex {
         let end = base64.index(offset, offsetBy: 4096, limitedBy: base64.endIndex) ?? base64.endIndex
         let more = end < base64.endIndex ? 1 : 0

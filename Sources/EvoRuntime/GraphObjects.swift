@@ -18,7 +18,9 @@ final class GraphObject: PNGDisplayable {
 
   func pngData() throws -> [UInt8] { try GraphvizRenderer.png(dot: graph.dot()) }
 
-  static func value(_ graph: LayerGraph, _ random: TensorFunctions.RandomState) -> Value { .native(GraphObject(graph, random: random)) }
+  static func value(_ graph: LayerGraph, _ random: TensorFunctions.RandomState) -> Value {
+    .native(GraphObject(graph, random: random))
+  }
 
   static func graph(_ value: Value, _ function: String) throws -> LayerGraph {
     switch value {
@@ -35,7 +37,6 @@ final class GraphObject: PNGDisplayable {
     default: throw EvoError(.value, "space must be \"B\" (all primitives) or \"S\" (no batch statistics)")
     }
   }
-
 
   static let type: NativeType = {
     let t = NativeType(name: "LayerGraph", doc: "A normalization-activation layer as a DAG of primitives.") { obj in
@@ -69,17 +70,23 @@ final class GraphObject: PNGDisplayable {
     property("nodes") { .number(Double($0.nodes.count)) }
     property("affine") { .bool($0.affine) }
     property("uses_batch") { .bool($0.usesBatchStatistics) }
-    property("leaves") { g in .list(ListObject(LayerGraph.Leaf.allCases.filter { g.uses($0) }.map { .string($0.name) })) }
-    t.method("mutate", [p("seed", .null), p("space", .string("B"))],
-             doc: "A mutant: one node gets a new primitive and new inputs; never equal to this graph.") { a in
+    property("leaves") { g in .list(ListObject(LayerGraph.Leaf.allCases.filter { g.uses($0) }.map { .string($0.name) }))
+    }
+    t.method(
+      "mutate", [p("seed", .null), p("space", .string("B"))],
+      doc: "A mutant: one node gets a new primitive and new inputs; never equal to this graph."
+    ) { a in
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")
       var rng = try GraphFunctions.generator(a[1], g.random)
       return value(try g.graph.mutated(space: space(a[2]), rng: &rng), g.random)
     }
-    t.method("layer", [p("channels"), p("groups", .number(32)), p("eps", .number(1e-5)), p("gamma_init", .number(1))],
-             doc: "A layer instance with its own v0, v1, gamma, beta and moving averages, for inputs (N, channels, H, W).") { a in
+    t.method(
+      "layer", [p("channels"), p("groups", .number(32)), p("eps", .number(1e-5)), p("gamma_init", .number(1))],
+      doc: "A layer instance with its own v0, v1, gamma, beta and moving averages, for inputs (N, channels, H, W)."
+    ) { a in
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph").graph
-      let channels = try a.int(1), groups = try a.int(2)
+      let channels = try a.int(1)
+      let groups = try a.int(2)
       guard groups > 0 else { throw EvoError(.value, "groups must be positive, got \(groups)") }
       let options = LayerOptions(groups: groups, eps: Float(try a.number(3)), gammaInit: Float(try a.number(4)))
       let owner = try a.native(0, as: GraphObject.self, expected: "a layer graph")
@@ -89,7 +96,8 @@ final class GraphObject: PNGDisplayable {
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")
       return value(g.graph.canonical(), g.random)
     }
-    let saveDoc = "Writes the graph in the format its extension names: .png or .svg (a picture, drawn by Graphviz),"
+    let saveDoc =
+      "Writes the graph in the format its extension names: .png or .svg (a picture, drawn by Graphviz),"
       + " .json (graph.from_json reads it back) or .dot (Graphviz source)."
     t.method("save", [p("path")], doc: saveDoc) { a in
       let g = try a.native(0, as: GraphObject.self, expected: "a layer graph")
@@ -109,7 +117,9 @@ final class GraphObject: PNGDisplayable {
     }
     t.binaryOperator = { op, lhs, rhs in
       guard op == "==" || op == "!=" else { return nil }
-      guard case .native(let l as GraphObject) = lhs, case .native(let r as GraphObject) = rhs else { return .bool(op == "!=") }
+      guard case .native(let l as GraphObject) = lhs, case .native(let r as GraphObject) = rhs else {
+        return .bool(op == "!=")
+      }
       return .bool(l.graph.isStructurallyEqual(to: r.graph) == (op == "=="))
     }
     for name in ["mutate", "canonical"] { t.methods[name]?.returns = "LayerGraph" }
@@ -134,35 +144,48 @@ final class LayerObject: NativeObject {
       return "<layer \(l.graph.formula), \(l.channels) channels\(l.training ? "" : ", inference")>"
     }
     func layer(_ obj: any NativeObject) -> GraphLayer? { (obj as? LayerObject)?.layer }
-    t.call = NativeFunction("layer", [NativeParameter("self"), NativeParameter("x")], doc: "Evaluates the layer on x (N, C, H, W).") { a in
+    t.call = NativeFunction(
+      "layer", [NativeParameter("self"), NativeParameter("x")], doc: "Evaluates the layer on x (N, C, H, W)."
+    ) { a in
       let l = try a.native(0, as: LayerObject.self, expected: "a layer").layer
       return .tensor(try l(Convert.tensor(a[1], "layer")))
     }
     t.call?.returns = "Tensor"
-    t.properties["graph"] = (get: { obj in
-      guard let l = obj as? LayerObject else { return .null }
-      return GraphObject.value(l.layer.graph, l.random)
-    }, set: nil)
+    t.properties["graph"] = (
+      get: { obj in
+        guard let l = obj as? LayerObject else { return .null }
+        return GraphObject.value(l.layer.graph, l.random)
+      }, set: nil
+    )
     t.properties["channels"] = (get: { obj in .number(Double(layer(obj)?.channels ?? 0)) }, set: nil)
     t.properties["groups"] = (get: { obj in .number(Double(layer(obj)?.groups ?? 0)) }, set: nil)
-    t.properties["parameters"] = (get: { obj in
-      .list(ListObject((layer(obj)?.parameters ?? []).map(Value.tensor)))
-    }, set: nil)
-    for (name, path) in [("v0", \GraphLayer.v0), ("v1", \GraphLayer.v1), ("gamma", \GraphLayer.gamma), ("beta", \GraphLayer.beta)] {
+    t.properties["parameters"] = (
+      get: { obj in
+        .list(ListObject((layer(obj)?.parameters ?? []).map(Value.tensor)))
+      }, set: nil
+    )
+    for (name, path) in [
+      ("v0", \GraphLayer.v0), ("v1", \GraphLayer.v1), ("gamma", \GraphLayer.gamma), ("beta", \GraphLayer.beta),
+    ] {
       t.properties[name] = (get: { obj in layer(obj).map { .tensor($0[keyPath: path]) } ?? .null }, set: nil)
     }
-    t.properties["moving"] = (get: { obj in
-      let result = DictObject()
-      guard let l = layer(obj) else { return .dict(result) }
-      for (index, tensor) in l.movingAverages.sorted(by: { $0.key < $1.key }) {
-        result[.string(l.graph.primitive(at: index)?.name ?? "\(index)") ] = .tensor(tensor)
+    t.properties["moving"] = (
+      get: { obj in
+        let result = DictObject()
+        guard let l = layer(obj) else { return .dict(result) }
+        for (index, tensor) in l.movingAverages.sorted(by: { $0.key < $1.key }) {
+          result[.string(l.graph.primitive(at: index)?.name ?? "\(index)")] = .tensor(tensor)
+        }
+        return .dict(result)
+      }, set: nil
+    )
+    t.properties["training"] = (
+      get: { obj in .bool(layer(obj)?.training ?? false) },
+      set: { obj, value in
+        guard case .bool(let flag) = value else { throw EvoError(.type, "training must be true or false") }
+        layer(obj)?.training = flag
       }
-      return .dict(result)
-    }, set: nil)
-    t.properties["training"] = (get: { obj in .bool(layer(obj)?.training ?? false) }, set: { obj, value in
-      guard case .bool(let flag) = value else { throw EvoError(.type, "training must be true or false") }
-      layer(obj)?.training = flag
-    })
+    )
     return t
   }()
 }

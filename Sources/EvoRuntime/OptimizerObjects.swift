@@ -5,7 +5,10 @@ import EvoTensor
 final class OptimizerObject: NativeObject {
   let optimizer: any Optimizer
   let kind: String
-  init(_ optimizer: any Optimizer, kind: String) { self.optimizer = optimizer; self.kind = kind }
+  init(_ optimizer: any Optimizer, kind: String) {
+    self.optimizer = optimizer
+    self.kind = kind
+  }
   var nativeType: NativeType { Self.type }
 
   static let type: NativeType = {
@@ -21,25 +24,34 @@ final class OptimizerObject: NativeObject {
       try optimizer(a).zeroGrad()
       return .null
     }
-    t.method("state_dict", doc: "The optimizer's state (moments, step count) as a dict of tensors for save_tensors.") { a in
+    t.method("state_dict", doc: "The optimizer's state (moments, step count) as a dict of tensors for save_tensors.") {
+      a in
       let d = DictObject()
       for (name, t) in try optimizer(a).stateTensors().sorted(by: { $0.key < $1.key }) { d[.string(name)] = .tensor(t) }
       return .dict(d)
     }
-    t.method("load_state_dict", [NativeParameter("state")], doc: "Restores state from state_dict() of an optimizer over the same parameters.") { a in
+    t.method(
+      "load_state_dict", [NativeParameter("state")],
+      doc: "Restores state from state_dict() of an optimizer over the same parameters."
+    ) { a in
       guard case .dict(let d) = a[1] else { throw EvoError(.type, "load_state_dict() needs a dict of name: tensor") }
       var state: [String: Tensor] = [:]
       for (k, v) in zip(d.keys, d.values) {
-        guard case .string(let name) = k.value else { throw EvoError(.type, "load_state_dict(): names must be strings") }
+        guard case .string(let name) = k.value else {
+          throw EvoError(.type, "load_state_dict(): names must be strings")
+        }
         state[name] = try Convert.tensor(v, "load_state_dict")
       }
       try optimizer(a).loadState(state)
       return .null
     }
-    t.properties["lr"] = (get: { .float32(($0 as? OptimizerObject)?.optimizer.learningRate ?? 0) }, set: { obj, value in
-      guard case .number(let lr) = value, lr >= 0 else { throw EvoError(.value, "lr must be a non-negative number") }
-      (obj as? OptimizerObject)?.optimizer.learningRate = Float(lr)
-    })
+    t.properties["lr"] = (
+      get: { .float32(($0 as? OptimizerObject)?.optimizer.learningRate ?? 0) },
+      set: { obj, value in
+        guard case .number(let lr) = value, lr >= 0 else { throw EvoError(.value, "lr must be a non-negative number") }
+        (obj as? OptimizerObject)?.optimizer.learningRate = Float(lr)
+      }
+    )
     return t
   }()
 
@@ -90,24 +102,48 @@ final class ScheduleObject: NativeObject {
 enum OptimizerFunctions {
 
   static let all: [NativeFunction] = [
-    NativeFunction("sgd", [p("params"), p("lr", .number(0.1)), p("momentum", .number(0)), p("nesterov", .bool(false)), p("weight_decay", .number(0))],
-                   doc: "SGD with momentum, Nesterov and weight decay (PyTorch's rule); params may be groups {params, weight_decay}.") { a in
-      .native(OptimizerObject(try SGD(OptimizerObject.groups(a[0], "sgd"), learningRate: Float(a.number(1)), momentum: Float(a.number(2)),
-                                      nesterov: a[3].isTruthy, weightDecay: Float(a.number(4))), kind: "sgd"))
+    NativeFunction(
+      "sgd",
+      [
+        p("params"), p("lr", .number(0.1)), p("momentum", .number(0)), p("nesterov", .bool(false)),
+        p("weight_decay", .number(0)),
+      ],
+      doc: "SGD with momentum, Nesterov and weight decay (PyTorch's rule); params may be groups {params, weight_decay}."
+    ) { a in
+      .native(
+        OptimizerObject(
+          try SGD(
+            OptimizerObject.groups(a[0], "sgd"), learningRate: Float(a.number(1)), momentum: Float(a.number(2)),
+            nesterov: a[3].isTruthy, weightDecay: Float(a.number(4))), kind: "sgd"))
     },
-    NativeFunction("adam", [p("params"), p("lr", .number(0.001)), p("beta1", .number(0.9)), p("beta2", .number(0.999)), p("eps", .number(1e-8)), p("weight_decay", .number(0))],
-                   doc: "Adam with bias correction; params may be groups {params, weight_decay}.") { a in
-      .native(OptimizerObject(try Adam(OptimizerObject.groups(a[0], "adam"), learningRate: Float(a.number(1)), beta1: Float(a.number(2)),
-                                       beta2: Float(a.number(3)), epsilon: Float(a.number(4)), weightDecay: Float(a.number(5))), kind: "adam"))
+    NativeFunction(
+      "adam",
+      [
+        p("params"), p("lr", .number(0.001)), p("beta1", .number(0.9)), p("beta2", .number(0.999)),
+        p("eps", .number(1e-8)), p("weight_decay", .number(0)),
+      ],
+      doc: "Adam with bias correction; params may be groups {params, weight_decay}."
+    ) { a in
+      .native(
+        OptimizerObject(
+          try Adam(
+            OptimizerObject.groups(a[0], "adam"), learningRate: Float(a.number(1)), beta1: Float(a.number(2)),
+            beta2: Float(a.number(3)), epsilon: Float(a.number(4)), weightDecay: Float(a.number(5))), kind: "adam"))
     },
-    NativeFunction("cosine_schedule", [p("base"), p("total"), p("minimum", .number(0)), p("warmup", .number(0))],
-                   doc: "Cosine decay from base to minimum over total steps, after an optional linear warm-up.") { a in
-      let cosine = LearningRateSchedule.cosine(base: Float(try a.number(0)), totalSteps: try a.int(1), minimum: Float(try a.number(2)))
+    NativeFunction(
+      "cosine_schedule", [p("base"), p("total"), p("minimum", .number(0)), p("warmup", .number(0))],
+      doc: "Cosine decay from base to minimum over total steps, after an optional linear warm-up."
+    ) { a in
+      let cosine = LearningRateSchedule.cosine(
+        base: Float(try a.number(0)), totalSteps: try a.int(1), minimum: Float(try a.number(2)))
       let warm = try a.int(3)
       return .native(ScheduleObject(warm > 0 ? .warmup(steps: warm, then: cosine) : cosine))
     },
-    NativeFunction("step_schedule", [p("base"), p("step_size"), p("gamma", .number(0.1))], doc: "base · gamma^(step / step_size).") { a in
-      .native(ScheduleObject(.step(base: Float(try a.number(0)), stepSize: try a.int(1), gamma: Float(try a.number(2)))))
+    NativeFunction(
+      "step_schedule", [p("base"), p("step_size"), p("gamma", .number(0.1))], doc: "base · gamma^(step / step_size)."
+    ) { a in
+      .native(
+        ScheduleObject(.step(base: Float(try a.number(0)), stepSize: try a.int(1), gamma: Float(try a.number(2)))))
     },
   ]
 }

@@ -1,5 +1,5 @@
-import EvoLimits
 import EvoLang
+import EvoLimits
 import EvoPlot
 import EvoTensor
 
@@ -35,13 +35,21 @@ final class FigureObject: PNGDisplayable {
       try PictureFile.write(try f.pngData(), to: try a.string(1))
       return .null
     }
-    t.properties["title"] = (get: { obj in ((obj as? FigureObject)?.figure.title).map(Value.string) ?? .null }, set: { obj, v in
-      (obj as? FigureObject)?.figure.title = try PlotConvert.optionalString(v, "title")
-    })
-    t.properties["dpi"] = (get: { obj in .number((obj as? FigureObject)?.figure.dpi ?? 100) }, set: { obj, v in
-      guard case .number(let d) = v, d >= 10, d <= 600 else { throw EvoError(.value, "dpi must be a number between 10 and 600") }
-      (obj as? FigureObject)?.figure.dpi = d
-    })
+    t.properties["title"] = (
+      get: { obj in ((obj as? FigureObject)?.figure.title).map(Value.string) ?? .null },
+      set: { obj, v in
+        (obj as? FigureObject)?.figure.title = try PlotConvert.optionalString(v, "title")
+      }
+    )
+    t.properties["dpi"] = (
+      get: { obj in .number((obj as? FigureObject)?.figure.dpi ?? 100) },
+      set: { obj, v in
+        guard case .number(let d) = v, d >= 10, d <= 600 else {
+          throw EvoError(.value, "dpi must be a number between 10 and 600")
+        }
+        (obj as? FigureObject)?.figure.dpi = d
+      }
+    )
     return t
   }()
 }
@@ -57,50 +65,71 @@ final class AxesObject: PNGDisplayable {
   var nativeType: NativeType { Self.type }
   func pngData() throws -> [UInt8] { try owner.pngData() }
 
-
   static let type: NativeType = {
-    let t = NativeType(name: "Axes", doc: "One plot of a figure: line, scatter, hist, bar, heatmap, set, highlight, annotate.") { obj in
+    let t = NativeType(
+      name: "Axes", doc: "One plot of a figure: line, scatter, hist, bar, heatmap, set, highlight, annotate."
+    ) { obj in
       "<axes \((obj as? AxesObject)?.axes.series.count ?? 0) series>"
     }
     func axes(_ a: Arguments) throws -> AxesObject { try a.native(0, as: AxesObject.self, expected: "an axes") }
-    t.method("line", [p("x"), p("y", .null), p("label", .null), p("color", .null), p("width", .number(2)), p("dashed", .bool(false))],
-             doc: "A line through (x, y); with one argument, y against 0, 1, 2, ...") { a in
+    t.method(
+      "line",
+      [p("x"), p("y", .null), p("label", .null), p("color", .null), p("width", .number(2)), p("dashed", .bool(false))],
+      doc: "A line through (x, y); with one argument, y against 0, 1, 2, ..."
+    ) { a in
       let ax = try axes(a)
       let (xs, ys) = try PlotConvert.xy(a[1], a[2], "line")
-      var series = try Series(.line, xs: xs, ys: ys, label: PlotConvert.optionalString(a[3], "label"), color: PlotConvert.color(a[4]))
+      var series = try Series(
+        .line, xs: xs, ys: ys, label: PlotConvert.optionalString(a[3], "label"), color: PlotConvert.color(a[4]))
       series.lineWidth = try a.number(5)
       series.dashed = try a.bool(6)
       ax.axes.add(series)
       return a[0]
     }
-    t.method("scatter", [p("x"), p("y"), p("label", .null), p("colors", .null), p("sizes", .null), p("labels", .null), p("color", .null)],
-             doc: "Points at (x, y); colors (names, or numbers mapped through viridis), sizes (radii) and labels per point.") { a in
+    t.method(
+      "scatter",
+      [
+        p("x"), p("y"), p("label", .null), p("colors", .null), p("sizes", .null), p("labels", .null), p("color", .null),
+      ],
+      doc: "Points at (x, y); colors (names, or numbers mapped through viridis), sizes (radii) and labels per point."
+    ) { a in
       let ax = try axes(a)
       let (xs, ys) = try PlotConvert.xy(a[1], a[2], "scatter")
-      var series = try Series(.scatter, xs: xs, ys: ys, label: PlotConvert.optionalString(a[3], "label"), color: PlotConvert.color(a[7]))
+      var series = try Series(
+        .scatter, xs: xs, ys: ys, label: PlotConvert.optionalString(a[3], "label"), color: PlotConvert.color(a[7]))
       series.colors = try PlotConvert.colors(a[4], count: xs.count)
       if case .null = a[5] {} else { series.sizes = try PlotConvert.numbers(a[5], "scatter") }
       if case .list(let l) = a[6] { series.pointLabels = l.items.map { $0.text } }
       ax.axes.add(series)
       return a[0]
     }
-    t.method("hist", [p("values"), p("bins", .number(50)), p("label", .null), p("color", .null), p("range", .null)],
-             doc: "A histogram of the values (a tensor or list) in equal bins over range [low, high] (default: their range).") { a in
+    t.method(
+      "hist", [p("values"), p("bins", .number(50)), p("label", .null), p("color", .null), p("range", .null)],
+      doc: "A histogram of the values (a tensor or list) in equal bins over range [low, high] (default: their range)."
+    ) { a in
       let ax = try axes(a)
-      var series = try Series.histogram(PlotConvert.numbers(a[1], "hist"), bins: a.int(2), range: PlotConvert.limits(a[5], "range"),
-                                        label: PlotConvert.optionalString(a[3], "label"))
+      var series = try Series.histogram(
+        PlotConvert.numbers(a[1], "hist"), bins: a.int(2), range: PlotConvert.limits(a[5], "range"),
+        label: PlotConvert.optionalString(a[3], "label"))
       series.color = try PlotConvert.color(a[4])
       ax.axes.add(series)
       return a[0]
     }
-    t.method("bar", [p("labels"), p("values"), p("label", .null), p("color", .null)], doc: "Bars of the values, one per category label.") { a in
+    t.method(
+      "bar", [p("labels"), p("values"), p("label", .null), p("color", .null)],
+      doc: "Bars of the values, one per category label."
+    ) { a in
       let ax = try axes(a)
       guard case .list(let names) = a[1] else { throw EvoError(.type, "bar(): labels must be a list") }
       let values = try PlotConvert.numbers(a[2], "bar")
-      guard names.items.count == values.count else { throw EvoError(.value, "bar(): \(names.items.count) labels for \(values.count) values") }
+      guard names.items.count == values.count else {
+        throw EvoError(.value, "bar(): \(names.items.count) labels for \(values.count) values")
+      }
       ax.axes.categories = names.items.map { $0.text }
-      ax.axes.add(try Series(.bar, xs: values.indices.map(Double.init), ys: values, label: PlotConvert.optionalString(a[3], "label"),
-                             color: PlotConvert.color(a[4])))
+      ax.axes.add(
+        try Series(
+          .bar, xs: values.indices.map(Double.init), ys: values, label: PlotConvert.optionalString(a[3], "label"),
+          color: PlotConvert.color(a[4])))
       return a[0]
     }
     t.method("heatmap", [p("values")], doc: "A 2-D tensor or list of rows as colours (viridis).") { a in
@@ -111,9 +140,14 @@ final class AxesObject: PNGDisplayable {
       ax.axes.grid = false
       return a[0]
     }
-    t.method("set", [p("title", .null), p("xlabel", .null), p("ylabel", .null), p("log_x", .null), p("log_y", .null),
-                     p("xlim", .null), p("ylim", .null), p("grid", .null), p("legend", .null)],
-             doc: "Sets labels, log scales, limits [low, high], grid and legend; nil leaves a setting as it is.") { a in
+    t.method(
+      "set",
+      [
+        p("title", .null), p("xlabel", .null), p("ylabel", .null), p("log_x", .null), p("log_y", .null),
+        p("xlim", .null), p("ylim", .null), p("grid", .null), p("legend", .null),
+      ],
+      doc: "Sets labels, log scales, limits [low, high], grid and legend; nil leaves a setting as it is."
+    ) { a in
       let ax = try axes(a).axes
       if case .string(let s) = a[1] { ax.title = s }
       if case .string(let s) = a[2] { ax.xlabel = s }
@@ -126,7 +160,10 @@ final class AxesObject: PNGDisplayable {
       if case .bool(let b) = a[9] { ax.legend = b }
       return a[0]
     }
-    t.method("highlight", [p("x"), p("y"), p("label")], doc: "Marks a named point with a star (e.g. a baseline on a Pareto plot).") { a in
+    t.method(
+      "highlight", [p("x"), p("y"), p("label")],
+      doc: "Marks a named point with a star (e.g. a baseline on a Pareto plot)."
+    ) { a in
       try axes(a).axes.highlights.append((try a.number(1), try a.number(2), try a.string(3)))
       return a[0]
     }
@@ -170,7 +207,9 @@ enum PlotConvert {
   static func numbers(_ value: Value, _ function: String) throws -> [Double] {
     if case .list(let l) = value {
       return try l.items.map { item in
-        guard case .number(let n) = item else { throw EvoError(.type, "\(function)(): values must be numbers, got \(item.typeName)") }
+        guard case .number(let n) = item else {
+          throw EvoError(.type, "\(function)(): values must be numbers, got \(item.typeName)")
+        }
         return n
       }
     }
@@ -198,10 +237,14 @@ enum PlotConvert {
     switch value {
     case .null: return nil
     case .string(let s):
-      guard let c = Color(name: s) else { throw EvoError(.value, "unknown colour '\(s)'; use #rrggbb or one of \(Palette.names.joined(separator: ", "))") }
+      guard let c = Color(name: s) else {
+        throw EvoError(.value, "unknown colour '\(s)'; use #rrggbb or one of \(Palette.names.joined(separator: ", "))")
+      }
       return c
     case .number(let n):
-      guard let k = Checked.int(n) else { throw EvoError(.value, "a palette index must be an integer, got \(formatNumber(n))") }
+      guard let k = Checked.int(n) else {
+        throw EvoError(.value, "a palette index must be an integer, got \(formatNumber(n))")
+      }
       return Palette.color(k)
     default: throw EvoError(.type, "a colour is a name, #rrggbb or a palette index, not \(value.typeName)")
     }
@@ -214,16 +257,21 @@ enum PlotConvert {
       return try l.items.map { try color($0) ?? Palette.color(0) }
     }
     let values = try numbers(value, "scatter")
-    guard values.count == count else { throw EvoError(.value, "scatter(): \(values.count) colours for \(count) points") }
+    guard values.count == count else {
+      throw EvoError(.value, "scatter(): \(values.count) colours for \(count) points")
+    }
     let finite = values.filter(\.isFinite)
-    let low = finite.min() ?? 0, high = finite.max() ?? 1
+    let low = finite.min() ?? 0
+    let high = finite.max() ?? 1
     return values.map { Palette.heat(high > low ? ($0 - low) / (high - low) : 0.5) }
   }
 
   static func limits(_ value: Value, _ what: String) throws -> ClosedRange<Double>? {
     if case .null = value { return nil }
     let pair = try numbers(value, what)
-    guard pair.count == 2, pair[0] < pair[1], pair.allSatisfy(\.isFinite) else { throw EvoError(.value, "\(what) must be [low, high] with low < high") }
+    guard pair.count == 2, pair[0] < pair[1], pair.allSatisfy(\.isFinite) else {
+      throw EvoError(.value, "\(what) must be [low, high] with low < high")
+    }
     return pair[0]...pair[1]
   }
 }
@@ -233,24 +281,42 @@ enum PlotFunctions {
 
   static func all(display: DisplaySink) -> [NativeFunction] {
     [
-      NativeFunction("figure", [p("rows", .number(1)), p("cols", .number(1)), p("width", .null), p("height", .null), p("dpi", .number(100)), p("title", .null)],
-                     doc: "A figure of rows × cols axes (fig[row, col]); size in pixels at 100 dpi.") { a in
-        let figure = try Figure(rows: a.int(0), cols: a.int(1), width: a.optionalInt(2), height: a.optionalInt(3), dpi: a.number(4),
-                                title: PlotConvert.optionalString(a[5], "title"))
+      NativeFunction(
+        "figure",
+        [
+          p("rows", .number(1)), p("cols", .number(1)), p("width", .null), p("height", .null), p("dpi", .number(100)),
+          p("title", .null),
+        ],
+        doc: "A figure of rows × cols axes (fig[row, col]); size in pixels at 100 dpi."
+      ) { a in
+        let figure = try Figure(
+          rows: a.int(0), cols: a.int(1), width: a.optionalInt(2), height: a.optionalInt(3), dpi: a.number(4),
+          title: PlotConvert.optionalString(a[5], "title"))
         return .native(FigureObject(figure))
       },
-      NativeFunction("image_grid", [p("images"), p("rows", .null), p("labels", .null), p("padding", .number(2)), p("scale", .null), p("range", .string("auto"))],
-                     doc: "Tiles images (N, C, H, W) into one picture; values in [-1, 1] or [0, 1] (range \"auto\", \"0..1\", \"-1..1\"); labels name the rows.") { a in
+      NativeFunction(
+        "image_grid",
+        [
+          p("images"), p("rows", .null), p("labels", .null), p("padding", .number(2)), p("scale", .null),
+          p("range", .string("auto")),
+        ],
+        doc:
+          "Tiles images (N, C, H, W) into one picture; values in [-1, 1] or [0, 1] (range \"auto\", \"0..1\", \"-1..1\"); labels name the rows."
+      ) { a in
         var labels: [String]?
         if case .list(let l) = a[2] { labels = l.items.map { $0.text } }
         guard case .string(let r) = a[5], let range = ImageGrid.ValueRange(rawValue: r) else {
           throw EvoError(.value, "range must be \"auto\", \"0..1\" or \"-1..1\"")
         }
-        let grid = try ImageGrid(Convert.tensor(a[0], "image_grid"), rows: a.optionalInt(1), labels: labels, padding: a.int(3),
-                                 scale: a.optionalInt(4), range: range)
+        let grid = try ImageGrid(
+          Convert.tensor(a[0], "image_grid"), rows: a.optionalInt(1), labels: labels, padding: a.int(3),
+          scale: a.optionalInt(4), range: range)
         return .native(ImageObject(try grid.pixels()))
       },
-      NativeFunction("display", [p("value")], doc: "Shows a value now: pictures as images in notebooks (a PNG file elsewhere), others as text.") { a in
+      NativeFunction(
+        "display", [p("value")],
+        doc: "Shows a value now: pictures as images in notebooks (a PNG file elsewhere), others as text."
+      ) { a in
         try display.show(a[0], interpreter: a.interpreter)
         return .null
       },

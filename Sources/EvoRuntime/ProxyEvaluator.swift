@@ -39,7 +39,9 @@ public final class EvoProxyEvaluator: Evaluator {
 
   public func scores(_ graph: LayerGraph, budget: EvaluationBudget, seed: UInt64) throws -> [Double] {
     let proxy = self.proxy
-    let arguments: [Value] = [GraphObject.value(graph, random), .string(budget.rawValue), .number(Double(seed % (1 << 52)))]
+    let arguments: [Value] = [
+      GraphObject.value(graph, random), .string(budget.rawValue), .number(Double(seed % (1 << 52))),
+    ]
     let result: Value
     do {
       result = try session.perform { vm in try vm.call(proxy, arguments) }
@@ -50,7 +52,9 @@ public final class EvoProxyEvaluator: Evaluator {
       throw SearchError.evaluation("proxy() must return a list of accuracies, got \(result.typeName)")
     }
     return try list.items.map { item in
-      guard case .number(let n) = item else { throw SearchError.evaluation("proxy() returned a \(item.typeName) score") }
+      guard case .number(let n) = item else {
+        throw SearchError.evaluation("proxy() returned a \(item.typeName) score")
+      }
       return n
     }
   }
@@ -61,7 +65,9 @@ public final class EvoProxyEvaluator: Evaluator {
     guard case .dict(let dict) = value else { throw SearchError.configuration("search must be a dict of settings") }
     var settings: [(String, Value)] = []
     for (key, v) in zip(dict.keys, dict.values) {
-      guard case .string(let name) = key.value else { throw SearchError.configuration("search settings are named by strings") }
+      guard case .string(let name) = key.value else {
+        throw SearchError.configuration("search settings are named by strings")
+      }
       settings.append((name, v))
     }
     return try SearchSettings.apply(settings, to: base)
@@ -82,7 +88,9 @@ public enum SearchSettings {
     for (name, value) in settings {
       if case .null = value { continue }
       func number() throws -> Double {
-        guard case .number(let n) = value, n.isFinite else { throw SearchError.configuration("\(name) must be a number") }
+        guard case .number(let n) = value, n.isFinite else {
+          throw SearchError.configuration("\(name) must be a number")
+        }
         return n
       }
       func integer() throws -> Int {
@@ -110,9 +118,13 @@ public enum SearchSettings {
         guard seed >= 0 else { throw SearchError.configuration("seed must not be negative") }
         c.seed = UInt64(seed)
       case "initial":
-        guard case .list(let list) = value else { throw SearchError.configuration("initial must be a list of layer names") }
+        guard case .list(let list) = value else {
+          throw SearchError.configuration("initial must be a list of layer names")
+        }
         c.initialLayers = try list.items.map {
-          guard case .string(let s) = $0 else { throw SearchError.configuration("initial must be a list of layer names") }
+          guard case .string(let s) = $0 else {
+            throw SearchError.configuration("initial must be a list of layer names")
+          }
           return s
         }
       case "quality_threshold": c.qualityThreshold = try number()

@@ -1,6 +1,6 @@
 import EvoLang
-import Foundation
 import EvoTensor
+import Foundation
 
 /// Binds the tensor core into the Evo language.
 public enum EvoRuntime {
@@ -39,9 +39,13 @@ public enum EvoRuntime {
     vm.register(SearchObject.type)
     vm.register(CandidateObject.type)
     for f in SearchFunctions.all(random: random) { vm.register(f) }
-    vm.defineBuiltin("graph", .module(GraphFunctions.module(random: random)), doc: "Layer graphs: parse, random, from_json, primitives.")
+    vm.defineBuiltin(
+      "graph", .module(GraphFunctions.module(random: random)),
+      doc: "Layer graphs: parse, random, from_json, primitives.")
     vm.defineBuiltin("_data", .module(TensorFunctions.dataModule()), doc: "Data readers behind `import data`.")
-    vm.defineBuiltin("layers", .native(GraphFunctions.Catalog(random: random)), doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
+    vm.defineBuiltin(
+      "layers", .native(GraphFunctions.Catalog(random: random)),
+      doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")
     return display
   }
 
@@ -83,7 +87,8 @@ public enum EvoRuntime {
   /// first argument is not a tensor (`max(3, 4)`, `max([1, 2])`, `exp(1)`).
   static func combined(tensor: NativeFunction, numeric: NativeFunction) -> NativeFunction {
     let variadicNumeric = numeric.parameters.first?.variadic ?? false
-    let params: [NativeParameter] = variadicNumeric
+    let params: [NativeParameter] =
+      variadicNumeric
       ? [NativeParameter("values", variadic: true)] + tensor.parameters.dropFirst().map { $0 }
       : tensor.parameters
     return NativeFunction(tensor.name, params, doc: tensor.doc + " With numbers: " + numeric.doc) { a in

@@ -24,9 +24,13 @@ final class SearchObject: NativeObject {
     try runner.store.candidates(status: .done).filter { $0.cachedFrom == nil }
   }
 
-  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter { NativeParameter(name, default: d) }
+  private static func p(_ name: String, _ d: DefaultValue? = nil) -> NativeParameter {
+    NativeParameter(name, default: d)
+  }
 
-  static func this(_ a: Arguments) throws -> SearchObject { try a.native(0, as: SearchObject.self, expected: "a search") }
+  static func this(_ a: Arguments) throws -> SearchObject {
+    try a.native(0, as: SearchObject.self, expected: "a search")
+  }
 
   static let type: NativeType = {
     let t = NativeType(name: "Search", doc: "A layer search stored in one SQLite file.") { obj in
@@ -34,26 +38,36 @@ final class SearchObject: NativeObject {
       return "<search \(s.runner.store.path): \((try? s.runner.evolution.summary().line) ?? "unreadable")>"
     }
     t.properties["path"] = (get: { obj in .string((obj as? SearchObject)?.runner.store.path ?? "") }, set: nil)
-    t.properties["status"] = (get: { obj in
-      guard let s = obj as? SearchObject else { return .null }
-      return .string(try s.runner.evolution.summary().line)
-    }, set: nil)
-    t.properties["population"] = (get: { obj in
-      guard let s = obj as? SearchObject else { return .null }
-      let ids = try s.runner.store.population()
-      return s.wrap(try ids.compactMap { try s.runner.store.candidate($0) })
-    }, set: nil)
-    t.properties["architectures"] = (get: { obj in
-      guard let s = obj as? SearchObject else { return .null }
-      return .list(ListObject(try s.runner.store.metadata().architectures.map { .string($0) }))
-    }, set: nil)
-    t.method("run", [p("samples"), p("workers", .number(0)), p("progress", .bool(true))],
-             doc: "Runs until `samples` candidates are born and evaluated (resuming where the store is); workers 0 evaluates here.") { a in
+    t.properties["status"] = (
+      get: { obj in
+        guard let s = obj as? SearchObject else { return .null }
+        return .string(try s.runner.evolution.summary().line)
+      }, set: nil
+    )
+    t.properties["population"] = (
+      get: { obj in
+        guard let s = obj as? SearchObject else { return .null }
+        let ids = try s.runner.store.population()
+        return s.wrap(try ids.compactMap { try s.runner.store.candidate($0) })
+      }, set: nil
+    )
+    t.properties["architectures"] = (
+      get: { obj in
+        guard let s = obj as? SearchObject else { return .null }
+        return .list(ListObject(try s.runner.store.metadata().architectures.map { .string($0) }))
+      }, set: nil
+    )
+    t.method(
+      "run", [p("samples"), p("workers", .number(0)), p("progress", .bool(true))],
+      doc:
+        "Runs until `samples` candidates are born and evaluated (resuming where the store is); workers 0 evaluates here."
+    ) { a in
       let s = try this(a)
       let vm = a.interpreter
       let show = try a.bool(3)
       try searchErrors {
-        try s.runner.run(samples: try a.int(1), workers: try a.int(2), shouldStop: { vm.interrupt.isRequested }) { line in
+        try s.runner.run(samples: try a.int(1), workers: try a.int(2), shouldStop: { vm.interrupt.isRequested }) {
+          line in
           if show { ProgressLine.shared.update(line) }
         }
       }
@@ -80,7 +94,10 @@ final class SearchObject: NativeObject {
       let all = try searchErrors { try s.scored() }
       return s.wrap(Array(all.sorted { ($0.meanScore ?? 0) > ($1.meanScore ?? 0) }.prefix(max(0, try a.int(1)))))
     }
-    t.method("candidates", [p("status", .null)], doc: "Every candidate in birth order, or those with a status (pending, running, done, rejected).") { a in
+    t.method(
+      "candidates", [p("status", .null)],
+      doc: "Every candidate in birth order, or those with a status (pending, running, done, rejected)."
+    ) { a in
       let s = try this(a)
       var status: CandidateStatus?
       if case .string(let name) = a[1] {
@@ -91,7 +108,8 @@ final class SearchObject: NativeObject {
       }
       return s.wrap(try searchErrors { try s.runner.store.candidates(status: status) })
     }
-    t.method("lineage", [p("candidate")], doc: "The candidate's ancestors from the initial population down to it.") { a in
+    t.method("lineage", [p("candidate")], doc: "The candidate's ancestors from the initial population down to it.") {
+      a in
       let s = try this(a)
       let c = try a.native(1, as: CandidateObject.self, expected: "a candidate")
       var chain = [c.candidate]
@@ -102,14 +120,20 @@ final class SearchObject: NativeObject {
       }
       return s.wrap(chain)
     }
-    t.method("rerank", [p("k", .number(5)), p("seeds", .number(2)), p("baselines", .null)],
-             doc: "Retrains the Pareto front's k best (by mean) and the baselines (default BN-ReLU, EvoNorm-B0) with the proxy's \"rerank\" budget over several seeds; returns rows sorted by mean.") { a in
+    t.method(
+      "rerank", [p("k", .number(5)), p("seeds", .number(2)), p("baselines", .null)],
+      doc:
+        "Retrains the Pareto front's k best (by mean) and the baselines (default BN-ReLU, EvoNorm-B0) with the proxy's \"rerank\" budget over several seeds; returns rows sorted by mean."
+    ) { a in
       let s = try this(a)
-      let k = try a.int(1), seeds = try a.int(2)
+      let k = try a.int(1)
+      let seeds = try a.int(2)
       guard seeds >= 1 else { throw EvoError(.value, "seeds must be at least 1") }
       var entries: [(String, LayerGraph)] = []
       let all = try searchErrors { try s.scored() }
-      let front = Pareto.front(all.map { $0.scores ?? [] }).map { all[$0] }.sorted { ($0.meanScore ?? 0) > ($1.meanScore ?? 0) }
+      let front = Pareto.front(all.map { $0.scores ?? [] }).map { all[$0] }.sorted {
+        ($0.meanScore ?? 0) > ($1.meanScore ?? 0)
+      }
       for c in front.prefix(max(0, k)) { entries.append(("candidate \(c.id)", c.graph)) }
       let baselines: [Value] = a[3].isTruthy ? try a.list(3).items : [.string("bn_relu"), .string("evonorm_b0")]
       for item in baselines {
@@ -124,7 +148,9 @@ final class SearchObject: NativeObject {
         var sums = [Double](repeating: 0, count: evaluator.architectures.count)
         for seed in 0..<seeds {
           let scores = try searchErrors { try evaluator.scores(graph, budget: .rerank, seed: UInt64(seed + 1)) }
-          guard scores.count == sums.count else { throw EvoError(.value, "proxy() returned \(scores.count) scores for \(sums.count) architectures") }
+          guard scores.count == sums.count else {
+            throw EvoError(.value, "proxy() returned \(scores.count) scores for \(sums.count) architectures")
+          }
           for i in sums.indices { sums[i] += scores[i] / Double(seeds) }
         }
         let row = DictObject()
@@ -217,13 +243,20 @@ enum SearchFunctions {
     [
       NativeFunction(
         "search_store",
-        [NativeParameter("path"), NativeParameter("proxy", default: .null), NativeParameter("settings", default: .null)],
-        doc: "Opens the search stored at path, or creates it with proxy (Evo source defining architectures and proxy, or a .evo file) and settings (a dict).") { a in
+        [
+          NativeParameter("path"), NativeParameter("proxy", default: .null),
+          NativeParameter("settings", default: .null),
+        ],
+        doc:
+          "Opens the search stored at path, or creates it with proxy (Evo source defining architectures and proxy, or a .evo file) and settings (a dict)."
+      ) { a in
         let path = try a.string(0)
         var settings: [(String, Value)] = []
         if case .dict(let d) = a[2] {
           for (k, v) in zip(d.keys, d.values) {
-            guard case .string(let name) = k.value else { throw EvoError(.type, "search settings are named by strings") }
+            guard case .string(let name) = k.value else {
+              throw EvoError(.type, "search settings are named by strings")
+            }
             settings.append((name, v))
           }
         }
@@ -231,25 +264,30 @@ enum SearchFunctions {
           switch a[1] {
           case .null where FileManager.default.fileExists(atPath: path): return try SearchRunner(path: path)
           case .null:
-            return try SearchRunner(path: path, proxySource: try defaultProxy(a.interpreter, quick: false),
-                                    proxyName: "proxy_fashion.evo", settings: settings)
+            return try SearchRunner(
+              path: path, proxySource: try defaultProxy(a.interpreter, quick: false),
+              proxyName: "proxy_fashion.evo", settings: settings)
           case .string(let proxy):
             let isFile = proxy.hasSuffix(".evo") && !proxy.contains("\n")
             guard !isFile || FileManager.default.fileExists(atPath: proxy) else {
               throw SearchError.configuration("proxy file \(proxy) does not exist")
             }
             let source = isFile ? try String(contentsOfFile: proxy, encoding: .utf8) : proxy
-            return try SearchRunner(path: path, proxySource: source, proxyName: isFile ? proxy : "<proxy>", settings: settings)
+            return try SearchRunner(
+              path: path, proxySource: source, proxyName: isFile ? proxy : "<proxy>", settings: settings)
           default: throw SearchError.configuration("proxy must be Evo source text or a .evo file name")
           }
         }
         return .native(SearchObject(runner, random: random))
       },
-      NativeFunction("search_temporary_store", [], doc: "A new store path in the temporary folder (for quick runs).") { _ in
+      NativeFunction("search_temporary_store", [], doc: "A new store path in the temporary folder (for quick runs).") {
+        _ in
         .string(NSTemporaryDirectory() + "evo-search-\(UUID().uuidString).db")
       },
-      NativeFunction("search_proxy_source", [NativeParameter("quick", default: .bool(false))],
-                     doc: "The Evo source of the default proxy task (stdlib/proxy_fashion.evo); quick: tiny sizes.") { a in
+      NativeFunction(
+        "search_proxy_source", [NativeParameter("quick", default: .bool(false))],
+        doc: "The Evo source of the default proxy task (stdlib/proxy_fashion.evo); quick: tiny sizes."
+      ) { a in
         .string(try defaultProxy(a.interpreter, quick: try a.bool(0)))
       },
     ]

@@ -38,25 +38,30 @@ public struct SearchReport {
     let total = Double(max(summary.samples, 1))
     for status in CandidateStatus.allCases {
       let n = summary.byStatus[status] ?? 0
-      lines.append("  " + status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-        + String(format: " %6d  (%.1f%%)", n, 100 * Double(n) / total))
+      lines.append(
+        "  " + status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+          + String(format: " %6d  (%.1f%%)", n, 100 * Double(n) / total))
     }
     for reason in RejectionReason.allCases {
       let n = summary.rejectedByReason[reason] ?? 0
       guard n > 0 else { continue }
-      lines.append("    rejected " + reason.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
-        + String(format: " %6d  (%.1f%%)", n, 100 * Double(n) / total))
+      lines.append(
+        "    rejected " + reason.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+          + String(format: " %6d  (%.1f%%)", n, 100 * Double(n) / total))
     }
-    lines.append(String(format: "  cache hits %d (%.1f%% of candidates)", summary.cacheHits, 100 * summary.cacheHitRate))
-    lines.append("  evaluations \(summary.evaluated)"
-      + (summary.evaluationsPerHour.map { String(format: ", %.0f per hour", $0) } ?? ""))
+    lines.append(
+      String(format: "  cache hits %d (%.1f%% of candidates)", summary.cacheHits, 100 * summary.cacheHitRate))
+    lines.append(
+      "  evaluations \(summary.evaluated)"
+        + (summary.evaluationsPerHour.map { String(format: ", %.0f per hour", $0) } ?? ""))
     lines.append("best (\(architectures.joined(separator: " / "))):")
     for c in summary.best {
       let scores = (c.scores ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / ")
       lines.append("  #\(c.id)  \(scores)  \(c.graph.formula)")
     }
     for (name, c) in baselines {
-      lines.append("  \(name) #\(c.id)  " + (c.scores ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / "))
+      lines.append(
+        "  \(name) #\(c.id)  " + (c.scores ?? []).map { String(format: "%.3f", $0) }.joined(separator: " / "))
     }
     return lines.joined(separator: "\n")
   }
@@ -71,19 +76,23 @@ public struct SearchReport {
     switch name {
     case "pareto":
       let points = scored.filter { ($0.scores?.count ?? 0) >= 2 }
-      let xs = points.map { $0.scores![0] }, ys = points.map { $0.scores![1] }
+      let xs = points.map { $0.scores![0] }
+      let ys = points.map { $0.scores![1] }
       axes.add(try Series(.scatter, xs: xs, ys: ys, label: "candidates"))
       let front = Pareto.front(points.map { Array($0.scores!.prefix(2)) }).sorted { xs[$0] < xs[$1] }
       if !front.isEmpty {
         axes.add(try Series(.line, xs: front.map { xs[$0] }, ys: front.map { ys[$0] }, label: "Pareto front"))
       }
-      for (name, c) in baselines where (c.scores?.count ?? 0) >= 2 { axes.highlights.append((c.scores![0], c.scores![1], name)) }
+      for (name, c) in baselines where (c.scores?.count ?? 0) >= 2 {
+        axes.highlights.append((c.scores![0], c.scores![1], name))
+      }
       axes.title = "Pareto front"
       axes.xlabel = "\(architectures.first ?? "") accuracy"
       axes.ylabel = "\(architectures.dropFirst().first ?? "") accuracy"
     case "progress":
       var best = -Double.infinity
-      var xs: [Double] = [], ys: [Double] = []
+      var xs: [Double] = []
+      var ys: [Double] = []
       for c in candidates {
         if c.status == .done, let mean = c.meanScore { best = max(best, mean) }
         if best.isFinite {
@@ -98,7 +107,8 @@ public struct SearchReport {
     case "rejections":
       let reasons = RejectionReason.allCases.filter { (summary.rejectedByReason[$0] ?? 0) > 0 }
       let labels = ["scored"] + reasons.map(\.rawValue) + ["cache hits"]
-      let counts = [Double(summary.byStatus[.done] ?? 0) - Double(summary.cacheHits)]
+      let counts =
+        [Double(summary.byStatus[.done] ?? 0) - Double(summary.cacheHits)]
         + reasons.map { Double(summary.rejectedByReason[$0] ?? 0) } + [Double(summary.cacheHits)]
       axes.add(try Series(.bar, xs: counts.indices.map(Double.init), ys: counts, label: "candidates"))
       axes.categories = labels
@@ -125,7 +135,8 @@ public struct SearchReport {
   public func writeHTML(to path: String) throws {
     func image(_ png: [UInt8]) -> String { "<img src=\"data:image/png;base64,\(Data(png).base64EncodedString())\">" }
     func escape(_ s: String) -> String {
-      s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+      s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+        of: ">", with: "&gt;")
     }
     var html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Evo search</title></head><body>"
     html += "<h1>Evo search</h1><pre>\(escape(text()))</pre>"

@@ -34,7 +34,8 @@ public final class SearchRunner {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     store = try SQLiteSearchStore(
       path: path,
-      creating: SearchMetadata(configuration: configuration, architectures: evaluator.architectures, proxySource: proxySource))
+      creating: SearchMetadata(
+        configuration: configuration, architectures: evaluator.architectures, proxySource: proxySource))
     evolution = try Evolution(store: store)
     self.proxySource = proxySource
     inProcess = evaluator
@@ -51,8 +52,10 @@ public final class SearchRunner {
   /// Runs the search until `samples` candidates are born and evaluated. `workers` 0 evaluates in this
   /// process; otherwise that many worker processes are started (and restarted if they die) and stopped
   /// at the end. `progress` gets the summary line at most twice a second.
-  public func run(samples: Int, workers: Int, shouldStop: @escaping () -> Bool = { false },
-                  progress: @escaping (String) -> Void = { _ in }) throws {
+  public func run(
+    samples: Int, workers: Int, shouldStop: @escaping () -> Bool = { false },
+    progress: @escaping (String) -> Void = { _ in }
+  ) throws {
     guard samples >= 0 else { throw SearchError.configuration("samples must not be negative") }
     var lastReport = Date.distantPast
     let report: (Evolution) throws -> Void = { evolution in
@@ -70,10 +73,12 @@ public final class SearchRunner {
       let pool = WorkerProcesses(executable: executable, store: store.path, count: workers)
       defer { pool.stop() }
       try pool.start()
-      try evolution.run(samples: samples, parallelism: workers, worker: nil, shouldStop: {
-        pool.restartDead()
-        return shouldStop()
-      }, progress: report)
+      try evolution.run(
+        samples: samples, parallelism: workers, worker: nil,
+        shouldStop: {
+          pool.restartDead()
+          return shouldStop()
+        }, progress: report)
     }
     progress(try evolution.summary().line)
   }

@@ -40,7 +40,8 @@ public final class Session: @unchecked Sendable {
   public func run(_ source: SourceFile) -> Result<Value?, EvoError> {
     interpreter.interrupt.reset()
     cancellation.reset()
-    let vm = interpreter, token = cancellation
+    let vm = interpreter
+    let token = cancellation
     do {
       return .success(try LargeStack.run { try Cancellation.withToken(token) { try vm.run(source) } })
     } catch {

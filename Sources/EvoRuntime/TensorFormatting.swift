@@ -21,7 +21,10 @@ enum TensorFormatting {
     var samples: [Float] = []
     t.withData { data in
       func collect(_ dim: Int, _ offset: Int) {
-        if dim == t.rank { samples.append(data[offset]); return }
+        if dim == t.rank {
+          samples.append(data[offset])
+          return
+        }
         for i in shown(dim) { if let i { collect(dim + 1, offset + i * strides[dim]) } }
       }
       if t.count > 0 { collect(0, 0) }
@@ -47,11 +50,19 @@ enum TensorFormatting {
           let s = text(data[offset])
           return String(repeating: " ", count: width - s.count) + s
         }
-        let separator = dim == t.rank - 1 ? ", " : "," + String(repeating: "\n", count: t.rank - 1 - dim) + String(repeating: " ", count: indent + 1)
+        let separator =
+          dim == t.rank - 1
+          ? ", " : "," + String(repeating: "\n", count: t.rank - 1 - dim) + String(repeating: " ", count: indent + 1)
         let parts = shown(dim).map { i in i.map { render(dim + 1, offset + $0 * strides[dim], indent + 1) } ?? "..." }
         return "[" + parts.joined(separator: separator) + "]"
       }
-      if t.rank == 0 { out += text(data[0]) } else if t.count == 0 { out += "[]" } else { out += render(0, 0, prefix.count) }
+      if t.rank == 0 {
+        out += text(data[0])
+      } else if t.count == 0 {
+        out += "[]"
+      } else {
+        out += render(0, 0, prefix.count)
+      }
     }
     if t.count == 0 || summarize { out += ", shape=\(t.shape)" }
     if t.requiresGrad { out += ", requires_grad=true" }

@@ -10,7 +10,9 @@ enum TensorMethods {
   private static let notTensorResults: Set<String> = ["item", "tolist", "backward", "zero_grad"]
 
   /// A method whose receiver is argument 0 (a tensor, or anything convertible when called as a function).
-  private static func op(_ name: String, _ params: [NativeParameter], _ doc: String, _ body: @escaping Body) -> NativeFunction {
+  private static func op(_ name: String, _ params: [NativeParameter], _ doc: String, _ body: @escaping Body)
+    -> NativeFunction
+  {
     NativeFunction(name, [p("x")] + params, doc: doc) { a in try body(try Convert.tensor(a[0], name), a) }
   }
 
@@ -50,8 +52,12 @@ enum TensorMethods {
       if case .number(let e) = a[1] { return .tensor(t.pow(Float(e))) }
       return .tensor(try t.pow(Convert.tensor(a[1], "pow")))
     },
-    op("maximum", [p("other")], "Element-wise maximum with broadcasting.") { t, a in .tensor(try t.maximum(Convert.tensor(a[1], "maximum"))) },
-    op("minimum", [p("other")], "Element-wise minimum with broadcasting.") { t, a in .tensor(try t.minimum(Convert.tensor(a[1], "minimum"))) },
+    op("maximum", [p("other")], "Element-wise maximum with broadcasting.") { t, a in
+      .tensor(try t.maximum(Convert.tensor(a[1], "maximum")))
+    },
+    op("minimum", [p("other")], "Element-wise minimum with broadcasting.") { t, a in
+      .tensor(try t.minimum(Convert.tensor(a[1], "minimum")))
+    },
     op("matmul", [p("other")], "Matrix product (also the @ operator); batch dimensions broadcast.") { t, a in
       .tensor(try t.matmul(Convert.tensor(a[1], "matmul")))
     },
@@ -70,17 +76,23 @@ enum TensorMethods {
     op("min", [p("axes", .null), p("keepdims", .bool(false))], "Minimum over axes (all by default).") { t, a in
       .tensor(try t.min(axes: Convert.axes(a[1], "min"), keepdims: a[2].isTruthy))
     },
-    op("argmax", [p("axis", .number(-1)), p("keepdims", .bool(false))], "Index of the largest element along an axis.") { t, a in
+    op("argmax", [p("axis", .number(-1)), p("keepdims", .bool(false))], "Index of the largest element along an axis.") {
+      t, a in
       .tensor(try t.argmax(axis: a.int(1), keepdims: a[2].isTruthy))
     },
     op("reshape", [p("shape")], "The same values in another shape (one dimension may be -1).") { t, a in
       .tensor(try t.reshape(Convert.shape(a[1], "reshape")))
     },
-    op("permute", [p("order")], "Reorders the dimensions.") { t, a in .tensor(try t.permute(Convert.shape(a[1], "permute"))) },
-    op("transpose", [p("a", .number(-2)), p("b", .number(-1))], "Swaps two dimensions (the last two by default).") { t, a in
+    op("permute", [p("order")], "Reorders the dimensions.") { t, a in
+      .tensor(try t.permute(Convert.shape(a[1], "permute")))
+    },
+    op("transpose", [p("a", .number(-2)), p("b", .number(-1))], "Swaps two dimensions (the last two by default).") {
+      t, a in
       .tensor(try t.transpose(a.int(1), a.int(2)))
     },
-    op("flatten", [p("start", .number(1))], "Flattens the dimensions from `start` on.") { t, a in .tensor(try t.flatten(from: a.int(1))) },
+    op("flatten", [p("start", .number(1))], "Flattens the dimensions from `start` on.") { t, a in
+      .tensor(try t.flatten(from: a.int(1)))
+    },
     op("unsqueeze", [p("axis")], "Inserts a dimension of size 1.") { t, a in .tensor(try t.unsqueeze(a.int(1))) },
     op("squeeze", [p("axis", .null)], "Removes dimensions of size 1 (all, or the one at `axis`).") { t, a in
       .tensor(try t.squeeze(a.optionalInt(1)))
@@ -88,28 +100,45 @@ enum TensorMethods {
     op("broadcast_to", [p("shape")], "Repeats along broadcast dimensions to fill a shape.") { t, a in
       .tensor(try t.broadcast(to: Convert.shape(a[1], "broadcast_to")))
     },
-    op("softmax", [p("axis", .number(-1))], "Softmax along an axis.") { t, a in .tensor(try t.softmax(axis: a.int(1))) },
-    op("log_softmax", [p("axis", .number(-1))], "log(softmax) along an axis, computed stably.") { t, a in .tensor(try t.logSoftmax(axis: a.int(1))) },
+    op("softmax", [p("axis", .number(-1))], "Softmax along an axis.") { t, a in .tensor(try t.softmax(axis: a.int(1)))
+    },
+    op("log_softmax", [p("axis", .number(-1))], "log(softmax) along an axis, computed stably.") { t, a in
+      .tensor(try t.logSoftmax(axis: a.int(1)))
+    },
     op("cross_entropy", [p("labels")], "Mean cross-entropy of logits (N, K) against integer labels.") { t, a in
       .tensor(try t.crossEntropy(labels: Convert.labels(a[1], "cross_entropy")))
     },
     op("linear", [p("weight"), p("bias", .null)], "x · weightᵀ + bias.") { t, a in
       .tensor(try t.linear(Convert.tensor(a[1], "linear"), bias: optionalTensor(a, 2, "linear")))
     },
-    op("conv2d", [p("weight"), p("bias", .null), p("stride", .number(1)), p("padding", .number(0)), p("dilation", .number(1)), p("groups", .number(1))],
-       "2-D convolution of (N, C, H, W) with (C_out, C/groups, kH, kW); groups = C is depthwise.") { t, a in
-      .tensor(try t.conv2d(Convert.tensor(a[1], "conv2d"), bias: optionalTensor(a, 2, "conv2d"), stride: a.int(3),
-                           padding: a.int(4), dilation: a.int(5), groups: a.int(6)))
+    op(
+      "conv2d",
+      [
+        p("weight"), p("bias", .null), p("stride", .number(1)), p("padding", .number(0)), p("dilation", .number(1)),
+        p("groups", .number(1)),
+      ],
+      "2-D convolution of (N, C, H, W) with (C_out, C/groups, kH, kW); groups = C is depthwise."
+    ) { t, a in
+      .tensor(
+        try t.conv2d(
+          Convert.tensor(a[1], "conv2d"), bias: optionalTensor(a, 2, "conv2d"), stride: a.int(3),
+          padding: a.int(4), dilation: a.int(5), groups: a.int(6)))
     },
-    op("max_pool2d", [p("kernel"), p("stride", .null), p("padding", .number(0))], "Max pooling over square windows.") { t, a in
+    op("max_pool2d", [p("kernel"), p("stride", .null), p("padding", .number(0))], "Max pooling over square windows.") {
+      t, a in
       .tensor(try t.maxPool2d(kernel: a.int(1), stride: a.optionalInt(2), padding: a.int(3)))
     },
-    op("avg_pool2d", [p("kernel"), p("stride", .null), p("padding", .number(0))], "Average pooling over square windows.") { t, a in
+    op(
+      "avg_pool2d", [p("kernel"), p("stride", .null), p("padding", .number(0))], "Average pooling over square windows."
+    ) { t, a in
       .tensor(try t.avgPool2d(kernel: a.int(1), stride: a.optionalInt(2), padding: a.int(3)))
     },
     op("global_avg_pool", [], "Mean over H and W: (N, C, H, W) → (N, C).") { t, _ in .tensor(try t.globalAvgPool()) },
     op("upsample", [], "Nearest-neighbour upsampling by 2.") { t, _ in .tensor(try t.upsampleNearest2x()) },
-    op("pad", [p("padding"), p("value", .number(0))], "Pads with a constant: padding is a list of [before, after] per leading axis.") { t, a in
+    op(
+      "pad", [p("padding"), p("value", .number(0))],
+      "Pads with a constant: padding is a list of [before, after] per leading axis."
+    ) { t, a in
       let pairs = try a.list(1).items.map { item -> (Int, Int) in
         let ends = try Convert.shape(item, "pad")
         guard ends.count == 2 else { throw EvoError(.value, "pad(): each padding entry is [before, after]") }
@@ -123,15 +152,22 @@ enum TensorMethods {
     op("embedding", [p("ids")], "Rows of an embedding table (V, D) for integer ids.") { t, a in
       .tensor(try t.embedding(Convert.labels(a[1], "embedding")))
     },
-    op("spectral_norm", [p("u"), p("update", .bool(true))],
-       "weight / σ, σ its largest singular value by one power iteration from u (updated in place when update).") { t, a in
+    op(
+      "spectral_norm", [p("u"), p("update", .bool(true))],
+      "weight / σ, σ its largest singular value by one power iteration from u (updated in place when update)."
+    ) { t, a in
       .tensor(try t.spectralNormalized(u: Convert.tensor(a[1], "spectral_norm"), update: a[2].isTruthy))
     },
-    op("eigh", [], "[eigenvalues ascending, eigenvectors as columns] of a symmetric matrix (float64 inside, no gradient).") { t, _ in
+    op(
+      "eigh", [],
+      "[eigenvalues ascending, eigenvectors as columns] of a symmetric matrix (float64 inside, no gradient)."
+    ) { t, _ in
       let (values, vectors) = try t.symmetricEigen()
       return .list(ListObject([.tensor(values), .tensor(vectors)]))
     },
-    op("sort", [p("axis", .number(-1)), p("descending", .bool(false))], "The values sorted along an axis (no gradient).") { t, a in
+    op(
+      "sort", [p("axis", .number(-1)), p("descending", .bool(false))], "The values sorted along an axis (no gradient)."
+    ) { t, a in
       .tensor(try t.sorted(axis: a.int(1), descending: a[2].isTruthy))
     },
     op("group_mean", [p("groups")], "Per-group mean over (C/g, H, W), shaped (N, C, 1, 1) so it broadcasts.") { t, a in
@@ -140,28 +176,42 @@ enum TensorMethods {
     op("group_var", [p("groups")], "Per-group biased variance over (C/g, H, W), shaped (N, C, 1, 1).") { t, a in
       .tensor(try t.groupMoments(groups: a.int(1)).variance)
     },
-    op("batch_norm", [p("gamma"), p("beta"), p("running_mean", .null), p("running_var", .null), p("training", .bool(true)),
-                      p("decay", .number(0.9)), p("eps", .number(1e-5)), p("relu", .bool(false))],
-       "Fused batch normalisation per channel; with running statistics they are updated while training and used otherwise. relu: true applies the ReLU in the same kernel.") { t, a in
+    op(
+      "batch_norm",
+      [
+        p("gamma"), p("beta"), p("running_mean", .null), p("running_var", .null), p("training", .bool(true)),
+        p("decay", .number(0.9)), p("eps", .number(1e-5)), p("relu", .bool(false)),
+      ],
+      "Fused batch normalisation per channel; with running statistics they are updated while training and used otherwise. relu: true applies the ReLU in the same kernel."
+    ) { t, a in
       var stats: RunningStats?
       switch (a[3], a[4]) {
       case (.null, .null): stats = nil
-      case (.null, _), (_, .null): throw EvoError(.argument, "batch_norm() needs both running_mean and running_var, or neither")
+      case (.null, _), (_, .null):
+        throw EvoError(.argument, "batch_norm() needs both running_mean and running_var, or neither")
       default:
-        stats = RunningStats(mean: try Convert.tensor(a[3], "batch_norm"), variance: try Convert.tensor(a[4], "batch_norm"),
-                             decay: Float(try a.number(6)))
+        stats = RunningStats(
+          mean: try Convert.tensor(a[3], "batch_norm"), variance: try Convert.tensor(a[4], "batch_norm"),
+          decay: Float(try a.number(6)))
       }
-      return .tensor(try t.batchNorm(gamma: Convert.tensor(a[1], "batch_norm"), beta: Convert.tensor(a[2], "batch_norm"),
-                                     running: stats, training: a[5].isTruthy, eps: Float(a.number(7)), relu: a[8].isTruthy))
+      return .tensor(
+        try t.batchNorm(
+          gamma: Convert.tensor(a[1], "batch_norm"), beta: Convert.tensor(a[2], "batch_norm"),
+          running: stats, training: a[5].isTruthy, eps: Float(a.number(7)), relu: a[8].isTruthy))
     },
     op("item", [], "The single value of a one-element tensor, as a number.") { t, _ in .float32(try t.item()) },
     op("tolist", [], "The values as nested lists.") { t, _ in Convert.nested(t) },
-    op("backward", [p("gradient", .null)], "Back-propagates from a scalar (or with a gradient of the same shape).") { t, a in
+    op("backward", [p("gradient", .null)], "Back-propagates from a scalar (or with a gradient of the same shape).") {
+      t, a in
       if case .null = a[1] { try t.backward() } else { try t.backward(gradient: Convert.tensor(a[1], "backward")) }
       return .null
     },
-    op("zero_grad", [], "Clears .grad.") { t, _ in t.zeroGrad(); return .null },
-    op("requires_grad_", [p("flag", .bool(true))], "Marks the tensor as a leaf that receives gradients; returns it.") { t, a in
+    op("zero_grad", [], "Clears .grad.") { t, _ in
+      t.zeroGrad()
+      return .null
+    },
+    op("requires_grad_", [p("flag", .bool(true))], "Marks the tensor as a leaf that receives gradients; returns it.") {
+      t, a in
       t.requiresGrad = a[1].isTruthy
       return a[0]
     },

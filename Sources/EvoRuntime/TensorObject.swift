@@ -1,5 +1,5 @@
-import EvoLimits
 import EvoLang
+import EvoLimits
 import EvoTensor
 
 /// A tensor as an Evo value.
@@ -50,7 +50,8 @@ enum Convert {
         return
       }
       guard case .list(let l) = v, l.items.count == shape[depth] else {
-        throw EvoError(.value, "\(function)(): nested lists are ragged (expected \(shape[depth]) items at depth \(depth))")
+        throw EvoError(
+          .value, "\(function)(): nested lists are ragged (expected \(shape[depth]) items at depth \(depth))")
       }
       for item in l.items { try walk(item, depth + 1) }
     }
@@ -84,7 +85,8 @@ enum Convert {
     case .null: return nil
     case .number: return [try int(value, function, "axes")]
     case .list(let l): return try l.items.map { try int($0, function, "axes") }
-    default: throw EvoError(.type, "\(function)(): axes must be an integer or a list of integers, not \(value.typeName)")
+    default:
+      throw EvoError(.type, "\(function)(): axes must be an integer or a list of integers, not \(value.typeName)")
     }
   }
 
@@ -100,7 +102,9 @@ enum Convert {
     if case .list(let l) = value { return try l.items.map { try int($0, function, "labels") } }
     let t = try tensor(value, function)
     return try t.values.map { v in
-      guard let i = Checked.int(Double(v)) else { throw EvoError(.value, "\(function)(): labels must be integers, got \(v)") }
+      guard let i = Checked.int(Double(v)) else {
+        throw EvoError(.value, "\(function)(): labels must be integers, got \(v)")
+      }
       return i
     }
   }

@@ -11,18 +11,26 @@ enum TensorType {
     t.properties["shape"] = (get: { .list(ListObject(tensor($0).shape.map { .int($0) })) }, set: nil)
     t.properties["ndim"] = (get: { .int(tensor($0).rank) }, set: nil)
     t.properties["size"] = (get: { .int(tensor($0).count) }, set: nil)
-    t.properties["grad"] = (get: { tensor($0).grad.map { .tensor($0) } ?? .null }, set: { obj, value in
-      if case .null = value { tensor(obj).grad = nil } else { tensor(obj).grad = try Convert.tensor(value, "grad") }
-    })
-    t.properties["requires_grad"] = (get: { .bool(tensor($0).requiresGrad) }, set: { obj, value in
-      tensor(obj).requiresGrad = value.isTruthy
-    })
+    t.properties["grad"] = (
+      get: { tensor($0).grad.map { .tensor($0) } ?? .null },
+      set: { obj, value in
+        if case .null = value { tensor(obj).grad = nil } else { tensor(obj).grad = try Convert.tensor(value, "grad") }
+      }
+    )
+    t.properties["requires_grad"] = (
+      get: { .bool(tensor($0).requiresGrad) },
+      set: { obj, value in
+        tensor(obj).requiresGrad = value.isTruthy
+      }
+    )
     t.properties["T"] = (get: { .tensor(try tensor($0).transpose()) }, set: nil)
     for m in TensorMethods.all { t.methods[m.name] = m }
     t.binaryOperator = { op, a, b in try binary(op, a, b) }
     t.unaryOperator = { op, obj in op == "-" ? .tensor(tensor(obj).neg()) : op == "+" ? .native(obj) : nil }
     t.getIndex = { obj, items in .tensor(try TensorIndexing.get(tensor(obj), items)) }
-    t.setIndex = { obj, items, value in try TensorIndexing.set(tensor(obj), items, Convert.tensor(value, "index assignment")) }
+    t.setIndex = { obj, items, value in
+      try TensorIndexing.set(tensor(obj), items, Convert.tensor(value, "index assignment"))
+    }
     t.length = { obj in
       let x = tensor(obj)
       guard x.rank > 0 else { throw EvoError(.type, "a scalar tensor has no length") }
@@ -44,7 +52,8 @@ enum TensorType {
 
   /// `a op b` where at least one side is a tensor; numbers and nested lists are converted.
   static func binary(_ op: String, _ a: Value, _ b: Value) throws -> Value? {
-    let x = try Convert.tensor(a, op), y = try Convert.tensor(b, op)
+    let x = try Convert.tensor(a, op)
+    let y = try Convert.tensor(b, op)
     switch op {
     case "+": return .tensor(try x + y)
     case "-": return .tensor(try x - y)

@@ -62,9 +62,11 @@ public struct Candidate: Equatable, Sendable {
   /// The earlier candidate whose result it reused (functional-equivalence cache hit).
   public var cachedFrom: Int64?
 
-  public init(id: Int64 = 0, graph: LayerGraph, fingerprint: String?, parent: Int64?, birthStep: Int,
-              status: CandidateStatus = .pending, reason: RejectionReason? = nil, detail: String? = nil,
-              scores: [Double]? = nil, timings: [String: Double] = [:], worker: String? = nil, cachedFrom: Int64? = nil) {
+  public init(
+    id: Int64 = 0, graph: LayerGraph, fingerprint: String?, parent: Int64?, birthStep: Int,
+    status: CandidateStatus = .pending, reason: RejectionReason? = nil, detail: String? = nil,
+    scores: [Double]? = nil, timings: [String: Double] = [:], worker: String? = nil, cachedFrom: Int64? = nil
+  ) {
     self.id = id
     self.graph = graph
     self.fingerprint = fingerprint

@@ -98,7 +98,8 @@ public final class Evolution {
   /// Draws a tournament from the population and returns its winner's id and graph.
   func tournament(_ population: [Int64], rng: inout RandomGenerator) throws -> (Int64, LayerGraph) {
     let size = Tournament.size(
-      population: population.count, fraction: configuration.tournamentFraction, minimum: configuration.tournamentMinimum)
+      population: population.count, fraction: configuration.tournamentFraction, minimum: configuration.tournamentMinimum
+    )
     let positions = Tournament.sample(population: population.count, count: size, rng: &rng)
     var members: [Candidate] = []
     for position in positions {

@@ -30,7 +30,9 @@ public enum InitialGraphs {
 
   /// A random graph that passes the birth checks: size drawn uniformly in 1...space.maxNodes.
   /// `draws` counts the graphs drawn (1 when the first passes).
-  public static func sample(space: SearchSpace, rng: inout RandomGenerator, attempts: Int = 1000) throws -> (graph: LayerGraph, draws: Int) {
+  public static func sample(space: SearchSpace, rng: inout RandomGenerator, attempts: Int = 1000) throws -> (
+    graph: LayerGraph, draws: Int
+  ) {
     guard space.maxNodes >= 1 else { throw GraphError.invalid("the search space allows no intermediate nodes") }
     for draw in 1...attempts {
       let graph = try spine(nodes: 1 + rng.int(below: space.maxNodes), space: space, rng: &rng)

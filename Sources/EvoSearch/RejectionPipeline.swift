@@ -36,7 +36,8 @@ public struct RejectionPipeline {
       if configuration.qualityThreshold > 0 {
         let short = try timed("quality") { try checked(evaluator.scores(graph, budget: .quality, seed: seed)) }
         if let i = short.firstIndex(where: { $0 < configuration.qualityThreshold }) {
-          let why = String(format: "accuracy %.3f < %.3f on ", short[i], configuration.qualityThreshold)
+          let why =
+            String(format: "accuracy %.3f < %.3f on ", short[i], configuration.qualityThreshold)
             + evaluator.architectures[i]
           return EvaluationResult(outcome: .rejected(.quality, why), timings: timings)
         }

@@ -152,7 +152,9 @@ public final class SQLiteSearchStore: SearchStore {
       let architectures = try? JSONDecoder().decode([String].self, from: Data(archText.utf8))
     else { throw SearchError.store("\(path): the search's configuration is missing or unreadable") }
     let metadata = SearchMetadata(configuration: configuration, architectures: architectures, proxySource: source)
-    guard metadata.proxyHash == hash else { throw SearchError.store("\(path): the proxy source does not match its hash") }
+    guard metadata.proxyHash == hash else {
+      throw SearchError.store("\(path): the proxy source does not match its hash")
+    }
     return metadata
   }
 
@@ -219,7 +221,8 @@ public final class SQLiteSearchStore: SearchStore {
   public func renew(_ claim: Claim, now: Double) throws -> Bool {
     return try transaction { db in
       guard try Self.holds(claim, db) else { return false }
-      try db.execute(sql: "UPDATE candidate SET lease_expires = ? WHERE id = ?", arguments: [now + lease, claim.candidate.id])
+      try db.execute(
+        sql: "UPDATE candidate SET lease_expires = ? WHERE id = ?", arguments: [now + lease, claim.candidate.id])
       return true
     }
   }
@@ -227,7 +230,10 @@ public final class SQLiteSearchStore: SearchStore {
   public func complete(_ claim: Claim, result: EvaluationResult, now: Double) throws -> Bool {
     try transaction { db in
       guard try Self.holds(claim, db) else { return false }
-      var status = CandidateStatus.done, reason: RejectionReason?, detail: String?, scores: [Double]?
+      var status = CandidateStatus.done
+      var reason: RejectionReason?
+      var detail: String?
+      var scores: [Double]?
       switch result.outcome {
       case .scores(let s): scores = s
       case .rejected(let r, let d): (status, reason, detail) = (.rejected, r, d)
@@ -237,8 +243,10 @@ public final class SQLiteSearchStore: SearchStore {
           UPDATE candidate SET status = ?, reason = ?, detail = ?, scores = ?, timings = ?, finished_at = ?,
             lease_expires = NULL WHERE id = ?
           """,
-        arguments: [status.rawValue, reason?.rawValue, detail, try Self.json(scores), try Self.json(result.timings), now,
-                    claim.candidate.id])
+        arguments: [
+          status.rawValue, reason?.rawValue, detail, try Self.json(scores), try Self.json(result.timings), now,
+          claim.candidate.id,
+        ])
       let what = reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" }
       try Self.event(db, "evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: what)
       return true
@@ -253,9 +261,10 @@ public final class SQLiteSearchStore: SearchStore {
 
   public func candidates(status: CandidateStatus?) throws -> [Candidate] {
     try reading { db in
-      let rows = try status.map {
-        try Row.fetchAll(db, sql: "SELECT * FROM candidate WHERE status = ? ORDER BY id", arguments: [$0.rawValue])
-      } ?? Row.fetchAll(db, sql: "SELECT * FROM candidate ORDER BY id")
+      let rows =
+        try status.map {
+          try Row.fetchAll(db, sql: "SELECT * FROM candidate WHERE status = ? ORDER BY id", arguments: [$0.rawValue])
+        } ?? Row.fetchAll(db, sql: "SELECT * FROM candidate ORDER BY id")
       return try rows.map(Self.candidate)
     }
   }
@@ -282,7 +291,8 @@ public final class SQLiteSearchStore: SearchStore {
       try db.execute(sql: "UPDATE candidate SET absorbed = 1 WHERE id = ?", arguments: [id])
       try db.execute(sql: "DELETE FROM population")
       for (position, member) in population.enumerated() {
-        try db.execute(sql: "INSERT INTO population (position, candidate_id) VALUES (?, ?)", arguments: [position, member])
+        try db.execute(
+          sql: "INSERT INTO population (position, candidate_id) VALUES (?, ?)", arguments: [position, member])
       }
     }
   }
@@ -306,8 +316,9 @@ public final class SQLiteSearchStore: SearchStore {
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM (SELECT * FROM event ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit ?? -1])
       return rows.map { row in
-        SearchEvent(time: row["time"], kind: row["kind"], candidate: row["candidate_id"], worker: row["worker"],
-                    detail: row["detail"])
+        SearchEvent(
+          time: row["time"], kind: row["kind"], candidate: row["candidate_id"], worker: row["worker"],
+          detail: row["detail"])
       }
     }
   }
@@ -318,8 +329,10 @@ public final class SQLiteSearchStore: SearchStore {
 
   // MARK: rows
 
-  private static func event(_ db: Database, _ kind: String, candidate: Int64?, worker: String?, detail: String?,
-                            time: Double = Date().timeIntervalSince1970) throws {
+  private static func event(
+    _ db: Database, _ kind: String, candidate: Int64?, worker: String?, detail: String?,
+    time: Double = Date().timeIntervalSince1970
+  ) throws {
     try db.execute(
       sql: "INSERT INTO event (time, kind, candidate_id, worker, detail) VALUES (?, ?, ?, ?, ?)",
       arguments: [time, kind, candidate, worker, detail])
@@ -348,7 +361,8 @@ public final class SQLiteSearchStore: SearchStore {
       id: id, graph: try LayerGraph(json: row["graph"]), fingerprint: row["fingerprint"], parent: row["parent"],
       birthStep: row["birth_step"], status: status, reason: reasonText.flatMap(RejectionReason.init(rawValue:)),
       detail: row["detail"], scores: try decode([Double].self, "scores"),
-      timings: try decode([String: Double].self, "timings") ?? [:], worker: row["worker"], cachedFrom: row["cached_from"])
+      timings: try decode([String: Double].self, "timings") ?? [:], worker: row["worker"],
+      cachedFrom: row["cached_from"])
   }
 }
 

@@ -53,7 +53,8 @@ public struct SearchConfiguration: Codable, Equatable, Sendable {
     guard tournamentMinimum >= 1 else { throw SearchError.configuration("tournament minimum must be at least 1") }
     guard leaseSeconds > 0 else { throw SearchError.configuration("lease must be positive, got \(leaseSeconds)") }
     for name in initialLayers where NamedLayers.graph(name) == nil {
-      throw SearchError.configuration("unknown initial layer '\(name)' (known: \(NamedLayers.names.joined(separator: ", ")))")
+      throw SearchError.configuration(
+        "unknown initial layer '\(name)' (known: \(NamedLayers.names.joined(separator: ", ")))")
     }
   }
 }

@@ -27,8 +27,9 @@ public struct SearchSummary: Equatable, Sendable {
     if let first = events.first(where: { $0.kind == "born" })?.time, let last = evaluations.last?.time, last > first {
       evaluationsPerHour = Double(evaluated) / (last - first) * 3600
     }
-    best = Array(candidates.filter { $0.status == .done && $0.cachedFrom == nil }
-      .sorted { ($0.meanScore ?? 0, -$0.id) > ($1.meanScore ?? 0, -$1.id) }.prefix(5))
+    best = Array(
+      candidates.filter { $0.status == .done && $0.cachedFrom == nil }
+        .sorted { ($0.meanScore ?? 0, -$0.id) > ($1.meanScore ?? 0, -$1.id) }.prefix(5))
   }
 
   /// Fraction of children that were cache hits.
@@ -59,8 +60,10 @@ extension Evolution {
   /// `shouldStop` says so), keeping up to `parallelism` candidates queued for workers. With `worker`,
   /// this process evaluates the queue itself; otherwise worker processes do, and this polls the store
   /// every `poll` seconds. `progress` is called after each change.
-  public func run(samples: Int, parallelism: Int, worker: SearchWorker?, poll: Double = 0.1,
-                  shouldStop: () -> Bool = { false }, progress: (Evolution) throws -> Void = { _ in }) throws {
+  public func run(
+    samples: Int, parallelism: Int, worker: SearchWorker?, poll: Double = 0.1,
+    shouldStop: () -> Bool = { false }, progress: (Evolution) throws -> Void = { _ in }
+  ) throws {
     try store.log("run_started", worker: nil, detail: "samples \(samples)", now: Date().timeIntervalSince1970)
     while !shouldStop() {
       let absorbed = try absorbFinished()
@@ -82,6 +85,7 @@ extension Evolution {
         }
       }
     }
-    try store.log(shouldStop() ? "run_stopped" : "run_finished", worker: nil, detail: nil, now: Date().timeIntervalSince1970)
+    try store.log(
+      shouldStop() ? "run_stopped" : "run_finished", worker: nil, detail: nil, now: Date().timeIntervalSince1970)
   }
 }

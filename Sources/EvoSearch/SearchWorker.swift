@@ -35,7 +35,8 @@ public final class SearchWorker {
     guard let claim = try store.claim(worker: name, now: Date().timeIntervalSince1970) else { return nil }
     let heartbeat = Heartbeat(store: store, claim: claim, interval: evolution.configuration.leaseSeconds / 3)
     heartbeat.start()
-    let result = pipeline.evaluate(claim.candidate.graph, seed: evolution.evaluationSeed(claim.candidate), evaluator: evaluator)
+    let result = pipeline.evaluate(
+      claim.candidate.graph, seed: evolution.evaluationSeed(claim.candidate), evaluator: evaluator)
     heartbeat.stop()
     guard try store.complete(claim, result: result, now: Date().timeIntervalSince1970) else { return nil }
     return try store.candidate(claim.candidate.id)

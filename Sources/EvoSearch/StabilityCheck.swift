@@ -38,7 +38,9 @@ public struct StabilityCheck: Sendable, Equatable, Codable {
         let shifted = try model.gradient()
         model.shift(by: g, scale: -eps)
         let hg = zip(shifted, g).map { pair in zip(pair.0, pair.1).map { ($0 - $1) / eps } }
-        guard hg.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return "non-finite curvature after \(step) ascent steps" }
+        guard hg.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+          return "non-finite curvature after \(step) ascent steps"
+        }
         model.ascend(along: hg, stepSize: stepSize)
       }
       return nil

@@ -67,7 +67,8 @@ public enum AtomicFile {
     do {
       try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
     } catch {
-      throw FileWriteError(op: op, path: target, reason: "cannot create folder \(folder): \(error.localizedDescription)")
+      throw FileWriteError(
+        op: op, path: target, reason: "cannot create folder \(folder): \(error.localizedDescription)")
     }
     let name = (target as NSString).lastPathComponent
     removeStaleTemporaries(in: folder, of: name)
@@ -85,7 +86,8 @@ public enum AtomicFile {
   /// Throws unless `output` is a different file from `input` (symlinks and hard links included), so
   /// writing the output cannot destroy the input.
   public static func refuseOverwriting(input: String, output: String, op: String) throws {
-    var a = stat(), b = stat()
+    var a = stat()
+    var b = stat()
     guard stat(input, &a) == 0, stat(try resolve(output, op: op), &b) == 0 else { return }
     if a.st_dev == b.st_dev && a.st_ino == b.st_ino {
       throw FileWriteError(op: op, path: output, reason: "it is the input \(input); choose another output")
@@ -97,7 +99,8 @@ public enum AtomicFile {
   /// symlink loops refused.
   static func resolve(_ path: String, op: String) throws -> String {
     guard !path.utf8.contains(0) else {
-      throw FileWriteError(op: op, path: path.replacingOccurrences(of: "\0", with: "\\0"), reason: "the path contains a NUL byte")
+      throw FileWriteError(
+        op: op, path: path.replacingOccurrences(of: "\0", with: "\\0"), reason: "the path contains a NUL byte")
     }
     guard !path.isEmpty else { throw FileWriteError(op, path, errno: ENOENT) }
     var current = path
@@ -105,7 +108,9 @@ public enum AtomicFile {
       var info = stat()
       if stat(current, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG { return current }
       guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { return current }
-      current = link.hasPrefix("/") ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
+      current =
+        link.hasPrefix("/")
+        ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
     }
     throw FileWriteError(op, path, errno: ELOOP)
   }
@@ -113,7 +118,9 @@ public enum AtomicFile {
   /// Removes `.NAME.evo-tmp-PID-N` files in `folder` whose process no longer runs.
   private static func removeStaleTemporaries(in folder: String, of name: String) {
     let prefix = ".\(name).evo-tmp-"
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else { return }
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder) else {
+      return
+    }
     for entry in entries where entry.hasPrefix(prefix) {
       guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), pid != getpid() else { continue }
       if kill(pid, 0) != 0 && errno == ESRCH { unlink((folder as NSString).appendingPathComponent(entry)) }

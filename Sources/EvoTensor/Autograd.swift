@@ -37,7 +37,9 @@ extension Tensor {
 
   /// Records a custom operation: `value` (a fresh tensor computed outside the tape) becomes the result,
   /// and `backward` maps its gradient to one gradient per input (shaped like the input, or nil).
-  public static func custom(_ value: Tensor, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+  public static func custom(_ value: Tensor, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?])
+    -> Tensor
+  {
     record(shape: value.shape, storage: value.storage, inputs: inputs, backward: backward)
   }
 
@@ -48,18 +50,23 @@ extension Tensor {
   /// The tape below this tensor is released afterwards unless `retainGraph` is true.
   public func backward(retainGraph: Bool = false) throws {
     guard count == 1 else {
-      throw TensorError.shape("backward", "backward() needs a scalar, got shape \(shapeString(shape)); pass a gradient with backward(gradient:)")
+      throw TensorError.shape(
+        "backward",
+        "backward() needs a scalar, got shape \(shapeString(shape)); pass a gradient with backward(gradient:)")
     }
-    try backward(gradient: Tensor(shape: shape, storage: TensorStorage(count: 1, repeating: 1)), retainGraph: retainGraph)
+    try backward(
+      gradient: Tensor(shape: shape, storage: TensorStorage(count: 1, repeating: 1)), retainGraph: retainGraph)
   }
 
   /// Back-propagates a given output gradient (same shape as this tensor).
   public func backward(gradient: Tensor, retainGraph: Bool = false) throws {
     guard gradient.shape == shape else {
-      throw TensorError.shape("backward", "gradient shape \(shapeString(gradient.shape)) differs from \(shapeString(shape))")
+      throw TensorError.shape(
+        "backward", "gradient shape \(shapeString(gradient.shape)) differs from \(shapeString(shape))")
     }
     guard requiresGrad else {
-      throw TensorError.argument("backward", "this tensor does not require grad: no parameter it depends on has requires_grad set")
+      throw TensorError.argument(
+        "backward", "this tensor does not require grad: no parameter it depends on has requires_grad set")
     }
     let order = topologicalOrder()
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient]
@@ -90,7 +97,10 @@ extension Tensor {
     var visited = Set<ObjectIdentifier>()
     var stack: [(Tensor, Bool)] = [(self, false)]
     while let (node, expanded) = stack.popLast() {
-      if expanded { order.append(node); continue }
+      if expanded {
+        order.append(node)
+        continue
+      }
       guard visited.insert(ObjectIdentifier(node)).inserted else { continue }
       stack.append((node, true))
       for input in node.inputs where input.requiresGrad && !visited.contains(ObjectIdentifier(input)) {

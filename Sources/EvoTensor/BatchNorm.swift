@@ -31,10 +31,16 @@ extension Tensor {
   public func batchNorm(
     gamma: Tensor, beta: Tensor, running: RunningStats?, training: Bool, eps: Float = 1e-5, relu: Bool = false
   ) throws -> Tensor {
-    guard rank == 4 || rank == 2 else { throw TensorError.shape("batch_norm", "input must be (N, C, H, W) or (N, C), got \(shapeString(shape))") }
-    let n = shape[0], c = shape[1], plane = rank == 4 ? shape[2] * shape[3] : 1
+    guard rank == 4 || rank == 2 else {
+      throw TensorError.shape("batch_norm", "input must be (N, C, H, W) or (N, C), got \(shapeString(shape))")
+    }
+    let n = shape[0]
+    let c = shape[1]
+    let plane = rank == 4 ? shape[2] * shape[3] : 1
     guard gamma.shape == [c], beta.shape == [c] else {
-      throw TensorError.shape("batch_norm", "gamma and beta must have shape [\(c)], got \(shapeString(gamma.shape)) and \(shapeString(beta.shape))")
+      throw TensorError.shape(
+        "batch_norm",
+        "gamma and beta must have shape [\(c)], got \(shapeString(gamma.shape)) and \(shapeString(beta.shape))")
     }
     if let running, running.mean.shape != [c] || running.variance.shape != [c] {
       throw TensorError.shape("batch_norm", "running statistics have \(running.mean.count) channels, input has \(c)")
@@ -45,23 +51,28 @@ extension Tensor {
     let m = n * plane
     guard c > 0 else { throw TensorError.shape("batch_norm", "input \(shapeString(shape)) has no channels") }
     guard !training || m > 1 else {
-      throw TensorError.shape("batch_norm", "training needs more than one value per channel, got input \(shapeString(shape))")
+      throw TensorError.shape(
+        "batch_norm", "training needs more than one value per channel, got input \(shapeString(shape))")
     }
-    var meanValues = [Float](repeating: 0, count: c), invStdValues = [Float](repeating: 0, count: c)
+    var meanValues = [Float](repeating: 0, count: c)
+    var invStdValues = [Float](repeating: 0, count: c)
     let x = storage.pointer
     if training {
       let xp = SendablePointer(x)
       meanValues.withUnsafeMutableBufferPointer { meanBuffer in
         invStdValues.withUnsafeMutableBufferPointer { invBuffer in
           guard let meanBase = meanBuffer.baseAddress, let invBase = invBuffer.baseAddress else { return }
-          let mp = SendablePointer(meanBase), ip = SendablePointer(invBase)
+          let mp = SendablePointer(meanBase)
+          let ip = SendablePointer(invBase)
           Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
             for ch in channels {
               var sum: Double = 0
               for b in 0..<n { sum += Double(FloatKernels.sum(xp.pointer + (b * c + ch) * plane, plane)) }
               let mu = Float(sum / Double(m))
               var sq: Double = 0
-              for b in 0..<n { sq += Double(FloatKernels.sumSquaredDeviation(xp.pointer + (b * c + ch) * plane, plane, from: mu)) }
+              for b in 0..<n {
+                sq += Double(FloatKernels.sumSquaredDeviation(xp.pointer + (b * c + ch) * plane, plane, from: mu))
+              }
               mp.pointer[ch] = mu
               ip.pointer[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
             }
@@ -82,17 +93,23 @@ extension Tensor {
       }
     }
     let out = TensorStorage(uninitializedCount: count)
-    let means = meanValues, invStd = invStdValues
-    let gp = SendablePointer(gamma.storage.pointer), bp = SendablePointer(beta.storage.pointer)
+    let means = meanValues
+    let invStd = invStdValues
+    let gp = SendablePointer(gamma.storage.pointer)
+    let bp = SendablePointer(beta.storage.pointer)
     // The output's per-channel scale and shift, kept for the ReLU's mask in the backward (the
     // parameters may change by then).
     let scales = (0..<c).map { ch in invStd[ch] * gp.pointer[ch] }
     let shifts = (0..<c).map { ch in bp.pointer[ch] - means[ch] * scales[ch] }
-    let xp = SendablePointer(x), op = SendablePointer(out.pointer)
+    let xp = SendablePointer(x)
+    let op = SendablePointer(out.pointer)
     Parallel.forRanges(n * c, minimumPerWorker: Swift.max(1, 16384 / plane)) { planes in
       for q in planes {
-        let ch = q % c, src = xp.pointer + q * plane, dst = op.pointer + q * plane
-        let scale = scales[ch], shift = shifts[ch]
+        let ch = q % c
+        let src = xp.pointer + q * plane
+        let dst = op.pointer + q * plane
+        let scale = scales[ch]
+        let shift = shifts[ch]
         if relu {
           for i in 0..<plane { dst[i] = Swift.max(0, src[i] * scale + shift) }
         } else {
@@ -100,44 +117,59 @@ extension Tensor {
         }
       }
     }
-    let xs = detached(), gammaValue = gamma.detached(), inShape = shape
+    let xs = detached()
+    let gammaValue = gamma.detached()
+    let inShape = shape
     return Tensor.record(shape: shape, storage: out, inputs: [self, gamma, beta]) { g in
       let dx = TensorStorage(uninitializedCount: n * c * plane)
-      var dGamma = [Float](repeating: 0, count: c), dBeta = [Float](repeating: 0, count: c)
-      let gpt = SendablePointer(g.storage.pointer), xp = SendablePointer(xs.storage.pointer), dxp = SendablePointer(dx.pointer)
+      var dGamma = [Float](repeating: 0, count: c)
+      var dBeta = [Float](repeating: 0, count: c)
+      let gpt = SendablePointer(g.storage.pointer)
+      let xp = SendablePointer(xs.storage.pointer)
+      let dxp = SendablePointer(dx.pointer)
       let gammaPointer = SendablePointer(gammaValue.storage.pointer)
       dGamma.withUnsafeMutableBufferPointer { dgBuffer in
         dBeta.withUnsafeMutableBufferPointer { dbBuffer in
           guard let dgBase = dgBuffer.baseAddress, let dbBase = dbBuffer.baseAddress else { return }
-          let dgp = SendablePointer(dgBase), dbp = SendablePointer(dbBase)
+          let dgp = SendablePointer(dgBase)
+          let dbp = SendablePointer(dbBase)
           Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
             for ch in channels {
-              let mu = means[ch], inv = invStd[ch]
-              var sumG: Double = 0, sumGX: Double = 0
+              let mu = means[ch]
+              let inv = invStd[ch]
+              var sumG: Double = 0
+              var sumGX: Double = 0
               // With the ReLU, g counts only where the forward's output was positive: recomputed from x
               // with the forward's very arithmetic, so the mask is exactly the forward's.
-              let outScale = scales[ch], outShift = shifts[ch]
+              let outScale = scales[ch]
+              let outShift = shifts[ch]
               for b in 0..<n {
                 let offset = (b * c + ch) * plane
                 if relu {
-                  let (s, d) = maskedSums(gpt.pointer + offset, xp.pointer + offset, plane, center: mu, scale: outScale, shift: outShift)
+                  let (s, d) = maskedSums(
+                    gpt.pointer + offset, xp.pointer + offset, plane, center: mu, scale: outScale, shift: outShift)
                   sumG += Double(s)
                   sumGX += Double(d)
                 } else {
                   sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
-                  sumGX += Double(FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
+                  sumGX += Double(
+                    FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
                 }
               }
               dbp.pointer[ch] = Float(sumG)
               dgp.pointer[ch] = Float(sumGX) * inv
               let scale = gammaPointer.pointer[ch] * inv
-              let meanG = training ? Float(sumG) / Float(m) : 0, meanGX = training ? Float(sumGX) / Float(m) * inv * inv : 0
+              let meanG = training ? Float(sumG) / Float(m) : 0
+              let meanGX = training ? Float(sumGX) / Float(m) * inv * inv : 0
               for b in 0..<n {
                 let offset = (b * c + ch) * plane
-                let gr = gpt.pointer + offset, xr = xp.pointer + offset, dr = dxp.pointer + offset
+                let gr = gpt.pointer + offset
+                let xr = xp.pointer + offset
+                let dr = dxp.pointer + offset
                 if relu {
                   for i in 0..<plane {
-                    let x = xr[i], gi = x * outScale + outShift > 0 ? gr[i] : 0
+                    let x = xr[i]
+                    let gi = x * outScale + outShift > 0 ? gr[i] : 0
                     dr[i] = scale * (gi - meanG - (x - mu) * meanGX)
                   }
                 } else {
@@ -159,9 +191,13 @@ private func maskedSums(
   _ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, center: Float, scale: Float, shift: Float
 ) -> (Float, Float) {
   typealias V = SIMD16<Float>
-  var sum = V(), dot = V()
-  let c = V(repeating: center), a = V(repeating: scale), b = V(repeating: shift)
-  let rg = UnsafeRawPointer(g), rx = UnsafeRawPointer(x)
+  var sum = V()
+  var dot = V()
+  let c = V(repeating: center)
+  let a = V(repeating: scale)
+  let b = V(repeating: shift)
+  let rg = UnsafeRawPointer(g)
+  let rx = UnsafeRawPointer(x)
   var i = 0
   while i + 16 <= count {
     let v = rx.loadUnaligned(fromByteOffset: i * 4, as: V.self)
@@ -170,9 +206,11 @@ private func maskedSums(
     dot += gi * (v - c)
     i += 16
   }
-  var total = sum.sum(), totalDot = dot.sum()
+  var total = sum.sum()
+  var totalDot = dot.sum()
   while i < count {
-    let v = x[i], gi = v * scale + shift > 0 ? g[i] : 0
+    let v = x[i]
+    let gi = v * scale + shift > 0 ? g[i] : 0
     total += gi
     totalDot += gi * (v - center)
     i += 1

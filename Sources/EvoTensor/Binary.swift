@@ -13,12 +13,22 @@ enum DivKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _
 enum MaxKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? a : b } }
 enum MinKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? a : b } }
 enum PowKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { powf(a, b) } }
-enum EqualKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
-enum NotEqualKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 } }
+enum EqualKernel: BinaryKernel {
+  @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 }
+}
+enum NotEqualKernel: BinaryKernel {
+  @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a != b ? 1 : 0 }
+}
 enum LessKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
-enum LessEqualKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 } }
-enum GreaterKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
-enum GreaterEqualKernel: BinaryKernel { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }
+enum LessEqualKernel: BinaryKernel {
+  @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? 1 : 0 }
+}
+enum GreaterKernel: BinaryKernel {
+  @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 }
+}
+enum GreaterEqualKernel: BinaryKernel {
+  @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 }
+}
 /// x·ln(a) helper for the exponent's gradient of `pow`, defined as 0 where the base is 0.
 enum LogBaseTimesKernel: BinaryKernel {
   @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a == 0 ? 0 : b * logf(a) }
@@ -31,8 +41,12 @@ private func binaryRun<K: BinaryKernel>(
 ) {
   switch (sa, sb) {
   case (1, 1): for i in 0..<n { out[i] = K.apply(a[i], b[i]) }
-  case (0, 1): let x = a[0]; for i in 0..<n { out[i] = K.apply(x, b[i]) }
-  case (1, 0): let y = b[0]; for i in 0..<n { out[i] = K.apply(a[i], y) }
+  case (0, 1):
+    let x = a[0]
+    for i in 0..<n { out[i] = K.apply(x, b[i]) }
+  case (1, 0):
+    let y = b[0]
+    for i in 0..<n { out[i] = K.apply(a[i], y) }
   default: for i in 0..<n { out[i] = K.apply(a[i * sa], b[i * sb]) }
   }
 }
@@ -44,9 +58,13 @@ func broadcastBinary<K: BinaryKernel>(
   guard let shape = Shape.broadcast(a.shape, b.shape) else { return nil }
   let n = try Shape.validate(shape, op: op)
   let out = TensorStorage(uninitializedCount: n)
-  let pa = a.storage.pointer, pb = b.storage.pointer, po = out.pointer
+  let pa = a.storage.pointer
+  let pb = b.storage.pointer
+  let po = out.pointer
   if a.shape == b.shape {
-    let sa = SendablePointer(pa), sb = SendablePointer(pb), so = SendablePointer(po)
+    let sa = SendablePointer(pa)
+    let sb = SendablePointer(pb)
+    let so = SendablePointer(po)
     Parallel.forRanges(n, minimumPerWorker: 1 << 17) { r in
       binaryRun(K.self, sa.pointer + r.lowerBound, 1, sb.pointer + r.lowerBound, 1, so.pointer + r.lowerBound, r.count)
     }
@@ -55,8 +73,12 @@ func broadcastBinary<K: BinaryKernel>(
   } else {
     let loop = StridedLoop(
       shape: shape,
-      strides: [Shape.strides(shape), Shape.broadcastStrides(a.shape, to: shape), Shape.broadcastStrides(b.shape, to: shape)])
-    let inner = loop.innerCount, sa = loop.innerStrides[1], sb = loop.innerStrides[2]
+      strides: [
+        Shape.strides(shape), Shape.broadcastStrides(a.shape, to: shape), Shape.broadcastStrides(b.shape, to: shape),
+      ])
+    let inner = loop.innerCount
+    let sa = loop.innerStrides[1]
+    let sb = loop.innerStrides[2]
     loop.forEachRun { o, oa, ob in binaryRun(K.self, pa + oa, sa, pb + ob, sb, po + o, inner) }
   }
   return (shape, out)
@@ -66,7 +88,8 @@ extension Tensor {
   /// Applies `K` with broadcasting, without recording; throws a shape error naming `op`.
   func combined<K: BinaryKernel>(_ k: K.Type, _ other: Tensor, op: String) throws -> Tensor {
     guard let (shape, storage) = try broadcastBinary(k, self, other, op: op) else {
-      throw TensorError.shape(op, "shapes \(shapeString(self.shape)) and \(shapeString(other.shape)) cannot be broadcast together")
+      throw TensorError.shape(
+        op, "shapes \(shapeString(self.shape)) and \(shapeString(other.shape)) cannot be broadcast together")
     }
     return Tensor(shape: shape, storage: storage)
   }
@@ -78,7 +101,8 @@ extension Tensor {
   ) throws -> Tensor {
     let y = try combined(k, other, op: op)
     guard Tensor.recordsOp(self, other) else { return y }
-    let a = detached(), b = other.detached()
+    let a = detached()
+    let b = other.detached()
     return Tensor.record(shape: y.shape, storage: y.storage, inputs: [self, other]) { g in
       let (ga, gb) = try gradients(g, a, b)
       return [try ga?.sum(to: a.shape), try gb?.sum(to: b.shape)]
@@ -89,7 +113,9 @@ extension Tensor {
   public func sum(to target: [Int]) throws -> Tensor {
     if shape == target { return self }
     let lead = rank - target.count
-    guard lead >= 0 else { throw TensorError.shape("sum_to", "cannot reduce \(shapeString(shape)) to \(shapeString(target))") }
+    guard lead >= 0 else {
+      throw TensorError.shape("sum_to", "cannot reduce \(shapeString(shape)) to \(shapeString(target))")
+    }
     var axes = Array(0..<lead)
     for i in 0..<target.count where target[i] == 1 && shape[i + lead] != 1 { axes.append(i + lead) }
     return try sum(axes: axes, keepdims: false).reshape(target)
@@ -152,13 +178,19 @@ extension Tensor {
   /// The gradient flows to `a` where the condition holds and to `b` elsewhere.
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
     guard let ab = Shape.broadcast(a.shape, b.shape), let shape = Shape.broadcast(condition.shape, ab) else {
-      throw TensorError.shape("where", "shapes \(shapeString(condition.shape)), \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together")
+      throw TensorError.shape(
+        "where",
+        "shapes \(shapeString(condition.shape)), \(shapeString(a.shape)) and \(shapeString(b.shape)) cannot be broadcast together"
+      )
     }
     try Shape.validate(shape, op: "where")
     let mask = try condition.combined(NotEqualKernel.self, Tensor(0), op: "where").broadcast(to: shape).detached()
-    let fa = try a.broadcast(to: shape).detached(), fb = try b.broadcast(to: shape).detached()
+    let fa = try a.broadcast(to: shape).detached()
+    let fb = try b.broadcast(to: shape).detached()
     let out = TensorStorage(uninitializedCount: mask.count)
-    let pm = mask.storage.pointer, pa = fa.storage.pointer, pb = fb.storage.pointer
+    let pm = mask.storage.pointer
+    let pa = fa.storage.pointer
+    let pb = fb.storage.pointer
     for i in 0..<mask.count { out.pointer[i] = pm[i] != 0 ? pa[i] : pb[i] }
     return Tensor.record(shape: shape, storage: out, inputs: [a, b]) { g in
       [try (g * mask).sum(to: a.shape), try (g * (1 - mask)).sum(to: b.shape)]

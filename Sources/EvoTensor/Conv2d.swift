@@ -21,27 +21,48 @@ struct ConvGeometry {
   init(input: [Int], weight: [Int], stride: Int, padding: Int, dilation: Int, groups: Int) throws {
     let op = "conv2d"
     guard input.count == 4 else { throw TensorError.shape(op, "input must be (N, C, H, W), got \(shapeString(input))") }
-    guard weight.count == 4 else { throw TensorError.shape(op, "weight must be (C_out, C_in/groups, kH, kW), got \(shapeString(weight))") }
+    guard weight.count == 4 else {
+      throw TensorError.shape(op, "weight must be (C_out, C_in/groups, kH, kW), got \(shapeString(weight))")
+    }
     // The upper bound keeps every size computed below far from overflow.
     let bound = 1 << 31
-    guard (1...bound).contains(stride), (1...bound).contains(dilation), (0...bound).contains(padding), groups >= 1 else {
-      throw TensorError.argument(op, "stride and dilation must be in 1...2^31, padding in 0...2^31, groups ≥ 1 (got stride \(stride), padding \(padding), dilation \(dilation), groups \(groups))")
+    guard (1...bound).contains(stride), (1...bound).contains(dilation), (0...bound).contains(padding), groups >= 1
+    else {
+      throw TensorError.argument(
+        op,
+        "stride and dilation must be in 1...2^31, padding in 0...2^31, groups ≥ 1 (got stride \(stride), padding \(padding), dilation \(dilation), groups \(groups))"
+      )
     }
-    batch = input[0]; inChannels = input[1]; height = input[2]; width = input[3]
-    outChannels = weight[0]; kernelH = weight[2]; kernelW = weight[3]
-    self.stride = stride; self.padding = padding; self.dilation = dilation; self.groups = groups
+    batch = input[0]
+    inChannels = input[1]
+    height = input[2]
+    width = input[3]
+    outChannels = weight[0]
+    kernelH = weight[2]
+    kernelW = weight[3]
+    self.stride = stride
+    self.padding = padding
+    self.dilation = dilation
+    self.groups = groups
     guard inChannels % groups == 0, outChannels % groups == 0 else {
-      throw TensorError.shape(op, "groups \(groups) must divide input channels \(inChannels) and output channels \(outChannels)")
+      throw TensorError.shape(
+        op, "groups \(groups) must divide input channels \(inChannels) and output channels \(outChannels)")
     }
     guard weight[1] == inChannels / groups else {
-      throw TensorError.shape(op, "weight \(shapeString(weight)) expects \(weight[1] * groups) input channels, input \(shapeString(input)) has \(inChannels)")
+      throw TensorError.shape(
+        op,
+        "weight \(shapeString(weight)) expects \(weight[1] * groups) input channels, input \(shapeString(input)) has \(inChannels)"
+      )
     }
     let spanH = height + 2 * padding - dilation * (kernelH - 1) - 1
     let spanW = width + 2 * padding - dilation * (kernelW - 1) - 1
     outH = spanH / stride + 1
     outW = spanW / stride + 1
     guard spanH >= 0, spanW >= 0, kernelH > 0, kernelW > 0 else {
-      throw TensorError.shape(op, "kernel \(kernelH)×\(kernelW) (dilation \(dilation)) does not fit input \(height)×\(width) with padding \(padding)")
+      throw TensorError.shape(
+        op,
+        "kernel \(kernelH)×\(kernelW) (dilation \(dilation)) does not fit input \(height)×\(width) with padding \(padding)"
+      )
     }
   }
 
@@ -53,8 +74,10 @@ struct ConvGeometry {
   /// output position to its input position, and the column shift.
   @inline(__always)
   private func sameSizeTap(_ ki: Int, _ kj: Int) -> (rows: Range<Int>, offset: Int, shift: Int) {
-    let rowShift = ki * dilation - padding, shift = kj * dilation - padding
-    let lo = Swift.max(0, -rowShift), hi = Swift.min(outH, height - rowShift)
+    let rowShift = ki * dilation - padding
+    let shift = kj * dilation - padding
+    let lo = Swift.max(0, -rowShift)
+    let hi = Swift.min(outH, height - rowShift)
     return (lo..<Swift.max(lo, hi), rowShift * width + shift, shift)
   }
 
@@ -65,13 +88,18 @@ struct ConvGeometry {
         for kj in 0..<kernelW {
           let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
           let (rows, offset, shift) = sameSizeTap(ki, kj)
-          guard !rows.isEmpty else { row.update(repeating: 0, count: outPlane); continue }
+          guard !rows.isEmpty else {
+            row.update(repeating: 0, count: outPlane)
+            continue
+          }
           row.update(repeating: 0, count: rows.lowerBound * width)
           (row + rows.upperBound * width).update(repeating: 0, count: (outH - rows.upperBound) * width)
           // One block copy of the valid rows; its first or last |shift| elements would read outside the
           // plane, and in every row the |shift| wrapped-around columns are zeroed afterwards.
-          let start = rows.lowerBound * width, count = rows.count * width
-          let skipHead = Swift.max(0, -shift), skipTail = Swift.max(0, shift)
+          let start = rows.lowerBound * width
+          let count = rows.count * width
+          let skipHead = Swift.max(0, -shift)
+          let skipTail = Swift.max(0, shift)
           (row + start + skipHead).update(from: plane + start + offset + skipHead, count: count - skipHead - skipTail)
           for oh in rows {
             let r = row + oh * width
@@ -92,14 +120,17 @@ struct ConvGeometry {
           let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
           let (rows, offset, shift) = sameSizeTap(ki, kj)
           guard !rows.isEmpty else { continue }
-          let skipHead = Swift.max(0, -shift), skipTail = Swift.max(0, shift)
+          let skipHead = Swift.max(0, -shift)
+          let skipTail = Swift.max(0, shift)
           for oh in rows {
             let r = row + oh * width
             for ow in 0..<skipHead { r[ow] = 0 }
             for ow in (width - skipTail)..<width { r[ow] = 0 }
           }
-          let start = rows.lowerBound * width + skipHead, count = rows.count * width - skipHead - skipTail
-          let src = row + start, dst = plane + start + offset
+          let start = rows.lowerBound * width + skipHead
+          let count = rows.count * width - skipHead - skipTail
+          let src = row + start
+          let dst = plane + start + offset
           for i in 0..<count { dst[i] += src[i] }
         }
       }
@@ -129,7 +160,10 @@ struct ConvGeometry {
             let ih = oh * stride - padding + ki * dilation
             let dst = row + oh * outW
             // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
-            guard ih >= 0 && ih < height, !valid.isEmpty else { for ow in 0..<outW { dst[ow] = 0 }; continue }
+            guard ih >= 0 && ih < height, !valid.isEmpty else {
+              for ow in 0..<outW { dst[ow] = 0 }
+              continue
+            }
             let src = plane + ih * width + base
             for ow in 0..<valid.lowerBound { dst[ow] = 0 }
             if stride == 1 {
@@ -157,7 +191,8 @@ struct ConvGeometry {
           for oh in 0..<outH {
             let ih = oh * stride - padding + ki * dilation
             guard ih >= 0 && ih < height else { continue }
-            let src = row + oh * outW, dst = plane + ih * width + base
+            let src = row + oh * outW
+            let dst = plane + ih * width + base
             if stride == 1 {
               for ow in valid { dst[ow] += src[ow] }
             } else {
@@ -193,7 +228,8 @@ extension Tensor {
   public func conv2d(
     _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1, groups: Int = 1
   ) throws -> Tensor {
-    let geo = try ConvGeometry(input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let geo = try ConvGeometry(
+      input: shape, weight: weight.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
     if let bias, bias.shape != [geo.outChannels] {
       throw TensorError.shape("conv2d", "bias must have shape [\(geo.outChannels)], got \(shapeString(bias.shape))")
     }
@@ -208,15 +244,18 @@ extension Tensor {
       try gemmForward(geo, x: storage.pointer, w: weight.storage.pointer, out: out.pointer)
     }
     if let bias {
-      let plane = geo.outPlane, bp = bias.storage.pointer
+      let plane = geo.outPlane
+      let bp = bias.storage.pointer
       for n in 0..<geo.batch {
         for c in 0..<geo.outChannels {
-          let p = out.pointer + (n * geo.outChannels + c) * plane, b = bp[c]
+          let p = out.pointer + (n * geo.outChannels + c) * plane
+          let b = bp[c]
           for i in 0..<plane { p[i] += b }
         }
       }
     }
-    let x = detached(), w = weight.detached()
+    let x = detached()
+    let w = weight.detached()
     var inputs = [self, weight]
     if let bias { inputs.append(bias) }
     return Tensor.record(shape: outShape, storage: out, inputs: inputs) { g in
@@ -224,11 +263,14 @@ extension Tensor {
       let dx = direct != nil ? TensorStorage(uninitializedCount: x.count) : TensorStorage(count: x.count, repeating: 0)
       let dw = direct != nil ? TensorStorage(uninitializedCount: w.count) : TensorStorage(count: w.count, repeating: 0)
       if let direct {
-        try direct.backward(x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+        try direct.backward(
+          x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
       } else if geo.isDepthwise {
-        try depthwiseBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+        try depthwiseBackward(
+          geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
       } else {
-        try gemmBackward(geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
+        try gemmBackward(
+          geo, x: x.storage.pointer, w: w.storage.pointer, g: g.storage.pointer, dx: dx.pointer, dw: dw.pointer)
       }
       var grads: [Tensor?] = [Tensor(shape: x.shape, storage: dx), Tensor(shape: w.shape, storage: dw)]
       if bias != nil { grads.append(try g.sum(axes: [0, 2, 3])) }
@@ -243,18 +285,23 @@ private func imagesPerChunk(_ geo: ConvGeometry) -> Int {
   Swift.max(1, (1 << 18) / Swift.max(geo.colRows * geo.outPlane, 1))
 }
 
-private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
-  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+private func gemmForward(
+  _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+) throws {
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+  let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
-  let chunk = imagesPerChunk(geo), plane = geo.outPlane
+  let chunk = imagesPerChunk(geo)
+  let plane = geo.outPlane
   try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
     if geo.isPointwise {
       for n in images where !token.isRequested {
         for gi in 0..<geo.groups {
-          sgemm(transA: false, transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
-                ws.pointer + gi * geo.outPerGroup * geo.colRows,
-                xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
-                os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane)
+          sgemm(
+            transA: false, transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
+            ws.pointer + gi * geo.outPerGroup * geo.colRows,
+            xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
+            os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane)
         }
       }
       return
@@ -262,15 +309,21 @@ private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: Unsafe
     ScratchBuffers.with(geo.colRows * plane * chunk) { col in
       ScratchBuffers.with(geo.outPerGroup * plane * chunk) { product in
         for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-          let count = Swift.min(chunk, images.upperBound - start), width = count * plane
+          let count = Swift.min(chunk, images.upperBound - start)
+          let width = count * plane
           for gi in 0..<geo.groups {
             for i in 0..<count {
-              geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+              geo.im2col(
+                xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane,
+                rowStride: width)
             }
-            sgemm(transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
-                  ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
-            scatter(product, count: count, channels: geo.outPerGroup, plane: plane,
-                    into: os.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane, imageStride: geo.outChannels * plane)
+            sgemm(
+              transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
+              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
+            scatter(
+              product, count: count, channels: geo.outPerGroup, plane: plane,
+              into: os.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane,
+              imageStride: geo.outChannels * plane)
           }
         }
       }
@@ -281,7 +334,8 @@ private func gemmForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: Unsafe
 /// Copies `channels` planes of `count` NCHW images into one matrix (channels × count·plane, images side by
 /// side): the layout of a GEMM over several images at once. `scatter` is its inverse.
 private func gather(
-  _ first: UnsafePointer<Float>, imageStride: Int, count: Int, channels: Int, plane: Int, into matrix: UnsafeMutablePointer<Float>
+  _ first: UnsafePointer<Float>, imageStride: Int, count: Int, channels: Int, plane: Int,
+  into matrix: UnsafeMutablePointer<Float>
 ) {
   let width = count * plane
   for i in 0..<count {
@@ -293,7 +347,8 @@ private func gather(
 
 /// Copies a GEMM product (channels × count·plane, images side by side) into NCHW images.
 private func scatter(
-  _ product: UnsafeMutablePointer<Float>, count: Int, channels: Int, plane: Int, into first: UnsafeMutablePointer<Float>, imageStride: Int
+  _ product: UnsafeMutablePointer<Float>, count: Int, channels: Int, plane: Int,
+  into first: UnsafeMutablePointer<Float>, imageStride: Int
 ) {
   let width = count * plane
   for i in 0..<count {
@@ -313,9 +368,13 @@ private func gemmBackward(
   let partials = UnsafeMutablePointer<Float>.allocate(capacity: weightCount * workers)
   partials.initialize(repeating: 0, count: weightCount * workers)
   defer { partials.deallocate() }
-  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
-  let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), ps = SendablePointer(partials)
-  let chunk = geo.isPointwise ? 1 : imagesPerChunk(geo), plane = geo.outPlane
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+  let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let gs = SendablePointer(UnsafeMutablePointer(mutating: g))
+  let dxs = SendablePointer(dx)
+  let ps = SendablePointer(partials)
+  let chunk = geo.isPointwise ? 1 : imagesPerChunk(geo)
+  let plane = geo.outPlane
   try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
     let dwLocal = ps.pointer + worker * weightCount
     if geo.isPointwise {
@@ -325,9 +384,11 @@ private func gemmBackward(
           let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
           let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane
           let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-          sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
-                dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
-          sgemm(transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
+          sgemm(
+            transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
+            dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
+          sgemm(
+            transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
         }
       }
       return
@@ -335,19 +396,27 @@ private func gemmBackward(
     ScratchBuffers.with(geo.colRows * plane * chunk) { col in
       ScratchBuffers.with(geo.outPerGroup * plane * chunk) { gathered in
         for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-          let count = Swift.min(chunk, images.upperBound - start), width = count * plane
+          let count = Swift.min(chunk, images.upperBound - start)
+          let width = count * plane
           for gi in 0..<geo.groups {
             for i in 0..<count {
-              geo.im2col(xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane, rowStride: width)
+              geo.im2col(
+                xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane,
+                rowStride: width)
             }
-            gather(gs.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane, imageStride: geo.outChannels * plane,
-                   count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
+            gather(
+              gs.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane,
+              imageStride: geo.outChannels * plane,
+              count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
             let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-            sgemm(transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
-                  dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
+            sgemm(
+              transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
+              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
             sgemm(transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col)
             for i in 0..<count {
-              geo.col2im(col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, rowStride: width)
+              geo.col2im(
+                col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
+                rowStride: width)
             }
           }
         }
@@ -369,8 +438,11 @@ private func forChannelChunks(_ channels: Int, op: String, _ body: @Sendable (Ra
   try Cancellation.check(op)
 }
 
-private func depthwiseForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) throws {
-  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+private func depthwiseForward(
+  _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
+) throws {
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+  let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
   let kArea = geo.kernelH * geo.kernelW
   try forChannelChunks(geo.inChannels, op: "conv2d") { channels in
@@ -385,7 +457,8 @@ private func depthwiseForward(_ geo: ConvGeometry, x: UnsafePointer<Float>, w: U
             for oh in 0..<geo.outH {
               let ih = oh * geo.stride - geo.padding + ki * geo.dilation
               guard ih >= 0 && ih < geo.height else { continue }
-              let src = plane + ih * geo.width, row = dst + oh * geo.outW
+              let src = plane + ih * geo.width
+              let row = dst + oh * geo.outW
               let base = kj * geo.dilation - geo.padding
               for ow in 0..<geo.outW {
                 let iw = ow * geo.stride + base
@@ -403,8 +476,11 @@ private func depthwiseBackward(
   _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, g: UnsafePointer<Float>,
   dx: UnsafeMutablePointer<Float>, dw: UnsafeMutablePointer<Float>
 ) throws {
-  let xs = SendablePointer(UnsafeMutablePointer(mutating: x)), ws = SendablePointer(UnsafeMutablePointer(mutating: w))
-  let gs = SendablePointer(UnsafeMutablePointer(mutating: g)), dxs = SendablePointer(dx), dws = SendablePointer(dw)
+  let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
+  let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
+  let gs = SendablePointer(UnsafeMutablePointer(mutating: g))
+  let dxs = SendablePointer(dx)
+  let dws = SendablePointer(dw)
   let kArea = geo.kernelH * geo.kernelW
   try forChannelChunks(geo.inChannels, op: "conv2d backward") { channels in
     for n in 0..<geo.batch {
@@ -420,7 +496,9 @@ private func depthwiseBackward(
             for oh in 0..<geo.outH {
               let ih = oh * geo.stride - geo.padding + ki * geo.dilation
               guard ih >= 0 && ih < geo.height else { continue }
-              let src = plane + ih * geo.width, dsrc = dplane + ih * geo.width, row = grad + oh * geo.outW
+              let src = plane + ih * geo.width
+              let dsrc = dplane + ih * geo.width
+              let row = grad + oh * geo.outW
               let base = kj * geo.dilation - geo.padding
               for ow in 0..<geo.outW {
                 let iw = ow * geo.stride + base

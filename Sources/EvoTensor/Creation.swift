@@ -48,12 +48,14 @@ extension Tensor {
   }
 
   /// Uniform values in [low, high).
-  public static func rand(_ shape: [Int], low: Float = 0, high: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
+  public static func rand(_ shape: [Int], low: Float = 0, high: Float = 1, rng: inout RandomGenerator) throws -> Tensor
+  {
     try filled(shape, op: "rand") { p, r in for i in r { p[i] = low + (high - low) * rng.uniform() } }
   }
 
   /// Normal values with the given mean and standard deviation.
-  public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
+  public static func randn(_ shape: [Int], mean: Float = 0, std: Float = 1, rng: inout RandomGenerator) throws -> Tensor
+  {
     try filled(shape, op: "randn") { p, r in for i in r { p[i] = mean + std * rng.normal() } }
   }
 

@@ -18,7 +18,9 @@ public enum Datasets {
   public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
 
   /// Parses an IDX file (big-endian, magic 0x0000 08 ndims for unsigned bytes) into dimensions and data.
-  static func parseIDX(_ bytes: [UInt8], path: String, expectedDims: Int) throws -> (dims: [Int], data: ArraySlice<UInt8>) {
+  static func parseIDX(_ bytes: [UInt8], path: String, expectedDims: Int) throws -> (
+    dims: [Int], data: ArraySlice<UInt8>
+  ) {
     let op = "load_idx"
     guard bytes.count >= 4 else { throw TensorError.file(op, "\(path) is too short for an IDX header") }
     guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08 else {
@@ -39,7 +41,8 @@ public enum Datasets {
       throw TensorError.file(op, "\(path) declares dimensions \(dims), too large")
     }
     guard bytes.count - headerSize == total else {
-      throw TensorError.file(op, "\(path) declares \(dims) = \(total) values but holds \(bytes.count - headerSize) bytes of data")
+      throw TensorError.file(
+        op, "\(path) declares \(dims) = \(total) values but holds \(bytes.count - headerSize) bytes of data")
     }
     return (dims, bytes[headerSize...])
   }
@@ -56,14 +59,17 @@ public enum Datasets {
   }
 
   /// Reads an IDX image file (N, H, W) and label file (N) pair, `.gz` or plain.
-  public static func loadIDX(images imagePath: String, labels labelPath: String, limit: Int? = nil) throws -> LabeledImages {
+  public static func loadIDX(images imagePath: String, labels labelPath: String, limit: Int? = nil) throws
+    -> LabeledImages
+  {
     if let limit, limit < 0 { throw TensorError.argument("load_idx", "limit must be non-negative, got \(limit)") }
     let (dims, pixels) = try parseIDX(readIDX(imagePath), path: imagePath, expectedDims: 3)
     let (ldims, labelBytes) = try parseIDX(readIDX(labelPath), path: labelPath, expectedDims: 1)
     guard ldims[0] == dims[0] else {
       throw TensorError.file("load_idx", "\(imagePath) has \(dims[0]) images but \(labelPath) has \(ldims[0]) labels")
     }
-    let n = min(dims[0], limit ?? dims[0]), plane = dims[1] * dims[2]
+    let n = min(dims[0], limit ?? dims[0])
+    let plane = dims[1] * dims[2]
     let storage = TensorStorage(uninitializedCount: try Shape.validate([n, 1, dims[1], dims[2]], op: "load_idx"))
     pixels.withUnsafeBufferPointer { src in
       for i in 0..<(n * plane) { storage.pointer[i] = Float(src[i]) / 255 }
@@ -73,16 +79,21 @@ public enum Datasets {
   }
 
   /// Fashion-MNIST's "train" (60,000) or "test" (10,000) split, optionally only the first `limit`.
-  public static func fashionMNIST(_ split: String, directory: String = fashionMNISTDirectory, limit: Int? = nil) throws -> LabeledImages {
+  public static func fashionMNIST(_ split: String, directory: String = fashionMNISTDirectory, limit: Int? = nil) throws
+    -> LabeledImages
+  {
     let prefix: String
     switch split {
     case "train": prefix = "train"
     case "test", "t10k": prefix = "t10k"
     default: throw TensorError.argument("fashion_mnist", "split must be \"train\" or \"test\", got \"\(split)\"")
     }
-    let images = "\(directory)/\(prefix)-images-idx3-ubyte.gz", labels = "\(directory)/\(prefix)-labels-idx1-ubyte.gz"
+    let images = "\(directory)/\(prefix)-images-idx3-ubyte.gz"
+    let labels = "\(directory)/\(prefix)-labels-idx1-ubyte.gz"
     guard FileManager.default.fileExists(atPath: images) else {
-      throw TensorError.file("fashion_mnist", "\(images) not found; install it with `apt-get install dataset-fashion-mnist` or pass a directory")
+      throw TensorError.file(
+        "fashion_mnist",
+        "\(images) not found; install it with `apt-get install dataset-fashion-mnist` or pass a directory")
     }
     return try loadIDX(images: images, labels: labels, limit: limit)
   }
@@ -90,10 +101,13 @@ public enum Datasets {
   /// One CIFAR-10 binary batch file: records of 1 label byte then 3·32·32 channel-major pixel bytes.
   public static func loadCIFAR10Batch(path: String) throws -> LabeledImages {
     let op = "cifar10"
-    guard let data = FileManager.default.contents(atPath: path) else { throw TensorError.file(op, "cannot read \(path)") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TensorError.file(op, "cannot read \(path)")
+    }
     let record = 1 + 3 * 32 * 32
     guard !data.isEmpty, data.count % record == 0 else {
-      throw TensorError.file(op, "\(path) has \(data.count) bytes, not a whole number of \(record)-byte CIFAR-10 records")
+      throw TensorError.file(
+        op, "\(path) has \(data.count) bytes, not a whole number of \(record)-byte CIFAR-10 records")
     }
     let n = data.count / record
     let storage = TensorStorage(uninitializedCount: n * 3072)
@@ -120,7 +134,9 @@ public struct BatchLoader: Sequence {
   public let dropLast: Bool
   private let seed: UInt64
 
-  public init(_ data: LabeledImages, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false) throws {
+  public init(_ data: LabeledImages, batchSize: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false)
+    throws
+  {
     guard batchSize > 0 else { throw TensorError.argument("batches", "batch size must be positive, got \(batchSize)") }
     guard data.images.rank >= 1, data.images.shape[0] == data.labels.count else {
       throw TensorError.shape("batches", "\(data.labels.count) labels for images \(shapeString(data.images.shape))")
@@ -154,7 +170,9 @@ public struct BatchLoader: Sequence {
       guard remaining > 0, !(loader.dropLast && remaining < loader.batchSize) else { return nil }
       let idx = Array(order[position..<(position + Swift.min(loader.batchSize, remaining))])
       position += idx.count
-      guard let images = try? Autograd.withNoGrad({ try loader.data.images.indexSelect(axis: 0, idx) }) else { return nil }
+      guard let images = try? Autograd.withNoGrad({ try loader.data.images.indexSelect(axis: 0, idx) }) else {
+        return nil
+      }
       return LabeledImages(images: images, labels: idx.map { loader.data.labels[$0] })
     }
   }

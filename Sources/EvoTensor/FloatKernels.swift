@@ -12,7 +12,10 @@ enum FloatKernels {
       i += 16
     }
     var total = acc.sum()
-    while i < n { total += x[i]; i += 1 }
+    while i < n {
+      total += x[i]
+      i += 1
+    }
     return total
   }
 
@@ -29,7 +32,11 @@ enum FloatKernels {
       i += 16
     }
     var total = acc.sum()
-    while i < n { let d = x[i] - c; total += d * d; i += 1 }
+    while i < n {
+      let d = x[i] - c
+      total += d * d
+      i += 1
+    }
     return total
   }
 
@@ -39,14 +46,19 @@ enum FloatKernels {
     var acc = SIMD16<Float>()
     let center = SIMD16<Float>(repeating: c)
     var i = 0
-    let rg = UnsafeRawPointer(g), rx = UnsafeRawPointer(x)
+    let rg = UnsafeRawPointer(g)
+    let rx = UnsafeRawPointer(x)
     while i + 16 <= n {
-      acc += rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+      acc +=
+        rg.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
         * (rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - center)
       i += 16
     }
     var total = acc.sum()
-    while i < n { total += g[i] * (x[i] - c); i += 1 }
+    while i < n {
+      total += g[i] * (x[i] - c)
+      i += 1
+    }
     return total
   }
 }

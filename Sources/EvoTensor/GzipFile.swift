@@ -1,5 +1,5 @@
-import EvoLimits
 import CZlib
+import EvoLimits
 
 /// Reads a whole file through zlib's `gzread` (which also reads uncompressed files as they are),
 /// growing the buffer only as data arrives, so a lying header can never force a huge allocation.
@@ -8,7 +8,9 @@ enum GzipFile {
   /// own header declares once it can tell; reading stops (with an error) as soon as the data goes past
   /// that, or past the memory limit, so a gzip bomb is never inflated beyond what its header claims.
   static func read(path: String, op: String, expectedSize: ([UInt8]) throws -> Int? = { _ in nil }) throws -> [UInt8] {
-    guard !path.utf8.contains(0), let file = gzopen(path, "rb") else { throw TensorError.file(op, "cannot open \(path)") }
+    guard !path.utf8.contains(0), let file = gzopen(path, "rb") else {
+      throw TensorError.file(op, "cannot open \(path)")
+    }
     defer { gzclose(file) }
     gzbuffer(file, 1 << 20)
     var bytes: [UInt8] = []

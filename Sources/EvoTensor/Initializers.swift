@@ -29,17 +29,25 @@ public enum Initializer {
   /// positive diagonal, as PyTorch's `orthogonal_` does.
   public static func orthogonal(_ shape: [Int], gain: Float = 1, rng: inout RandomGenerator) throws -> Tensor {
     let op = "orthogonal"
-    guard shape.count >= 2 else { throw TensorError.shape(op, "needs at least 2 dimensions, got \(shapeString(shape))") }
+    guard shape.count >= 2 else {
+      throw TensorError.shape(op, "needs at least 2 dimensions, got \(shapeString(shape))")
+    }
     let count = try Shape.validate(shape, op: op)
-    let rows = shape[0], cols = count / Swift.max(rows, 1)
+    let rows = shape[0]
+    let cols = count / Swift.max(rows, 1)
     // Orthonormalise the vectors of the shorter side: columns of a column-major length × vectors matrix.
     let (vectors, length) = rows <= cols ? (rows, cols) : (cols, rows)
     guard count > 0 else { return try Tensor.zeros(shape) }
     guard length <= Int(Int32.max) else { throw TensorError.shape(op, "\(shapeString(shape)) is too large for LAPACK") }
     var a = try Tensor.randn([vectors, length], rng: &rng).values
-    var m = Int32(length), n = Int32(vectors), lda = m, info: Int32 = 0
+    var m = Int32(length)
+    var n = Int32(vectors)
+    var lda = m
+    var info: Int32 = 0
     var tau = [Float](repeating: 0, count: vectors)
-    var qrSize: Float = 0, qSize: Float = 0, query: Int32 = -1
+    var qrSize: Float = 0
+    var qSize: Float = 0
+    var query: Int32 = -1
     sgeqrf_(&m, &n, &a, &lda, &tau, &qrSize, &query, &info)
     sorgqr_(&m, &n, &n, &a, &lda, &tau, &qSize, &query, &info)
     var lwork = Int32(Swift.max(qrSize, qSize, Float(vectors)))

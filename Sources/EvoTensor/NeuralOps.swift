@@ -2,7 +2,10 @@ extension Tensor {
   /// x (…, in) · weightᵀ (out, in) + bias (out).
   public func linear(_ weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
     guard weight.rank == 2, let last = shape.last, last == weight.shape[1] else {
-      throw TensorError.shape("linear", "input \(shapeString(shape)) does not match weight \(shapeString(weight.shape)) (expected last dimension \(weight.rank == 2 ? weight.shape[1] : -1))")
+      throw TensorError.shape(
+        "linear",
+        "input \(shapeString(shape)) does not match weight \(shapeString(weight.shape)) (expected last dimension \(weight.rank == 2 ? weight.shape[1] : -1))"
+      )
     }
     let y = try matmul(weight.transpose())
     guard let bias else { return y }
@@ -24,8 +27,11 @@ extension Tensor {
 
   /// Mean cross-entropy of logits (N, K) against integer class labels (N values in 0..<K).
   public func crossEntropy(labels: [Int]) throws -> Tensor {
-    guard rank == 2 else { throw TensorError.shape("cross_entropy", "logits must be (N, K), got \(shapeString(shape))") }
-    let n = shape[0], k = shape[1]
+    guard rank == 2 else {
+      throw TensorError.shape("cross_entropy", "logits must be (N, K), got \(shapeString(shape))")
+    }
+    let n = shape[0]
+    let k = shape[1]
     guard labels.count == n else {
       throw TensorError.shape("cross_entropy", "\(labels.count) labels for \(n) rows of logits")
     }

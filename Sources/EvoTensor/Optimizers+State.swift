@@ -25,7 +25,9 @@ extension SGD {
   public func stateTensors() -> [String: Tensor] {
     var out: [String: Tensor] = [:]
     for (i, p) in flattened(groups).enumerated() {
-      if let v = velocity[ObjectIdentifier(p)] { out["momentum_buffer.\(i)"] = (try? Tensor(shape: p.shape, values: v)) }
+      if let v = velocity[ObjectIdentifier(p)] {
+        out["momentum_buffer.\(i)"] = (try? Tensor(shape: p.shape, values: v))
+      }
     }
     return out
   }
@@ -54,13 +56,15 @@ extension Adam {
 
   public func loadState(_ state: [String: Tensor]) throws {
     let params = flattened(groups)
-    try checkKeys(state, known: Set(["step"] + params.indices.flatMap { ["exp_avg.\($0)", "exp_avg_sq.\($0)"] }), "adam")
+    try checkKeys(
+      state, known: Set(["step"] + params.indices.flatMap { ["exp_avg.\($0)", "exp_avg_sq.\($0)"] }), "adam")
     guard let step = state["step"], step.count == 1, let count = Int(exactly: try step.item()), count >= 0 else {
       throw TensorError.argument("adam", "state needs a non-negative integer `step`")
     }
     var restored: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
     for (i, p) in params.enumerated() {
-      let m = try stateVector(state, "exp_avg.\(i)", p, "adam"), v = try stateVector(state, "exp_avg_sq.\(i)", p, "adam")
+      let m = try stateVector(state, "exp_avg.\(i)", p, "adam")
+      let v = try stateVector(state, "exp_avg_sq.\(i)", p, "adam")
       switch (m, v) {
       case (let m?, let v?): restored[ObjectIdentifier(p)] = (m, v)
       case (nil, nil): continue

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Parameters that share optimiser settings; e.g. norm parameters with `weightDecay: 0`.
 public struct ParameterGroup {
   public var parameters: [Tensor]
@@ -34,7 +36,9 @@ public final class SGD: Optimizer {
   public let groups: [ParameterGroup]
   var velocity: [ObjectIdentifier: [Float]] = [:]
 
-  public init(_ groups: [ParameterGroup], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws {
+  public init(
+    _ groups: [ParameterGroup], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0
+  ) throws {
     guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
       throw TensorError.argument("sgd", "learning rate, momentum and weight decay must be non-negative")
     }
@@ -46,8 +50,12 @@ public final class SGD: Optimizer {
     self.weightDecay = weightDecay
   }
 
-  public convenience init(_ parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) throws {
-    try self.init([ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+  public convenience init(
+    _ parameters: [Tensor], learningRate: Float, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0
+  ) throws {
+    try self.init(
+      [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum, nesterov: nesterov,
+      weightDecay: weightDecay)
   }
 
   public func step() throws {
@@ -55,11 +63,16 @@ public final class SGD: Optimizer {
       let wd = group.weightDecay ?? weightDecay
       for p in group.parameters {
         guard let grad = p.grad else { continue }
-        guard grad.count == p.count else { throw TensorError.shape("sgd", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))") }
+        guard grad.count == p.count else {
+          throw TensorError.shape(
+            "sgd", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))")
+        }
         let key = ObjectIdentifier(p)
         var v = velocity[key] ?? []
         if momentum > 0 && v.isEmpty { v = [Float](repeating: 0, count: p.count) }
-        let lr = learningRate, mom = momentum, nest = nesterov
+        let lr = learningRate
+        let mom = momentum
+        let nest = nesterov
         grad.withData { g in
           p.withMutableData { w in
             v.withUnsafeMutableBufferPointer { vel in
@@ -90,30 +103,48 @@ public final class Adam: Optimizer {
   var moments: [ObjectIdentifier: (m: [Float], v: [Float])] = [:]
   var steps = 0
 
-  public init(_ groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+  public init(
+    _ groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    epsilon: Float = 1e-8, weightDecay: Float = 0
+  ) throws {
     guard learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon > 0, weightDecay >= 0 else {
       throw TensorError.argument("adam", "need lr ≥ 0, 0 ≤ β1, β2 < 1, ε > 0, weight decay ≥ 0")
     }
     self.groups = groups
     self.learningRate = learningRate
-    self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    self.weightDecay = weightDecay
   }
 
-  public convenience init(_ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
-    try self.init([ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
+  public convenience init(
+    _ parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+    weightDecay: Float = 0
+  ) throws {
+    try self.init(
+      [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+      weightDecay: weightDecay)
   }
 
   public func step() throws {
     steps += 1
-    let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps))), c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
+    let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps)))
+    let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
     for group in groups {
       let wd = group.weightDecay ?? weightDecay
       for p in group.parameters {
         guard let grad = p.grad else { continue }
-        guard grad.count == p.count else { throw TensorError.shape("adam", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))") }
+        guard grad.count == p.count else {
+          throw TensorError.shape(
+            "adam", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))")
+        }
         let key = ObjectIdentifier(p)
         var (m, v) = moments[key] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
-        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate
+        let b1 = beta1
+        let b2 = beta2
+        let eps = epsilon
+        let lr = learningRate
         grad.withData { g in
           p.withMutableData { w in
             for i in 0..<w.count {
@@ -131,5 +162,3 @@ public final class Adam: Optimizer {
 
   public func zeroGrad() { for g in groups { for p in g.parameters { p.grad = nil } } }
 }
-
-import Foundation

@@ -59,7 +59,8 @@ public enum PNGImage {
       png_image_free(&image)
       throw TensorError.argument(op, "channels must be 1, 3 or 4, got \(c)")
     }
-    let width = Int(image.width), height = Int(image.height)
+    let width = Int(image.width)
+    let height = Int(image.height)
     guard width > 0, height > 0, width * height <= maximumPixels else {
       png_image_free(&image)
       throw TensorError.file(op, "\(name) declares a \(width)×\(height) image, larger than \(maximumPixels) pixels")
@@ -80,18 +81,24 @@ public enum PNGImage {
     let op = "save_png"
     guard let format = formats[pixels.channels], pixels.width > 0, pixels.height > 0,
       pixels.bytes.count == pixels.width * pixels.height * pixels.channels
-    else { throw TensorError.argument(op, "pixels must be 1, 3 or 4 channels filling \(pixels.width)×\(pixels.height)") }
+    else {
+      throw TensorError.argument(op, "pixels must be 1, 3 or 4 channels filling \(pixels.width)×\(pixels.height)")
+    }
     var image = png_image()
     image.version = imageVersion
     image.width = UInt32(pixels.width)
     image.height = UInt32(pixels.height)
     image.format = format
     var size = 0
-    let sized = pixels.bytes.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+    let sized = pixels.bytes.withUnsafeBytes {
+      png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil)
+    }
     guard sized != 0, size > 0 else { throw TensorError.file(op, message(of: &image)) }
     var out = [UInt8](repeating: 0, count: size)
     let written = out.withUnsafeMutableBytes { o in
-      pixels.bytes.withUnsafeBytes { png_image_write_to_memory(&image, o.baseAddress, &size, 0, $0.baseAddress, 0, nil) }
+      pixels.bytes.withUnsafeBytes {
+        png_image_write_to_memory(&image, o.baseAddress, &size, 0, $0.baseAddress, 0, nil)
+      }
     }
     guard written != 0 else { throw TensorError.file(op, message(of: &image)) }
     return Array(out.prefix(size))
@@ -103,11 +110,15 @@ public enum PNGImage {
       throw TensorError.argument("load_png", "channels must be 1 or 3, got \(channels)")
     }
     let pixels = try readPixels(path: path, channels: channels)
-    let c = pixels.channels, height = pixels.height, width = pixels.width
+    let c = pixels.channels
+    let height = pixels.height
+    let width = pixels.width
     let storage = TensorStorage(uninitializedCount: pixels.bytes.count)
     for y in 0..<height {
       for x in 0..<width {
-        for ch in 0..<c { storage.pointer[(ch * height + y) * width + x] = Float(pixels.bytes[(y * width + x) * c + ch]) / 255 }
+        for ch in 0..<c {
+          storage.pointer[(ch * height + y) * width + x] = Float(pixels.bytes[(y * width + x) * c + ch]) / 255
+        }
       }
     }
     return Tensor(shape: [c, height, width], storage: storage)
@@ -119,7 +130,9 @@ public enum PNGImage {
     guard shape.count == 3, shape[0] == 1 || shape[0] == 3, shape[1] > 0, shape[2] > 0 else {
       throw TensorError.shape(op, "image must be (1 or 3, H, W) or (H, W), got \(shapeString(tensor.shape))")
     }
-    let c = shape[0], height = shape[1], width = shape[2]
+    let c = shape[0]
+    let height = shape[1]
+    let width = shape[2]
     var bytes = [UInt8](repeating: 0, count: c * height * width)
     tensor.withData { src in
       for ch in 0..<c {

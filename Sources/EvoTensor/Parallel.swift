@@ -1,6 +1,6 @@
 import CBLAS
-import Foundation
 import Dispatch
+import Foundation
 
 /// Splitting work over the machine's cores, and keeping OpenBLAS threads from nesting inside it.
 public enum Parallel {

@@ -15,13 +15,19 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
       return z ^ (z >> 31)
     }
-    s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+    s0 = splitmix()
+    s1 = splitmix()
+    s2 = splitmix()
+    s3 = splitmix()
   }
 
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
     let t = s1 << 17
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
     s2 ^= t
     s3 = (s3 << 45) | (s3 >> 19)
     return result
@@ -32,7 +38,10 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
   /// Standard normal (Box–Muller; the second value of each pair is kept for the next call).
   public mutating func normal() -> Float {
-    if let z = spareNormal { spareNormal = nil; return z }
+    if let z = spareNormal {
+      spareNormal = nil
+      return z
+    }
     var u1 = Double(next() >> 11) * 0x1p-53
     if u1 < 1e-300 { u1 = 1e-300 }
     let u2 = Double(next() >> 11) * 0x1p-53

@@ -25,9 +25,12 @@ extension Tensor {
     let keptShape = reducedShape(axes, keepdims: true)
     let out = TensorStorage(count: Shape.count(keptShape), repeating: initial)
     if count > 0 {
-      let loop = StridedLoop(shape: shape, strides: [Shape.strides(shape), Shape.broadcastStrides(keptShape, to: shape)])
-      let src = storage.pointer, dst = out.pointer
-      let n = loop.innerCount, so = loop.innerStrides[1]
+      let loop = StridedLoop(
+        shape: shape, strides: [Shape.strides(shape), Shape.broadcastStrides(keptShape, to: shape)])
+      let src = storage.pointer
+      let dst = out.pointer
+      let n = loop.innerCount
+      let so = loop.innerStrides[1]
       loop.forEachRun { oi, oo, _ in combine(src + oi, n, so, dst + oo, 0) }
     }
     return Tensor(shape: keptShape, storage: out)
@@ -90,7 +93,8 @@ extension Tensor {
         for i in 0..<n { dst[i] = pick(dst[i], src[i]) }
       }
     }
-    let x = detached(), inShape = shape
+    let x = detached()
+    let inShape = shape
     return Tensor.record(shape: reducedShape(ax, keepdims: keepdims), storage: kept.storage, inputs: [self]) { g in
       let mask = try x.eq(kept)
       let ties = try mask.sum(axes: ax, keepdims: true)
@@ -102,15 +106,21 @@ extension Tensor {
   public func argmax(axis: Int, keepdims: Bool = false) throws -> Tensor {
     let a = try Shape.axis(axis, rank: rank, op: "argmax")
     guard shape[a] > 0 else { throw TensorError.argument("argmax", "axis \(axis) has size 0") }
-    let outer = shape[..<a].reduce(1, *), n = shape[a], inner = shape[(a + 1)...].reduce(1, *)
+    let outer = shape[..<a].reduce(1, *)
+    let n = shape[a]
+    let inner = shape[(a + 1)...].reduce(1, *)
     let out = TensorStorage(uninitializedCount: outer * inner)
     let src = storage.pointer
     for o in 0..<outer {
       for i in 0..<inner {
-        var best = src[o * n * inner + i], bestIndex = 0
+        var best = src[o * n * inner + i]
+        var bestIndex = 0
         for k in 1..<n {
           let v = src[(o * n + k) * inner + i]
-          if v > best || (best.isNaN && !v.isNaN) { best = v; bestIndex = k }
+          if v > best || (best.isNaN && !v.isNaN) {
+            best = v
+            bestIndex = k
+          }
         }
         out.pointer[o * inner + i] = Float(bestIndex)
       }
@@ -122,8 +132,11 @@ extension Tensor {
   /// moment) of each group of `channels / groups` consecutive channels over (C/g, H, W), returned with
   /// shape (N, C, 1, 1), every channel holding its group's value, so it broadcasts against the input.
   public func groupMoments(groups: Int) throws -> (mean: Tensor, variance: Tensor, secondMoment: Tensor) {
-    guard rank >= 2 else { throw TensorError.shape("group_moments", "needs at least (N, C), got \(shapeString(shape))") }
-    let n = shape[0], c = shape[1]
+    guard rank >= 2 else {
+      throw TensorError.shape("group_moments", "needs at least (N, C), got \(shapeString(shape))")
+    }
+    let n = shape[0]
+    let c = shape[1]
     guard groups > 0 && c % groups == 0 else {
       throw TensorError.argument("group_moments", "\(groups) groups do not divide \(c) channels")
     }

@@ -13,7 +13,9 @@ public enum Safetensors {
     var offset = 0
     let names = tensors.keys.sorted()
     for name in names {
-      guard name != "__metadata__", let t = tensors[name] else { throw TensorError.argument("save_tensors", "reserved name __metadata__") }
+      guard name != "__metadata__", let t = tensors[name] else {
+        throw TensorError.argument("save_tensors", "reserved name __metadata__")
+      }
       header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.count * 4]]
       offset += t.count * 4
     }
@@ -45,7 +47,9 @@ public enum Safetensors {
   /// against the file's real size.
   public static func load(path: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
     let op = "load_tensors"
-    guard let data = FileManager.default.contents(atPath: path) else { throw TensorError.file(op, "cannot read \(path)") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TensorError.file(op, "cannot read \(path)")
+    }
     guard data.count >= 8 else { throw TensorError.file(op, "\(path) is too short for a safetensors header") }
     let declared = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     guard declared <= UInt64(maximumHeaderBytes), Int(declared) <= data.count - 8 else {
@@ -74,10 +78,12 @@ public enum Safetensors {
         }
         let count: Int
         do { count = try Shape.validate(shape, op: op) } catch let error as TensorError {
-          throw TensorError.file(op, "\(path): tensor \"\(name)\" has invalid shape \(shapeString(shape)): \(error.message)")
+          throw TensorError.file(
+            op, "\(path): tensor \"\(name)\" has invalid shape \(shapeString(shape)): \(error.message)")
         }
         guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == count * 4 else {
-          throw TensorError.file(op, "\(path): tensor \"\(name)\" has offsets \(offsets) that do not match shape \(shapeString(shape))")
+          throw TensorError.file(
+            op, "\(path): tensor \"\(name)\" has offsets \(offsets) that do not match shape \(shapeString(shape))")
         }
         layout.append((name, shape, offsets[0], offsets[1]))
       }
@@ -87,7 +93,8 @@ public enum Safetensors {
     var expected = 0
     for entry in layout {
       guard entry.begin == expected else {
-        throw TensorError.file(op, "\(path): tensor \"\(entry.name)\" starts at byte \(entry.begin), expected \(expected) (gap or overlap)")
+        throw TensorError.file(
+          op, "\(path): tensor \"\(entry.name)\" starts at byte \(entry.begin), expected \(expected) (gap or overlap)")
       }
       expected = entry.end
     }
@@ -115,7 +122,10 @@ public enum Safetensors {
     case tensor(dtype: String, shape: [Int], offsets: [Int])
     case metadata([String: String])
 
-    private enum Keys: String, CodingKey { case dtype, shape, data_offsets }
+    private enum Keys: String, CodingKey {
+      case dtype, shape
+      case dataOffsets = "data_offsets"
+    }
 
     init(from decoder: Decoder) throws {
       if let meta = try? decoder.singleValueContainer().decode([String: String].self) {
@@ -125,7 +135,7 @@ public enum Safetensors {
       let c = try decoder.container(keyedBy: Keys.self)
       self = .tensor(
         dtype: try c.decode(String.self, forKey: .dtype), shape: try c.decode([Int].self, forKey: .shape),
-        offsets: try c.decode([Int].self, forKey: .data_offsets))
+        offsets: try c.decode([Int].self, forKey: .dataOffsets))
     }
   }
 

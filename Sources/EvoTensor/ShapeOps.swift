@@ -41,12 +41,14 @@ extension Tensor {
     if let u = unknown.first {
       let known = Checked.product(newShape.filter { $0 != -1 }) ?? 0
       guard known > 0, count % known == 0 else {
-        throw TensorError.shape("reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
+        throw TensorError.shape(
+          "reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
       }
       target[u] = count / known
     }
     guard try Shape.validate(target, op: "reshape") == count else {
-      throw TensorError.shape("reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
+      throw TensorError.shape(
+        "reshape", "cannot reshape \(shapeString(shape)) (\(count) elements) into \(shapeString(newShape))")
     }
     let inShape = shape
     return Tensor.record(shape: target, storage: storage, inputs: [self]) { g in [try g.reshape(inShape)] }
@@ -61,7 +63,9 @@ extension Tensor {
   /// Inserts a dimension of size 1 at `axis`.
   public func unsqueeze(_ axis: Int) throws -> Tensor {
     let a = axis < 0 ? axis + rank + 1 : axis
-    guard a >= 0 && a <= rank else { throw TensorError.argument("unsqueeze", "axis \(axis) is out of range for rank \(rank)") }
+    guard a >= 0 && a <= rank else {
+      throw TensorError.argument("unsqueeze", "axis \(axis) is out of range for rank \(rank)")
+    }
     var s = shape
     s.insert(1, at: a)
     return try reshape(s)
@@ -87,7 +91,10 @@ extension Tensor {
     let inStrides = Shape.strides(shape)
     let out = TensorStorage(uninitializedCount: count)
     let loop = StridedLoop(shape: outShape, strides: [Shape.strides(outShape), axes.map { inStrides[$0] }])
-    let src = storage.pointer, dst = out.pointer, n = loop.innerCount, s = loop.innerStrides[1]
+    let src = storage.pointer
+    let dst = out.pointer
+    let n = loop.innerCount
+    let s = loop.innerStrides[1]
     loop.forEachRun { o, i, _ in for k in 0..<n { dst[o + k] = src[i + k * s] } }
     var inverse = [Int](repeating: 0, count: rank)
     for (i, a) in axes.enumerated() { inverse[a] = i }
@@ -96,7 +103,8 @@ extension Tensor {
 
   /// Swaps two dimensions (default: the last two).
   public func transpose(_ a: Int = -2, _ b: Int = -1) throws -> Tensor {
-    let x = try Shape.axis(a, rank: rank, op: "transpose"), y = try Shape.axis(b, rank: rank, op: "transpose")
+    let x = try Shape.axis(a, rank: rank, op: "transpose")
+    let y = try Shape.axis(b, rank: rank, op: "transpose")
     var order = Array(0..<rank)
     order.swapAt(x, y)
     return try permute(order)
@@ -111,9 +119,16 @@ extension Tensor {
     let n = try Shape.validate(target, op: "broadcast_to")
     let out = TensorStorage(uninitializedCount: n)
     let loop = StridedLoop(shape: target, strides: [Shape.strides(target), Shape.broadcastStrides(shape, to: target)])
-    let src = storage.pointer, dst = out.pointer, inner = loop.innerCount, s = loop.innerStrides[1]
+    let src = storage.pointer
+    let dst = out.pointer
+    let inner = loop.innerCount
+    let s = loop.innerStrides[1]
     loop.forEachRun { o, i, _ in
-      if s == 0 { (dst + o).update(repeating: src[i], count: inner) } else { (dst + o).update(from: src + i, count: inner) }
+      if s == 0 {
+        (dst + o).update(repeating: src[i], count: inner)
+      } else {
+        (dst + o).update(from: src + i, count: inner)
+      }
     }
     let inShape = shape
     return Tensor.record(shape: target, storage: out, inputs: [self]) { g in [try g.sum(to: inShape)] }
@@ -124,7 +139,9 @@ extension Tensor {
     guard ranges.count <= rank else {
       throw TensorError.argument("slice", "\(ranges.count) slices for a tensor of rank \(rank)")
     }
-    var outShape = shape, starts = [Int](repeating: 0, count: rank), steps = [Int](repeating: 1, count: rank)
+    var outShape = shape
+    var starts = [Int](repeating: 0, count: rank)
+    var steps = [Int](repeating: 1, count: rank)
     for (axis, r) in ranges.enumerated() {
       let (first, n, step) = try r.resolve(size: shape[axis], op: "slice")
       outShape[axis] = n
@@ -136,12 +153,17 @@ extension Tensor {
     let viewStrides = (0..<rank).map { inStrides[$0] * steps[$0] }
     let out = TensorStorage(uninitializedCount: Shape.count(outShape))
     let loop = StridedLoop(shape: outShape, strides: [Shape.strides(outShape), viewStrides])
-    let src = storage.pointer + base, dst = out.pointer, n = loop.innerCount, s = loop.innerStrides[1]
+    let src = storage.pointer + base
+    let dst = out.pointer
+    let n = loop.innerCount
+    let s = loop.innerStrides[1]
     loop.forEachRun { o, i, _ in for k in 0..<n { dst[o + k] = src[i + k * s] } }
-    let inShape = shape, total = count
+    let inShape = shape
+    let total = count
     return Tensor.record(shape: outShape, storage: out, inputs: [self]) { g in
       let grad = TensorStorage(count: total, repeating: 0)
-      let gp = g.storage.pointer, dp = grad.pointer + base
+      let gp = g.storage.pointer
+      let dp = grad.pointer + base
       loop.forEachRun { o, i, _ in for k in 0..<n { dp[i + k * s] += gp[o + k] } }
       return [Tensor(shape: inShape, storage: grad)]
     }
@@ -158,11 +180,13 @@ extension Tensor {
       }
       return j
     }
-    let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+    let outer = shape[..<a].reduce(1, *)
+    let inner = shape[(a + 1)...].reduce(1, *)
     var outShape = shape
     outShape[a] = idx.count
     let out = TensorStorage(uninitializedCount: outer * idx.count * inner)
-    let src = storage.pointer, dst = out.pointer
+    let src = storage.pointer
+    let dst = out.pointer
     for o in 0..<outer {
       for (k, j) in idx.enumerated() {
         (dst + (o * idx.count + k) * inner).update(from: src + (o * size + j) * inner, count: inner)
@@ -174,7 +198,8 @@ extension Tensor {
       let gp = g.storage.pointer
       for o in 0..<outer {
         for (k, j) in idx.enumerated() {
-          let d = grad.pointer + (o * size + j) * inner, s = gp + (o * idx.count + k) * inner
+          let d = grad.pointer + (o * size + j) * inner
+          let s = gp + (o * idx.count + k) * inner
           for t in 0..<inner { d[t] += s[t] }
         }
       }
@@ -187,16 +212,20 @@ extension Tensor {
     guard let first = tensors.first else { throw TensorError.argument("concat", "needs at least one tensor") }
     let a = try Shape.axis(axis, rank: first.rank, op: "concat")
     for t in tensors {
-      var s1 = t.shape, s0 = first.shape
+      var s1 = t.shape
+      var s0 = first.shape
       guard s1.count == s0.count else {
         throw TensorError.shape("concat", "ranks differ: \(shapeString(first.shape)) and \(shapeString(t.shape))")
       }
-      s1[a] = 0; s0[a] = 0
+      s1[a] = 0
+      s0[a] = 0
       guard s1 == s0 else {
-        throw TensorError.shape("concat", "shapes \(shapeString(first.shape)) and \(shapeString(t.shape)) differ outside axis \(a)")
+        throw TensorError.shape(
+          "concat", "shapes \(shapeString(first.shape)) and \(shapeString(t.shape)) differ outside axis \(a)")
       }
     }
-    let outer = first.shape[..<a].reduce(1, *), inner = first.shape[(a + 1)...].reduce(1, *)
+    let outer = first.shape[..<a].reduce(1, *)
+    let inner = first.shape[(a + 1)...].reduce(1, *)
     let sizes = tensors.map { $0.shape[a] }
     var outShape = first.shape
     outShape[a] = sizes.reduce(0, +)
@@ -205,7 +234,8 @@ extension Tensor {
     var offset = 0
     for (t, size) in zip(tensors, sizes) {
       for o in 0..<outer {
-        (out.pointer + (o * total + offset) * inner).update(from: t.storage.pointer + o * size * inner, count: size * inner)
+        (out.pointer + (o * total + offset) * inner).update(
+          from: t.storage.pointer + o * size * inner, count: size * inner)
       }
       offset += size
     }
@@ -234,7 +264,8 @@ extension Tensor {
     guard padding.count <= rank, padding.allSatisfy({ $0.0 >= 0 && $0.1 >= 0 }) else {
       throw TensorError.argument("pad", "needs at most \(rank) non-negative (before, after) pairs")
     }
-    var outShape = shape, ranges: [SliceRange] = []
+    var outShape = shape
+    var ranges: [SliceRange] = []
     for (i, (before, after)) in padding.enumerated() {
       guard let size = Checked.sum([outShape[i], before, after]) else {
         throw TensorError.shape("pad", "padding \(before), \(after) of axis \(i) is too large")
@@ -246,7 +277,10 @@ extension Tensor {
     let outStrides = Shape.strides(outShape)
     let base = ranges.enumerated().reduce(0) { $0 + ($1.element.start ?? 0) * outStrides[$1.offset] }
     let loop = StridedLoop(shape: shape, strides: [Shape.strides(shape), outStrides])
-    let src = storage.pointer, dst = out.pointer + base, n = loop.innerCount, s = loop.innerStrides[1]
+    let src = storage.pointer
+    let dst = out.pointer + base
+    let n = loop.innerCount
+    let s = loop.innerStrides[1]
     loop.forEachRun { i, o, _ in for k in 0..<n { dst[o + k * s] = src[i + k] } }
     return Tensor.record(shape: outShape, storage: out, inputs: [self]) { g in [try g.slice(ranges)] }
   }

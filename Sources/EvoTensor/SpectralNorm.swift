@@ -11,9 +11,11 @@ extension Tensor {
     guard rank >= 2, count > 0 else {
       throw TensorError.shape("spectral_norm", "weight must have at least 2 dimensions, got \(shapeString(shape))")
     }
-    let rows = shape[0], cols = count / rows
+    let rows = shape[0]
+    let cols = count / rows
     guard u.count == rows else {
-      throw TensorError.shape("spectral_norm", "u must have \(rows) values (the weight's first dimension), got \(shapeString(u.shape))")
+      throw TensorError.shape(
+        "spectral_norm", "u must have \(rows) values (the weight's first dimension), got \(shapeString(u.shape))")
     }
     var uVector = u.values
     var v = [Float](repeating: 0, count: cols)
@@ -35,10 +37,13 @@ extension Tensor {
     var sigma: Float = 0
     for i in 0..<rows { sigma += uVector[i] * wv[i] }
     guard sigma.isFinite, sigma > 0 else {
-      throw TensorError(.numeric, op: "spectral_norm", "the estimated spectral norm is \(sigma); the weight or u is degenerate")
+      throw TensorError(
+        .numeric, op: "spectral_norm", "the estimated spectral norm is \(sigma); the weight or u is degenerate")
     }
     let out = try Autograd.withNoGrad { try self / sigma }
-    let weight = self, leftVector = uVector, rightVector = v
+    let weight = self
+    let leftVector = uVector
+    let rightVector = v
     return Tensor.custom(out, inputs: [self]) { g in
       let s = sigma
       let inner = zip(g.values, weight.values).reduce(Float(0)) { $0 + $1.0 * $1.1 }

@@ -15,7 +15,9 @@ struct StridedLoop {
     var dims: [Int] = []
     var merged: [[Int]] = Array(repeating: [], count: strides.count)
     for i in 0..<shape.count where shape[i] != 1 {
-      if let last = dims.last, strides.indices.allSatisfy({ strides[$0][i] * shape[i] == merged[$0][merged[$0].count - 1] }) {
+      if let last = dims.last,
+        strides.indices.allSatisfy({ strides[$0][i] * shape[i] == merged[$0][merged[$0].count - 1] })
+      {
         dims[dims.count - 1] = last * shape[i]
         for k in strides.indices { merged[k][merged[k].count - 1] = strides[k][i] }
       } else {
@@ -43,21 +45,31 @@ struct StridedLoop {
   func forEachRun(_ body: (Int, Int, Int) -> Void) {
     if innerCount == 0 { return }
     let rank = outerShape.count
-    if rank == 0 { body(0, 0, 0); return }
+    if rank == 0 {
+      body(0, 0, 0)
+      return
+    }
     let k = outerStrides.count
-    let s0 = outerStrides[0], s1 = k > 1 ? outerStrides[1] : Array(repeating: 0, count: rank)
+    let s0 = outerStrides[0]
+    let s1 = k > 1 ? outerStrides[1] : Array(repeating: 0, count: rank)
     let s2 = k > 2 ? outerStrides[2] : Array(repeating: 0, count: rank)
     var index = [Int](repeating: 0, count: rank)
-    var o0 = 0, o1 = 0, o2 = 0
+    var o0 = 0
+    var o1 = 0
+    var o2 = 0
     let runs = runCount
     for _ in 0..<runs {
       body(o0, o1, o2)
       var d = rank - 1
       while d >= 0 {
         index[d] += 1
-        o0 += s0[d]; o1 += s1[d]; o2 += s2[d]
+        o0 += s0[d]
+        o1 += s1[d]
+        o2 += s2[d]
         if index[d] < outerShape[d] { break }
-        o0 -= s0[d] * outerShape[d]; o1 -= s1[d] * outerShape[d]; o2 -= s2[d] * outerShape[d]
+        o0 -= s0[d] * outerShape[d]
+        o1 -= s1[d] * outerShape[d]
+        o2 -= s2[d] * outerShape[d]
         index[d] = 0
         d -= 1
       }

@@ -4,18 +4,29 @@ import CBLAS
 public enum SymmetricEigen {
   /// Eigenvalues in ascending order and the matching unit eigenvectors of the symmetric n×n matrix `a`
   /// (row-major; only its lower triangle is read): `vectors[j * n + i]` is component i of vector j.
-  public static func decompose(_ a: [Double], n: Int, op: String = "eigh") throws -> (values: [Double], vectors: [Double]) {
-    guard n > 0, a.count == n * n else { throw TensorError.shape(op, "needs a square matrix, got \(a.count) values for n = \(n)") }
+  public static func decompose(_ a: [Double], n: Int, op: String = "eigh") throws -> (
+    values: [Double], vectors: [Double]
+  ) {
+    guard n > 0, a.count == n * n else {
+      throw TensorError.shape(op, "needs a square matrix, got \(a.count) values for n = \(n)")
+    }
     guard a.allSatisfy(\.isFinite) else { throw TensorError(.numeric, op: op, "the matrix has non-finite entries") }
-    var matrix = a, values = [Double](repeating: 0, count: n)
-    var size = Int32(n), lda = Int32(n), info: Int32 = 0
-    var query = 0.0, lwork: Int32 = -1
-    let jobz: [CChar] = [CChar(UInt8(ascii: "V")), 0], uplo: [CChar] = [CChar(UInt8(ascii: "U")), 0]
+    var matrix = a
+    var values = [Double](repeating: 0, count: n)
+    var size = Int32(n)
+    var lda = Int32(n)
+    var info: Int32 = 0
+    var query = 0.0
+    var lwork: Int32 = -1
+    let jobz: [CChar] = [CChar(UInt8(ascii: "V")), 0]
+    let uplo: [CChar] = [CChar(UInt8(ascii: "U")), 0]
     dsyev_(jobz, uplo, &size, &matrix, &lda, &values, &query, &lwork, &info, 1, 1)
     lwork = Int32(Swift.max(query, Double(3 * n)))
     var work = [Double](repeating: 0, count: Int(lwork))
     dsyev_(jobz, uplo, &size, &matrix, &lda, &values, &work, &lwork, &info, 1, 1)
-    guard info == 0 else { throw TensorError(.numeric, op: op, "the eigensolver did not converge (LAPACK info \(info))") }
+    guard info == 0 else {
+      throw TensorError(.numeric, op: op, "the eigensolver did not converge (LAPACK info \(info))")
+    }
     // Column-major eigenvector columns of the (symmetric) input are rows of the row-major array.
     return (values, matrix)
   }
@@ -30,8 +41,9 @@ public enum SymmetricEigen {
     }
     var out = [Double](repeating: 0, count: n * n)
     // out = scaledᵀ · vectors (rows of `vectors` are eigenvectors): Σ_j s_j v_j v_jᵀ
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, scaled, Int32(n),
-                vectors, Int32(n), 0, &out, Int32(n))
+    cblas_dgemm(
+      CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1, scaled, Int32(n),
+      vectors, Int32(n), 0, &out, Int32(n))
     return out
   }
 }
@@ -40,7 +52,9 @@ extension Tensor {
   /// Eigenvalues (ascending, shape (n)) and eigenvectors (columns of an (n, n) tensor, like
   /// `numpy.linalg.eigh`) of a symmetric matrix, computed in float64. No gradient.
   public func symmetricEigen() throws -> (values: Tensor, vectors: Tensor) {
-    guard rank == 2, shape[0] == shape[1] else { throw TensorError.shape("eigh", "needs a square (n, n) matrix, got \(shapeString(shape))") }
+    guard rank == 2, shape[0] == shape[1] else {
+      throw TensorError.shape("eigh", "needs a square (n, n) matrix, got \(shapeString(shape))")
+    }
     let n = shape[0]
     let (values, vectors) = try SymmetricEigen.decompose(self.values.map(Double.init), n: n)
     var columns = [Float](repeating: 0, count: n * n)

@@ -35,7 +35,9 @@ public final class Tensor {
       throw TensorError.shape("tensor", "\(values.count) values do not fill shape \(shapeString(shape))")
     }
     let storage = TensorStorage(uninitializedCount: values.count)
-    values.withUnsafeBufferPointer { if let base = $0.baseAddress { storage.pointer.initialize(from: base, count: values.count) } }
+    values.withUnsafeBufferPointer {
+      if let base = $0.baseAddress { storage.pointer.initialize(from: base, count: values.count) }
+    }
     self.init(shape: shape, storage: storage)
   }
 
@@ -47,7 +49,9 @@ public final class Tensor {
   /// A rank-1 tensor holding `values`.
   public convenience init(_ values: [Float]) {
     let storage = TensorStorage(uninitializedCount: values.count)
-    values.withUnsafeBufferPointer { if let base = $0.baseAddress { storage.pointer.initialize(from: base, count: values.count) } }
+    values.withUnsafeBufferPointer {
+      if let base = $0.baseAddress { storage.pointer.initialize(from: base, count: values.count) }
+    }
     self.init(shape: [values.count], storage: storage)
   }
 
@@ -62,7 +66,9 @@ public final class Tensor {
 
   /// The single value of a one-element tensor.
   public func item() throws -> Float {
-    guard count == 1 else { throw TensorError.shape("item", "tensor of shape \(shapeString(shape)) has \(count) elements, not 1") }
+    guard count == 1 else {
+      throw TensorError.shape("item", "tensor of shape \(shapeString(shape)) has \(count) elements, not 1")
+    }
     return storage.pointer[0]
   }
 

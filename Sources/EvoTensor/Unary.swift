@@ -47,15 +47,19 @@ enum SignedSqrtGradKernel: UnaryKernel {
 
 /// Applies a kernel over `count` contiguous floats, split over cores when large.
 @inline(__always)
-func mapUnary<K: UnaryKernel>(_: K.Type, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
-  let s = SendablePointer(UnsafeMutablePointer(mutating: src)), d = SendablePointer(dst)
+func mapUnary<K: UnaryKernel>(_: K.Type, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int)
+{
+  let s = SendablePointer(UnsafeMutablePointer(mutating: src))
+  let d = SendablePointer(dst)
   Parallel.forRanges(count, minimumPerWorker: 1 << 17) { range in
     unaryLoop(K.self, s.pointer + range.lowerBound, d.pointer + range.lowerBound, range.count)
   }
 }
 
 @inline(__always)
-private func unaryLoop<K: UnaryKernel>(_: K.Type, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+private func unaryLoop<K: UnaryKernel>(
+  _: K.Type, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int
+) {
   for i in 0..<n { dst[i] = K.apply(src[i]) }
 }
 
@@ -111,7 +115,8 @@ extension Tensor {
 
   /// Clamps to `[lower, upper]` (either bound may be nil); the gradient passes where the value was inside.
   public func clamp(min lower: Float? = nil, max upper: Float? = nil) -> Tensor {
-    let lo = lower ?? -.infinity, hi = upper ?? .infinity
+    let lo = lower ?? -.infinity
+    let hi = upper ?? .infinity
     let out = TensorStorage(uninitializedCount: count)
     let mask = TensorStorage(uninitializedCount: count)
     let src = storage.pointer

@@ -39,7 +39,8 @@ struct EvoCommand: ParsableCommand {
 
 /// `evo run FILE [ARGS...]`.
 struct RunCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "run", abstract: "Run an Evo script; its arguments are in `args`.")
+  static let configuration = CommandConfiguration(
+    commandName: "run", abstract: "Run an Evo script; its arguments are in `args`.")
 
   @Argument(help: "The .evo file to run.") var file: String
   @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the script.") var arguments: [String] = []

@@ -6,15 +6,18 @@ import Foundation
 /// `evo gan ...`: the small BigGAN of stdlib/gan.evo from the command line.
 struct GanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "gan", abstract: "Work with class-conditional GAN checkpoints (stdlib gan).", subcommands: [GanSampleCommand.self])
+    commandName: "gan", abstract: "Work with class-conditional GAN checkpoints (stdlib gan).",
+    subcommands: [GanSampleCommand.self])
 }
 
 /// `evo gan sample CHECKPOINT [--classes 0,3] [--per-class N] [--truncation T] [--mode M] [--seed S] -o grid.png`.
 struct GanSampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "sample", abstract: "Write a fixed-z sample grid (one labelled row per class) of a checkpoint's EMA generator.")
+    commandName: "sample",
+    abstract: "Write a fixed-z sample grid (one labelled row per class) of a checkpoint's EMA generator.")
 
-  @Argument(help: "A checkpoint folder written by GAN.save (G.safetensors, G_ema.safetensors, ...).") var checkpoint: String
+  @Argument(help: "A checkpoint folder written by GAN.save (G.safetensors, G_ema.safetensors, ...).") var checkpoint:
+    String
   @Option(help: "Comma-separated class numbers, one row each (default: every class).") var classes: String?
   @Option(help: "Samples per class.") var perClass: Int = 8
   @Option(help: "Resample z entries beyond this threshold (the truncation trick).") var truncation: Double?
@@ -24,7 +27,9 @@ struct GanSampleCommand: ParsableCommand {
 
   func validate() throws {
     guard (1...64).contains(perClass) else { throw ValidationError("--per-class must be between 1 and 64") }
-    guard ["moving", "train", "standing"].contains(mode) else { throw ValidationError("--mode must be moving, train or standing") }
+    guard ["moving", "train", "standing"].contains(mode) else {
+      throw ValidationError("--mode must be moving, train or standing")
+    }
     if let truncation, !(truncation > 0) { throw ValidationError("--truncation must be positive") }
     _ = try classList()
   }

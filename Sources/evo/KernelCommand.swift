@@ -38,7 +38,8 @@ struct KernelInstallCommand: ParsableCommand {
 
   func run() throws {
     let folder = KernelSpec.folder(user: user, prefix: prefix)
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    let executable =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
       ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     do {
       let stdlib = EvoRuntime.stdlibFolders().first.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

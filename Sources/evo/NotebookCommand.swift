@@ -29,7 +29,9 @@ struct NotebookRunCommand: ParsableCommand {
   @Argument(help: "The notebook: a percent-format .evo file or an .ipynb.") var notebook: String
   @Option(name: .shortAndLong, help: "The output notebook (default: evo-out/NAME.ipynb).") var output: String?
   @Option(help: "Also write a self-contained HTML report here.") var html: String?
-  @Option(name: .customShort("p"), parsing: .upToNextOption, help: ArgumentHelp("Set a parameter: -p NAME VALUE (repeatable).", valueName: "NAME VALUE"))
+  @Option(
+    name: .customShort("p"), parsing: .upToNextOption,
+    help: ArgumentHelp("Set a parameter: -p NAME VALUE (repeatable).", valueName: "NAME VALUE"))
   var parameters: [String] = []
   @Flag(help: "Keep running after a failing cell, and exit with status 0.") var allowErrors = false
   @Option(help: "Stop a cell that runs longer than this many seconds.") var timeout: Double?
@@ -58,7 +60,9 @@ struct NotebookRunCommand: ParsableCommand {
     }
     runner.onFinish = { report in
       let status = report.failed ? "failed after" : "done in"
-      let line = String(format: "%@[%d/%d] %@ — %@ %.2f s\n", terminal ? "\r\u{1B}[K" : "", report.index, report.count, report.title, status, report.seconds)
+      let line = String(
+        format: "%@[%d/%d] %@ — %@ %.2f s\n", terminal ? "\r\u{1B}[K" : "", report.index, report.count, report.title,
+        status, report.seconds)
       FileHandle.standardError.write(Data((line + (report.error ?? "")).utf8))
     }
     runner.onWarning = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
@@ -80,10 +84,12 @@ struct NotebookRunCommand: ParsableCommand {
 
 struct NotebookConvertCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "convert", abstract: "Convert between the percent format (.evo) and .ipynb, keeping sources and metadata.")
+    commandName: "convert",
+    abstract: "Convert between the percent format (.evo) and .ipynb, keeping sources and metadata.")
 
   @Argument(help: "The notebook to convert.") var notebook: String
-  @Option(name: .shortAndLong, help: "The output file; its extension (.ipynb or .evo) picks the format.") var output: String
+  @Option(name: .shortAndLong, help: "The output file; its extension (.ipynb or .evo) picks the format.") var output:
+    String
 
   func run() throws {
     let nb: Notebook

@@ -51,7 +51,10 @@ struct REPL {
         break
       }
       if line == nil as String? { continue }
-      if interruptedAtPrompt.exchange(false, ordering: .relaxed) { buffer = ""; continue }
+      if interruptedAtPrompt.exchange(false, ordering: .relaxed) {
+        buffer = ""
+        continue
+      }
       if buffer.isEmpty {
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { continue }
@@ -95,7 +98,8 @@ struct REPL {
     switch parts[0] {
     case ":quit", ":q", ":exit": return false
     case ":help":
-      print("""
+      print(
+        """
         :help           this list
         :load FILE      run a file in this session
         :time EXPR      run code and print how long it took
@@ -147,9 +151,10 @@ struct REPL {
       // After `value.member` no space is wanted; after a keyword or a name it usually is.
       if let text, strchr(text, Int32(UInt8(ascii: "."))) != nil { rl_completion_append_character = 0 }
       // The line up to the cursor: `g.layer(channels: 4).ch` is completed from more than its last word.
-      completionLine = rl_line_buffer.map {
-        String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(end)), as: UTF8.self)
-      } ?? ""
+      completionLine =
+        rl_line_buffer.map {
+          String(decoding: UnsafeRawBufferPointer(start: $0, count: Int(end)), as: UTF8.self)
+        } ?? ""
       return rl_completion_matches(text) { text, state in
         if state == 0 {
           completionMatches = completer?(text.map { String(cString: $0) } ?? "", completionLine) ?? []
@@ -172,7 +177,9 @@ struct REPL {
   private func remember(_ entry: String) {
     guard interactive else { return }
     add_history(entry)
-    if !FileManager.default.fileExists(atPath: historyPath) { _ = FileManager.default.createFile(atPath: historyPath, contents: nil) }
+    if !FileManager.default.fileExists(atPath: historyPath) {
+      _ = FileManager.default.createFile(atPath: historyPath, contents: nil)
+    }
     append_history(1, historyPath)
   }
 
@@ -206,7 +213,7 @@ struct REPL {
         rl_replace_line("", 0)
         rl_crlf()
         rl_callback_handler_remove()
-        return ""   // the caller sees the flag and drops any continuation lines
+        return ""  // the caller sees the flag and drops any continuation lines
       }
       if ready > 0 { rl_callback_read_char() }
     }

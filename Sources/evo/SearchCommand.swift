@@ -22,12 +22,14 @@ func searching<T>(_ body: () throws -> T) throws -> T {
 struct SearchRunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
-    abstract: "Start or resume a search: CONFIG.evo defines `architectures`, `fn proxy(layer, budget, seed)` and optionally `search` settings.",
+    abstract:
+      "Start or resume a search: CONFIG.evo defines `architectures`, `fn proxy(layer, budget, seed)` and optionally `search` settings.",
     discussion: "Kill it at any moment and run the same command again: the search resumes where the store says.")
 
   @Argument(help: "The Evo file defining the proxy task.") var config: String
   @Option(help: "The search's SQLite store (created if missing).") var store: String
-  @Option(help: "Worker processes (0: evaluate in this process).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+  @Option(help: "Worker processes (0: evaluate in this process).") var workers: Int = ProcessInfo.processInfo
+    .activeProcessorCount
   @Option(help: "Stop when this many candidates are born and evaluated.") var samples: Int = 200
 
   func run() throws {
@@ -54,14 +56,16 @@ struct SearchWorkerCommand: ParsableCommand {
     unblockTerminationSignals()
     try searching {
       let runner = try SearchRunner(path: store)
-      let worker = try SearchWorker(store: runner.store, evaluator: try runner.evaluator(), name: SearchWorker.processName)
+      let worker = try SearchWorker(
+        store: runner.store, evaluator: try runner.evaluator(), name: SearchWorker.processName)
       let parent = getppid()
       var lastWork = Date()
-      try worker.run(shouldStop: {
-        if exitWithParent && getppid() != parent { return true }
-        if let idle, Date().timeIntervalSince(lastWork) > idle { return true }
-        return false
-      }, evaluated: { lastWork = Date() })
+      try worker.run(
+        shouldStop: {
+          if exitWithParent && getppid() != parent { return true }
+          if let idle, Date().timeIntervalSince(lastWork) > idle { return true }
+          return false
+        }, evaluated: { lastWork = Date() })
     }
   }
 }

@@ -13,7 +13,8 @@ let evoPath: String = {
 
 /// Runs `evo` with arguments and optional standard input; returns exit status, stdout and stderr.
 func evo(
-  _ arguments: [String], input: String? = nil, home: String? = nil, directory: String? = nil, environment extra: [String: String] = [:]
+  _ arguments: [String], input: String? = nil, home: String? = nil, directory: String? = nil,
+  environment extra: [String: String] = [:]
 ) throws -> (status: Int32, out: String, err: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: evoPath)
@@ -22,14 +23,17 @@ func evo(
   var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
   if let home { environment["HOME"] = home }
   process.environment = environment
-  let out = Pipe(), err = Pipe(), inPipe = Pipe()
+  let out = Pipe()
+  let err = Pipe()
+  let inPipe = Pipe()
   process.standardOutput = out
   process.standardError = err
   process.standardInput = inPipe
   try process.run()
   if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
   try inPipe.fileHandleForWriting.close()
-  let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+  let o = out.fileHandleForReading.readDataToEndOfFile()
+  let e = err.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
@@ -83,7 +87,9 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
 
   @Test func scriptsImportModulesBesideThem() throws {
     let path = try temporaryFile("main.evo", "import util\nprint(util.twice(21))\n")
-    try "fn twice(x) { x * 2 }\n".write(toFile: URL(fileURLWithPath: path).deletingLastPathComponent().path + "/util.evo", atomically: true, encoding: .utf8)
+    try "fn twice(x) { x * 2 }\n".write(
+      toFile: URL(fileURLWithPath: path).deletingLastPathComponent().path + "/util.evo", atomically: true,
+      encoding: .utf8)
     let r = try evo(["run", path])
     #expect(r.out == "42\n")
   }

@@ -18,13 +18,17 @@ import Testing
 
   @Test func kittyAndITermEscapesOnRequest() throws {
     let dir = try scratchDirectory()
-    let kitty = try evo(["-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "kitty"])
+    let kitty = try evo(
+      ["-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "kitty"])
     #expect(kitty.out.hasPrefix("\u{1B}_Ga=T,f=100,"))
     #expect(kitty.out.contains("\u{1B}\\"))
-    let iterm = try evo(["-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "iterm"])
+    let iterm = try evo(
+      ["-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "iterm"])
     #expect(iterm.out.hasPrefix("\u{1B}]1337;File=inline=1;size="))
     #expect(iterm.out.hasSuffix("[picture: evo-out/figure-2.png]\n"))
-    let option = try evo(["--inline-images", "kitty", "-e", "figure(width: 100, height: 80)"], directory: dir, environment: ["EVO_INLINE_IMAGES": "none"])
+    let option = try evo(
+      ["--inline-images", "kitty", "-e", "figure(width: 100, height: 80)"], directory: dir,
+      environment: ["EVO_INLINE_IMAGES": "none"])
     #expect(option.out.hasPrefix("\u{1B}_Ga=T,f=100,"))
     #expect(try evo(["--inline-images", "sixel", "-e", "1"], directory: dir).status != 0)
   }

@@ -3,7 +3,8 @@ import Testing
 
 /// `evo gan sample`: a grid from a checkpoint of a tiny seeded run, byte-identical for the same seed.
 @Suite struct GanCommandTests {
-  static let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib").standardized.path
+  static let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib")
+    .standardized.path
 
   /// Width and height from a PNG's IHDR chunk.
   func pngSize(_ path: String) throws -> (width: Int, height: Int) {
@@ -16,7 +17,9 @@ import Testing
   @Test func samplesAGridFromACheckpoint() throws {
     let dir = try scratchDirectory()
     let env = ["EVO_STDLIB": Self.stdlib]
-    let script = try temporaryFile("make.evo", """
+    let script = try temporaryFile(
+      "make.evo",
+      """
       import gan
       seed(0)
       let model = gan.GAN(z_dim: 12, shared_dim: 8, g_widths: [8, 4, 4], d_widths: [4, 8], batch: 4, seed: 1)
@@ -26,11 +29,14 @@ import Testing
     let made = try evo(["run", script, "\(dir)/ckpt"], environment: env)
     #expect(made.status == 0, "\(made.err)")
     for name in ["a", "b"] {
-      let r = try evo(["gan", "sample", "\(dir)/ckpt", "--classes", "0,3", "--per-class", "3", "-o", "\(dir)/\(name).png"], environment: env)
+      let r = try evo(
+        ["gan", "sample", "\(dir)/ckpt", "--classes", "0,3", "--per-class", "3", "-o", "\(dir)/\(name).png"],
+        environment: env)
       #expect(r.status == 0, "\(r.err)")
       #expect(r.out.contains("wrote \(dir)/\(name).png"))
     }
-    let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.png")), b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/b.png"))
+    let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.png"))
+    let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/b.png"))
     #expect(a == b)
     // Two rows of 28-pixel tiles drawn at scale 2 with 2-pixel padding.
     #expect(try pngSize("\(dir)/a.png").height == 2 + 2 * (56 + 2))

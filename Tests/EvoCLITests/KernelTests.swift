@@ -6,26 +6,34 @@ import Testing
 enum JupyterClients {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
-  static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("kernel/kernel_client.py").path
+  static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "kernel/kernel_client.py"
+  ).path
 
   /// Debian's python3 first: a pyenv or venv python3 earlier on the PATH usually lacks jupyter_client.
   static let python: String? = ["/usr/bin/python3", "/usr/local/bin/python3"].first { candidate in
-    FileManager.default.isExecutableFile(atPath: candidate) && run(candidate, ["-c", "import jupyter_client, zmq"]).status == 0
+    FileManager.default.isExecutableFile(atPath: candidate)
+      && run(candidate, ["-c", "import jupyter_client, zmq"]).status == 0
   }
 
   /// A Python with PyPI's jupyter_kernel_test: `$EVO_KERNEL_TEST_PYTHON` (`.ci/run` makes a venv for it),
   /// or Debian's python3 if it has the package.
-  static let kernelTestPython: String? = [ProcessInfo.processInfo.environment["EVO_KERNEL_TEST_PYTHON"], "/usr/bin/python3"]
-    .compactMap { $0 }.first { candidate in
-      FileManager.default.isExecutableFile(atPath: candidate) && run(candidate, ["-c", "import jupyter_kernel_test"]).status == 0
-    }
+  static let kernelTestPython: String? = [
+    ProcessInfo.processInfo.environment["EVO_KERNEL_TEST_PYTHON"], "/usr/bin/python3",
+  ]
+  .compactMap { $0 }.first { candidate in
+    FileManager.default.isExecutableFile(atPath: candidate)
+      && run(candidate, ["-c", "import jupyter_kernel_test"]).status == 0
+  }
 
   static let nbconvert: String? = ["/usr/bin/jupyter-nbconvert", "/usr/local/bin/jupyter-nbconvert"].first {
     FileManager.default.isExecutableFile(atPath: $0)
   }
 
   /// Runs a program (with a five-minute limit, so that a hung kernel fails the test instead of CI).
-  static func run(_ program: String, _ arguments: [String], environment extra: [String: String] = [:], directory: String? = nil)
+  static func run(
+    _ program: String, _ arguments: [String], environment extra: [String: String] = [:], directory: String? = nil
+  )
     -> (status: Int32, out: String)
   {
     let process = Process()
@@ -46,12 +54,16 @@ enum JupyterClients {
   /// the environment that makes Jupyter find it (and nothing of the user's).
   static func installKernel() throws -> (dir: String, environment: [String: String]) {
     let dir = try scratchDirectory()
-    let install = try evo(["kernel", "install", "--prefix", dir + "/prefix"], environment: ["EVO_STDLIB": repository + "/stdlib"])
+    let install = try evo(
+      ["kernel", "install", "--prefix", dir + "/prefix"], environment: ["EVO_STDLIB": repository + "/stdlib"])
     #expect(install.status == 0, "\(install.err)")
-    return (dir, [
-      "JUPYTER_PATH": dir + "/prefix/share/jupyter", "JUPYTER_RUNTIME_DIR": dir + "/runtime",
-      "JUPYTER_CONFIG_DIR": dir + "/config", "JUPYTER_DATA_DIR": dir + "/data", "JUPYTER_PLATFORM_DIRS": "0",
-    ])
+    return (
+      dir,
+      [
+        "JUPYTER_PATH": dir + "/prefix/share/jupyter", "JUPYTER_RUNTIME_DIR": dir + "/runtime",
+        "JUPYTER_CONFIG_DIR": dir + "/config", "JUPYTER_DATA_DIR": dir + "/data", "JUPYTER_PLATFORM_DIRS": "0",
+      ]
+    )
   }
 }
 
@@ -61,29 +73,49 @@ enum JupyterClients {
   private func scenario(_ name: String) throws {
     guard let python = JupyterClients.python else { return }
     let (dir, environment) = try JupyterClients.installKernel()
-    let result = JupyterClients.run(python, [JupyterClients.script, name, dir + "/kernel.log"], environment: environment, directory: dir)
+    let result = JupyterClients.run(
+      python, [JupyterClients.script, name, dir + "/kernel.log"], environment: environment, directory: dir)
     let log = (try? String(contentsOfFile: dir + "/kernel.log", encoding: .utf8)) ?? ""
     #expect(result.status == 0 && result.out.contains("passed \(name)"), "\(result.out)\nkernel log:\n\(log)")
   }
 
-  @Test(.enabled(if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"
+    ))
   func everyMessageTypeThroughJupyterClient() throws { try scenario("messages") }
 
-  @Test(.enabled(if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"
+    ))
   func interruptsByMessageAndSIGINTKeepTheSession() throws { try scenario("interrupt") }
 
-  @Test(.enabled(if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"
+    ))
   func restartStartsAFreshKernel() throws { try scenario("restart") }
 
-  @Test(.enabled(if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"
+    ))
   func malformedUnsignedAndWronglySignedMessagesAreRefusedAndLogged() throws { try scenario("bad_input") }
 
-  @Test(.enabled(if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.python != nil, "needs Debian's python3-jupyter-client (apt-get install python3-jupyter-client)"
+    ))
   func kernelspecIsListedWithItsLogo() throws {
     guard let python = JupyterClients.python else { return }
     let (dir, environment) = try JupyterClients.installKernel()
     let list = JupyterClients.run(
-      python, ["-c", "import json; from jupyter_client.kernelspec import KernelSpecManager as M; print(json.dumps(M().get_all_specs()))"],
+      python,
+      [
+        "-c",
+        "import json; from jupyter_client.kernelspec import KernelSpecManager as M; print(json.dumps(M().get_all_specs()))",
+      ],
       environment: environment, directory: dir)
     #expect(list.status == 0, "\(list.out)")
     let specs = try JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [String: [String: Any]]
@@ -97,19 +129,24 @@ enum JupyterClients {
 
   /// jupyter_kernel_test's standard suite (kernel/kernel_test_suite.py): every reply validated against
   /// the protocol's message schemas, plus its own execute, completion, history and inspect checks.
-  @Test(.enabled(if: JupyterClients.kernelTestPython != nil, "needs jupyter_kernel_test from PyPI (set EVO_KERNEL_TEST_PYTHON)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.kernelTestPython != nil, "needs jupyter_kernel_test from PyPI (set EVO_KERNEL_TEST_PYTHON)"))
   func jupyterKernelTestSuitePasses() throws {
     guard let python = JupyterClients.kernelTestPython else { return }
     var environment = try JupyterClients.installKernel().environment
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
     let folder = URL(fileURLWithPath: JupyterClients.script).deletingLastPathComponent().path
-    let result = JupyterClients.run(python, ["-m", "unittest", "-v", "kernel_test_suite"], environment: environment, directory: folder)
+    let result = JupyterClients.run(
+      python, ["-m", "unittest", "-v", "kernel_test_suite"], environment: environment, directory: folder)
     #expect(result.status == 0 && result.out.contains("\nOK"), "\(result.out)")
   }
 
   /// nbconvert runs the tour (quick mode) through the installed kernelspec; every cell's outputs equal
   /// those `evo notebook run` records for the same notebook: text, values and pictures.
-  @Test(.enabled(if: JupyterClients.nbconvert != nil, "needs Debian's jupyter-nbconvert (apt-get install jupyter-nbconvert)"))
+  @Test(
+    .enabled(
+      if: JupyterClients.nbconvert != nil, "needs Debian's jupyter-nbconvert (apt-get install jupyter-nbconvert)"))
   func nbconvertExecutesTheTourThroughTheKernel() throws {
     guard let nbconvert = JupyterClients.nbconvert else { return }
     let (dir, environment) = try JupyterClients.installKernel()
@@ -119,14 +156,20 @@ enum JupyterClients {
       .write(toFile: dir + "/tour.evo", atomically: true, encoding: .utf8)
     let stdlib = ["EVO_STDLIB": JupyterClients.repository + "/stdlib"]
     #expect(try evo(["notebook", "convert", "tour.evo", "-o", "tour.ipynb"], directory: dir).status == 0)
-    let reference = try evo(["notebook", "run", "tour.evo", "-o", "reference.ipynb", "--no-timestamps"], directory: dir, environment: stdlib)
+    let reference = try evo(
+      ["notebook", "run", "tour.evo", "-o", "reference.ipynb", "--no-timestamps"], directory: dir, environment: stdlib)
     #expect(reference.status == 0, "\(reference.err)")
     let executed = JupyterClients.run(
-      nbconvert, ["--to", "notebook", "--execute", "tour.ipynb", "--output", "executed.ipynb", "--ExecutePreprocessor.timeout=600"],
+      nbconvert,
+      [
+        "--to", "notebook", "--execute", "tour.ipynb", "--output", "executed.ipynb",
+        "--ExecutePreprocessor.timeout=600",
+      ],
       environment: environment, directory: dir)
     #expect(executed.status == 0, "\(executed.out)")
 
-    let ran = try Self.codeCells(dir + "/executed.ipynb"), expected = try Self.codeCells(dir + "/reference.ipynb")
+    let ran = try Self.codeCells(dir + "/executed.ipynb")
+    let expected = try Self.codeCells(dir + "/reference.ipynb")
     #expect(ran.count == 7 && ran.count == expected.count)
     for (index, (cell, reference)) in zip(ran, expected).enumerated() {
       #expect(cell["execution_count"] as? Int == index + 1)
@@ -160,7 +203,9 @@ enum JupyterClients {
       } else if type == "stream" {
         lines.append("stream " + text(output["text"]))
       } else if let data = output["data"] as? [String: Any] {
-        lines += data.keys.sorted().map { "\(type) \($0) " + text(data[$0]).trimmingCharacters(in: .whitespacesAndNewlines) }
+        lines += data.keys.sorted().map {
+          "\(type) \($0) " + text(data[$0]).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
       } else {
         lines.append("\(type) \(output["ename"] ?? "")")
       }

@@ -5,7 +5,8 @@ import Testing
 @Suite struct NotebookCommandTests {
   @Test func runWritesTheNotebookAndHTMLAndReportsProgress() throws {
     let dir = try scratchDirectory()
-    try "# %% tags=[\"parameters\"]\nlet n = 2\n# %%\nprint(n * 21)\n".write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
+    try "# %% tags=[\"parameters\"]\nlet n = 2\n# %%\nprint(n * 21)\n".write(
+      toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
     let result = try evo(["notebook", "run", "nb.evo", "-p", "n", "1", "--html", "out/nb.html"], directory: dir)
     #expect(result.status == 0, "\(result.err)")
     #expect(result.err.contains("[3/3]"), "\(result.err)")
@@ -34,7 +35,8 @@ import Testing
 
   @Test func failingCellsExitNonZeroButStillWriteOutput() throws {
     let dir = try scratchDirectory()
-    try "# %%\nlet x = 1\n# %%\nx + zeros([2, 2]) + nope\n".write(toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
+    try "# %%\nlet x = 1\n# %%\nx + zeros([2, 2]) + nope\n".write(
+      toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
     let result = try evo(["notebook", "run", "bad.evo", "-o", "bad.ipynb"], directory: dir)
     #expect(result.status == 1)
     let notebook = try String(contentsOfFile: "\(dir)/bad.ipynb", encoding: .utf8)
@@ -45,7 +47,8 @@ import Testing
 
   @Test func aFailingCellsErrorIsPrintedWithItsNotebookLine() throws {
     let dir = try scratchDirectory()
-    try "# %% [markdown]\n# Title\n# %%\nlet x = 1\n# %%\nx + nope\n".write(toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
+    try "# %% [markdown]\n# Title\n# %%\nlet x = 1\n# %%\nx + nope\n".write(
+      toFile: "\(dir)/bad.evo", atomically: true, encoding: .utf8)
     let r = try evo(["notebook", "run", "bad.evo", "-o", "bad.ipynb"], directory: dir)
     #expect(r.status == 1)
     #expect(r.err.contains("failed after"), "\(r.err)")
@@ -70,9 +73,12 @@ import Testing
     let dir = try scratchDirectory()
     try "# %% tags=[\"parameters\"]\nlet quick = false\nlet steps = 5\n# %%\nprint(quick)\n"
       .write(toFile: "\(dir)/nb.evo", atomically: true, encoding: .utf8)
-    let typo = try evo(["notebook", "run", "nb.evo", "-p", "quik", "true", "-p", "steps", "3", "-o", "a.ipynb"], directory: dir)
+    let typo = try evo(
+      ["notebook", "run", "nb.evo", "-p", "quik", "true", "-p", "steps", "3", "-o", "a.ipynb"], directory: dir)
     #expect(typo.status == 0)
-    #expect(typo.err.contains("warning: -p quik: the parameters cell does not set 'quik' (it sets quick, steps)"), "\(typo.err)")
+    #expect(
+      typo.err.contains("warning: -p quik: the parameters cell does not set 'quik' (it sets quick, steps)"),
+      "\(typo.err)")
     #expect(!typo.err.contains("-p steps"), "\(typo.err)")
     try "# %%\nlet n = 2\nprint(n)\n".write(toFile: "\(dir)/plain.evo", atomically: true, encoding: .utf8)
     let none = try evo(["notebook", "run", "plain.evo", "-p", "n", "42", "-o", "b.ipynb"], directory: dir)
@@ -99,7 +105,8 @@ import Testing
     // An .ipynb whose cells are Evo code runs too.
     let run = try evo(["notebook", "run", "a.ipynb", "-o", "ran.ipynb"], directory: dir)
     #expect(run.status == 0, "\(run.err)")
-    #expect(try String(contentsOfFile: "\(dir)/ran.ipynb", encoding: .utf8).contains("\"text\": [\n      \"1\\n\"\n     ]"))
+    #expect(
+      try String(contentsOfFile: "\(dir)/ran.ipynb", encoding: .utf8).contains("\"text\": [\n      \"1\\n\"\n     ]"))
   }
 
   @Test func ctrlCStopsTheRunningCellAndStillWritesTheNotebook() throws {

@@ -61,18 +61,20 @@ import Testing
     let driver = try start(["search", "run", config, "--store", path, "--workers", "1", "--samples", "14"])
     defer { if driver.isRunning { kill(driver.processIdentifier, SIGKILL) } }  // when an expectation failed early
     var opened: SQLiteSearchStore?
-    #expect(wait(60) {
-      opened = try? SQLiteSearchStore(path: path)  // once the driver has created it
-      return opened != nil
-    })
+    #expect(
+      wait(60) {
+        opened = try? SQLiteSearchStore(path: path)  // once the driver has created it
+        return opened != nil
+      })
     let store = try #require(opened)
     // Kill the worker in the middle of an evaluation, after a few have finished.
     var victim: Candidate?
-    #expect(try wait(60) {
-      guard try store.candidates(status: .done).count >= 3 else { return false }
-      victim = try store.candidates(status: .running).first
-      return victim != nil
-    })
+    #expect(
+      try wait(60) {
+        guard try store.candidates(status: .done).count >= 3 else { return false }
+        victim = try store.candidates(status: .running).first
+        return victim != nil
+      })
     let pid = try #require(victim?.worker?.split(separator: ":").last.flatMap { Int32($0) })
     #expect(kill(pid, SIGKILL) == 0)
     // The driver starts a new worker, which takes the candidate over once the lease expires.
@@ -101,7 +103,8 @@ import Testing
     let run = try evo(["search", "run", config, "--store", path, "--workers", "2", "--samples", "16"])
     #expect(run.status == 0, "\(run.err)")
     let store = try SQLiteSearchStore(path: path)
-    let claimed = try counts(store, "claimed"), evaluated = try counts(store, "evaluated")
+    let claimed = try counts(store, "claimed")
+    let evaluated = try counts(store, "evaluated")
     #expect(claimed.values.allSatisfy { $0 == 1 })
     #expect(claimed.keys.sorted() == evaluated.keys.sorted())
     let done = try store.candidates(status: nil).filter { $0.worker != nil }
@@ -110,7 +113,8 @@ import Testing
 
     let status = try evo(["search", "status", path])
     #expect(status.status == 0)
-    #expect(status.out.contains("16 candidates") && status.out.contains("cache hits") && status.out.contains("best (a / b)"))
+    #expect(
+      status.out.contains("16 candidates") && status.out.contains("cache hits") && status.out.contains("best (a / b)"))
     let report = try evo(["search", "report", path, "--html", dir + "/report.html"])
     #expect(report.status == 0, "\(report.err)")
     let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The repository checkout these tests belong to.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+  .standardized.path
 
 /// `import plot` must work wherever `evo` is started from: the checkout's build folder, a symlink on the
 /// PATH, an installed copy, or `$EVO_STDLIB`. (The stdlib was once looked for beside the symlink's target
@@ -16,7 +17,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   }()
 
   /// Runs `binary -e code` in `directory` with the environment given.
-  private func run(_ binary: String, _ code: String, in directory: String, environment: [String: String] = cleanEnvironment)
+  private func run(
+    _ binary: String, _ code: String, in directory: String, environment: [String: String] = cleanEnvironment
+  )
     throws -> (status: Int32, out: String, err: String)
   {
     let process = Process()
@@ -24,11 +27,13 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     process.arguments = ["-e", code]
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = environment
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
   }
@@ -55,7 +60,9 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     let prefix = try scratchDirectory() + "/prefix"
     let make = Process()
     make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    make.arguments = ["make", "--no-print-directory", "-C", repositoryRoot, "install-files", "PREFIX=\(prefix)", "EVO_BIN=\(evoPath)"]
+    make.arguments = [
+      "make", "--no-print-directory", "-C", repositoryRoot, "install-files", "PREFIX=\(prefix)", "EVO_BIN=\(evoPath)",
+    ]
     make.standardOutput = FileHandle.nullDevice
     try make.run()
     make.waitUntilExit()
@@ -88,7 +95,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   @Test func aNotebookInTheUsersFolderImportsTheStdlib() throws {
     let dir = try scratchDirectory()
     try "# %%\nimport plot\nprint(type(plot.bar))\n".write(toFile: dir + "/mine.evo", atomically: true, encoding: .utf8)
-    let r = try evo(["notebook", "run", "mine.evo", "-o", "mine.ipynb"], directory: dir, environment: ["EVO_STDLIB": ""])
+    let r = try evo(
+      ["notebook", "run", "mine.evo", "-o", "mine.ipynb"], directory: dir, environment: ["EVO_STDLIB": ""])
     #expect(r.status == 0, "\(r.err)")
     #expect(try String(contentsOfFile: dir + "/mine.ipynb", encoding: .utf8).contains("function"))
   }

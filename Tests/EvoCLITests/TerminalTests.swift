@@ -31,7 +31,8 @@ final class TmuxSession {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t(), all = sigset_t()
+    var empty = sigset_t()
+    var all = sigset_t()
     sigemptyset(&empty)
     sigfillset(&all)
     posix_spawnattr_setsigmask(&attributes, &empty)
@@ -134,13 +135,17 @@ let hasTmux = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
   @Test func closingTheTerminalEndsTheREPL() throws {
     let t = try TmuxSession()
     try t.type("let unfinished = [1,")
-    let pid = pid_t(try t.tmux(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    let pid =
+      pid_t(
+        try t.tmux(["list-panes", "-t", t.name, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines))
+      ?? 0
     #expect(pid > 0)
     try t.tmux(["kill-session", "-t", t.name])
     // Running means present and not a zombie (in a container nobody may reap it).
     func running() -> Bool {
       guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")") else { return false }
+        let close = stat.lastIndex(of: ")")
+      else { return false }
       return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
     var alive = true

@@ -11,13 +11,16 @@ struct Direct {
 
   /// The members of the index set that element `e` belongs to.
   func members(of e: Int, _ axes: AggregationAxes) -> [Int] {
-    let plane = h * w, b = e / (c * plane), ch = (e / plane) % c
+    let plane = h * w
+    let b = e / (c * plane)
+    let ch = (e / plane) % c
     switch axes {
     case .batch: return (0..<n).flatMap { bb in (0..<plane).map { index(bb, ch, $0) } }
     case .layer: return (0..<c).flatMap { cc in (0..<plane).map { index(b, cc, $0) } }
     case .instance: return (0..<plane).map { index(b, ch, $0) }
     case .group:
-      let size = c / groups, first = (ch / size) * size
+      let size = c / groups
+      let first = (ch / size) * size
       return (first..<first + size).flatMap { cc in (0..<plane).map { index(b, cc, $0) } }
     }
   }
@@ -47,7 +50,8 @@ struct Direct {
     let v = channelwise(v1)
     func sigmoid(_ t: Double) -> Double { 1 / (1 + Foundation.exp(-t)) }
     func normalized(_ axes: AggregationAxes) -> [Double] {
-      let m = aggregate(x, .mean, axes), s = std(x, .variance, axes)
+      let m = aggregate(x, .mean, axes)
+      let s = std(x, .variance, axes)
       return (0..<count).map { (x[$0] - m[$0]) / s[$0] }
     }
     switch name {
@@ -60,13 +64,16 @@ struct Direct {
     case "bn": return normalized(.batch)
     case "gn": return normalized(.group)
     case "evonorm_b0":
-      let sb = std(x, .variance, .batch), si = std(x, .variance, .instance)
+      let sb = std(x, .variance, .batch)
+      let si = std(x, .variance, .instance)
       return (0..<count).map { x[$0] / Swift.max(sb[$0], v[$0] * x[$0] + si[$0]) }
     case "evonorm_b1":
-      let sb = std(x, .variance, .batch), si = std(x, .secondMoment, .instance)
+      let sb = std(x, .variance, .batch)
+      let si = std(x, .secondMoment, .instance)
       return (0..<count).map { x[$0] / Swift.max(sb[$0], (x[$0] + v[$0]) * si[$0]) }
     case "evonorm_b2":
-      let sb = std(x, .variance, .batch), si = std(x, .secondMoment, .instance)
+      let sb = std(x, .variance, .batch)
+      let si = std(x, .secondMoment, .instance)
       return (0..<count).map { x[$0] / Swift.max(sb[$0], si[$0] - x[$0]) }
     case "evonorm_s0":
       let s = std(x, .variance, .group)
@@ -77,8 +84,12 @@ struct Direct {
     case "evonorm_s2":
       let s = std(x, .secondMoment, .group)
       return (0..<count).map { x[$0] * sigmoid(x[$0]) / s[$0] }
-    case "batch_std": let s = std(x, .variance, .batch); return (0..<count).map { x[$0] / s[$0] }
-    case "group_std": let s = std(x, .variance, .group); return (0..<count).map { x[$0] / s[$0] }
+    case "batch_std":
+      let s = std(x, .variance, .batch)
+      return (0..<count).map { x[$0] / s[$0] }
+    case "group_std":
+      let s = std(x, .variance, .group)
+      return (0..<count).map { x[$0] / s[$0] }
     case "affine", "identity": return x
     default: return nil
     }

@@ -12,7 +12,8 @@ import Testing
   /// Output and the gradients of sum(y · w) for x and every parameter, with fusion on or off (the Swift
   /// evaluator unless `native` says otherwise).
   static func run(
-    _ graph: LayerGraph, fused: Bool, native: NativeKernelPolicy = .never, training: Bool = true, shape: [Int] = [3, 6, 2, 3],
+    _ graph: LayerGraph, fused: Bool, native: NativeKernelPolicy = .never, training: Bool = true,
+    shape: [Int] = [3, 6, 2, 3],
     seed: UInt64 = 1
   ) throws -> Evaluation? {
     var rng = RandomGenerator(seed: seed)
@@ -35,13 +36,15 @@ import Testing
   }
 
   func compare(_ graph: LayerGraph, training: Bool = true) throws {
-    let fused = try Self.run(graph, fused: true, training: training), plain = try Self.run(graph, fused: false, training: training)
+    let fused = try Self.run(graph, fused: true, training: training)
+    let plain = try Self.run(graph, fused: false, training: training)
     Self.expectAgree(graph, fused, plain)
   }
 
   /// Expects two evaluations of `graph` to fail alike or to agree value by value.
   static func expectAgree(_ graph: LayerGraph, _ fused: Evaluation?, _ plain: Evaluation?) {
-    #expect((fused == nil) == (plain == nil), "\(graph.formula): fused failed \(fused == nil), plain failed \(plain == nil)")
+    #expect(
+      (fused == nil) == (plain == nil), "\(graph.formula): fused failed \(fused == nil), plain failed \(plain == nil)")
     guard let fused, let plain else { return }
     for (k, (a, b)) in zip(fused.values, plain.values).enumerated() {
       // Gradients only: where a kink meets an infinite derivative (sqrt at 0 under max), the
@@ -66,7 +69,8 @@ import Testing
 
   @Test func multiLevelGraphsAgree() throws {
     for formula in [
-      "x / sqrt(var_hw(x - mean_bhw(x)))", "var_hwc(x*v1 + mean_hw(exp(x)))*x", "tanh(x) / sqrt(mu2_hwc/g(x / sqrt(var_bhw(sigmoid(x)))))",
+      "x / sqrt(var_hw(x - mean_bhw(x)))", "var_hwc(x*v1 + mean_hw(exp(x)))*x",
+      "tanh(x) / sqrt(mu2_hwc/g(x / sqrt(var_bhw(sigmoid(x)))))",
       "max(x*v1, x*v1) - mean_hwc(x*x)", "x / (sqrt(var_hw(x)) + v0*v1)", "x*x*x",
     ] {
       try compare(try LayerGraph(formula: formula))

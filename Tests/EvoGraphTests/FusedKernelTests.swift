@@ -33,7 +33,8 @@ import Testing
   @Test func sigmoidAndTanhMatchLibm() {
     let xs = stride(from: Float(-30), through: 30, by: 0.013).map { $0 }
     for (i, v) in lanes(xs).enumerated() {
-      let s = FusedKernels.V.sigmoid(v), t = FusedKernels.V.tanh(v)
+      let s = FusedKernels.V.sigmoid(v)
+      let t = FusedKernels.V.tanh(v)
       for k in 0..<8 where i * 8 + k < xs.count {
         let x = Double(xs[i * 8 + k])
         #expect(abs(Double(s[k]) - 1 / (1 + Foundation.exp(-x))) < 2e-7, "sigmoid(\(x))")

@@ -73,7 +73,8 @@ import Testing
   @Test func malformedJSONIsAnError() {
     let bad = [
       "", "[]", "{}", #"{"nodes":[["nope",0]]}"#, #"{"nodes":[["neg",4]]}"#, #"{"nodes":[["add",0]]}"#,
-      #"{"nodes":[["neg",0.5]]}"#, #"{"nodes":[["neg",0]],"output":9}"#, #"{"nodes":[[1,0]]}"#, #"{"nodes":[["neg",true]]}"#,
+      #"{"nodes":[["neg",0.5]]}"#, #"{"nodes":[["neg",0]],"output":9}"#, #"{"nodes":[[1,0]]}"#,
+      #"{"nodes":[["neg",true]]}"#,
     ]
     for text in bad { #expect(throws: GraphError.self, "\(text)") { try LayerGraph(json: text) } }
   }
@@ -87,7 +88,9 @@ import Testing
     var withDead = a
     withDead.nodes.insert(LayerGraph.Node(.exp, [0]), at: 0)
     withDead = try LayerGraph(
-      nodes: withDead.nodes.enumerated().map { i, node in i == 0 ? node : LayerGraph.Node(node.primitive, node.inputs.map { $0 >= 4 ? $0 + 1 : $0 }) },
+      nodes: withDead.nodes.enumerated().map { i, node in
+        i == 0 ? node : LayerGraph.Node(node.primitive, node.inputs.map { $0 >= 4 ? $0 + 1 : $0 })
+      },
       output: a.output + 1)
     #expect(withDead.canonicalHash == a.canonicalHash)
     #expect(withDead.pruned() == a)
@@ -116,7 +119,9 @@ import Testing
     let graph = try #require(NamedLayers.graph("evonorm_s0"))
     let dot = graph.dot(title: "EvoNorm-S0")
     #expect(dot.hasPrefix("digraph layer {"))
-    for label in ["\"x\"", "\"v1\"", "\"sigmoid\"", "\"var_hwc/g\"", "\"sqrt\"", "\"div\"", "\"mul\""] { #expect(dot.contains(label)) }
+    for label in ["\"x\"", "\"v1\"", "\"sigmoid\"", "\"var_hwc/g\"", "\"sqrt\"", "\"div\"", "\"mul\""] {
+      #expect(dot.contains(label))
+    }
     #expect(!dot.contains("\"v0\""))
     #expect(dot.contains("EvoNorm-S0"))
   }
@@ -126,7 +131,10 @@ import Testing
 @Suite struct GraphFuzzTests {
   @Test func formulasParseOrFailCleanly() {
     var rng = RandomGenerator(seed: 77)
-    let pieces = ["x", "0", "v0", "v1", "+", "-", "*", "/", "(", ")", ",", "max(", "sqrt(", "var_hwc/g(", "mean_bhw(", " ", "neg(", "foo", "1", "/g"]
+    let pieces = [
+      "x", "0", "v0", "v1", "+", "-", "*", "/", "(", ")", ",", "max(", "sqrt(", "var_hwc/g(", "mean_bhw(", " ", "neg(",
+      "foo", "1", "/g",
+    ]
     var parsed = 0
     for _ in 0..<5000 {
       var text = ""

@@ -26,7 +26,8 @@ import Testing
     let core = try #require(direct.named(name, x.values.map(Double.init), v1: layer.v1.values.map(Double.init)))
     let expected: [Double]
     if layer.graph.affine {
-      let g = direct.channelwise(layer.gamma.values.map(Double.init)), b = direct.channelwise(layer.beta.values.map(Double.init))
+      let g = direct.channelwise(layer.gamma.values.map(Double.init))
+      let b = direct.channelwise(layer.beta.values.map(Double.init))
       expected = (0..<core.count).map { core[$0] * g[$0] + b[$0] }
     } else {
       expected = core
@@ -56,7 +57,8 @@ import Testing
     let before = try layer(x)
     let si = direct.std(x.values.map(Double.init), .variance, .instance)
     let v = direct.channelwise(layer.v1.values.map(Double.init))
-    let g = direct.channelwise(layer.gamma.values.map(Double.init)), b = direct.channelwise(layer.beta.values.map(Double.init))
+    let g = direct.channelwise(layer.gamma.values.map(Double.init))
+    let b = direct.channelwise(layer.beta.values.map(Double.init))
     let xs = x.values.map(Double.init)
     func expected(movingVariance: [Double]) -> [Float] {
       let mv = direct.channelwise(movingVariance)
@@ -93,7 +95,8 @@ import Testing
     #expect(layer.groups == 6)
     let x = random([2, 12, 2, 2], seed: 15)
     let reference = Direct(n: 2, c: 12, h: 2, w: 2, groups: 6)
-    let expected = try #require(reference.named("evonorm_s0", x.values.map(Double.init), v1: Array(repeating: 1, count: 12)))
+    let expected = try #require(
+      reference.named("evonorm_s0", x.values.map(Double.init), v1: Array(repeating: 1, count: 12)))
     expectClose(try layer(x).values, expected.map(Float.init), tolerance: 1e-4)
   }
 

@@ -38,7 +38,8 @@ import Testing
   @Test(arguments: Primitive.elementwise)
   func everyPrimitiveAgrees(_ primitive: Primitive) throws {
     let p = primitive.name
-    let formula = primitive.arity == 2
+    let formula =
+      primitive.arity == 2
       ? "\(p)(x, x * v1) + \(p)(v1, v0 + v1) * \(p)(v0, x) - \(p)(mean_hw(x), v1) * x"
       : "\(p)(x * v1) + \(p)(v1) * \(p)(x) - \(p)(var_hw(x)) * x"
     let graph = try LayerGraph(formula: formula)
@@ -77,7 +78,8 @@ import Testing
   /// backward sweeps.
   @Test func multiLevelPlansAgree() throws {
     for formula in [
-      "x / sqrt(var_hw(x - mean_bhw(x)))", "var_hwc(x*v1 + mean_hw(exp(x)))*x", "tanh(x) / sqrt(mu2_hwc/g(x / sqrt(var_bhw(sigmoid(x)))))",
+      "x / sqrt(var_hw(x - mean_bhw(x)))", "var_hwc(x*v1 + mean_hw(exp(x)))*x",
+      "tanh(x) / sqrt(mu2_hwc/g(x / sqrt(var_bhw(sigmoid(x)))))",
       "max(x*v1, x*v1) - mean_hwc(x*x)", "sigmoid(x) * var_hw(x * mean_bhw(x)) + mu2_hwc(tanh(x))",
     ] {
       let graph = try LayerGraph(formula: formula)
@@ -137,7 +139,9 @@ import Testing
     let source = try source
     #expect(NativeKernelCache(compiler: nil, folder: folder).kernel(source: source, build: true) == nil)
     #expect(NativeKernelCache(compiler: "/bin/false", folder: folder).kernel(source: source, build: true) == nil)
-    #expect(NativeKernelCache(compiler: "\(folder)/no-such-compiler", folder: folder).kernel(source: source, build: true) == nil)
+    #expect(
+      NativeKernelCache(compiler: "\(folder)/no-such-compiler", folder: folder).kernel(source: source, build: true)
+        == nil)
     let libraries = (try? FileManager.default.contentsOfDirectory(atPath: folder))?.filter { $0.hasSuffix(".so") } ?? []
     #expect(libraries.isEmpty)
   }
@@ -150,7 +154,8 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     // Killed by a signal on its first run, the real compiler afterwards.
-    let wrapper = "\(folder)/cc-once-killed", mark = "\(folder)/killed"
+    let wrapper = "\(folder)/cc-once-killed"
+    let mark = "\(folder)/killed"
     let script = "#!/bin/sh\nif [ ! -e \(mark) ]; then touch \(mark); kill -KILL $$; fi\nexec \(compiler) \"$@\"\n"
     try Data(script.utf8).write(to: URL(fileURLWithPath: wrapper))
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)

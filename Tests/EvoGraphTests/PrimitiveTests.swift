@@ -19,10 +19,12 @@ import Testing
 
   /// A graph applying `primitive` to x (and to x·v1 as second input), and the layer for it.
   func layer(for primitive: Primitive) throws -> GraphLayer {
-    let nodes: [LayerGraph.Node] = primitive.arity == 2
+    let nodes: [LayerGraph.Node] =
+      primitive.arity == 2
       ? [.init(.mul, [0, 3]), .init(primitive, [0, 4])]
       : [.init(primitive, [0])]
-    let layer = try GraphLayer(graph: LayerGraph(nodes: nodes, affine: false), channels: 4, options: LayerOptions(groups: 2))
+    let layer = try GraphLayer(
+      graph: LayerGraph(nodes: nodes, affine: false), channels: 4, options: LayerOptions(groups: 2))
     layer.v1.withMutableData { for c in $0.indices { $0[c] = [0.7, -1.3, 1.9, -0.4][c] } }
     return layer
   }

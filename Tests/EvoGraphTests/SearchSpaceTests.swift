@@ -6,7 +6,8 @@ import Testing
 /// Random graphs and mutation as docs/search-space.md defines them.
 @Suite struct SearchSpaceTests {
   @Test func randomGraphsAreSeededAndPruned() throws {
-    var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
+    var a = RandomGenerator(seed: 3)
+    var b = RandomGenerator(seed: 3)
     let first = try LayerGraph.random(nodes: 8, rng: &a)
     #expect(try LayerGraph.random(nodes: 8, rng: &b) == first)
     #expect(first.nodes.count <= 8)
@@ -53,8 +54,12 @@ import Testing
 
   /// 10,000 random graphs and a mutant of each evaluate to a finite tensor or a clean failure value.
   @Test func tenThousandRandomGraphsAndMutantsEvaluateOrFailCleanly() throws {
-    let x = try { var rng = RandomGenerator(seed: 1); return try Tensor.randn([2, 4, 2, 2], rng: &rng) }()
-    var tensors = 0, failures = 0
+    let x = try {
+      var rng = RandomGenerator(seed: 1)
+      return try Tensor.randn([2, 4, 2, 2], rng: &rng)
+    }()
+    var tensors = 0
+    var failures = 0
     for seed in 0..<10_000 {
       var rng = RandomGenerator(seed: UInt64(seed))
       let graph = try LayerGraph.random(nodes: 1 + rng.int(below: 14), rng: &rng)

@@ -15,7 +15,9 @@ import Testing
     // RFC 4231, test case 2: HMAC-SHA256 with key "Jefe" of "what do ya want for nothing?".
     let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
     let signer = MessageSigner(key: "Jefe")
-    #expect(signer.signature([Data("what do ya ".utf8), Data("want ".utf8), Data("for ".utf8), Data("nothing?".utf8)]) == expected)
+    #expect(
+      signer.signature([Data("what do ya ".utf8), Data("want ".utf8), Data("for ".utf8), Data("nothing?".utf8)])
+        == expected)
     #expect(MessageSigner(key: "").signature([Data("x".utf8)]) == "")
   }
 
@@ -76,7 +78,8 @@ import Testing
     #expect(ipc.endpoint(5002) == "ipc:///tmp/k-5002")
     for broken in [
       text.replacingOccurrences(of: "hmac-sha256", with: "hmac-md5"), text.replacingOccurrences(of: "5005", with: "0"),
-      text.replacingOccurrences(of: "\"hb_port\": 5005,", with: ""), text.replacingOccurrences(of: "tcp", with: "udp"), "[]", "{",
+      text.replacingOccurrences(of: "\"hb_port\": 5005,", with: ""), text.replacingOccurrences(of: "tcp", with: "udp"),
+      "[]", "{",
     ] {
       #expect(throws: KernelError.self) { try ConnectionInfo(json: broken) }
     }
@@ -101,12 +104,15 @@ import Testing
   @Test func kernelspecStartsThisExecutableWithTheStdlib() throws {
     let json = KernelSpec.kernelJSON(executable: "/opt/evo/bin/evo", stdlib: "/opt/evo/stdlib")
     let spec = try JSONValue.parse(json)
-    #expect(spec["argv"] == .array(["/opt/evo/bin/evo", "kernel", "--connection-file", "{connection_file}"].map(JSONValue.string)))
+    #expect(
+      spec["argv"]
+        == .array(["/opt/evo/bin/evo", "kernel", "--connection-file", "{connection_file}"].map(JSONValue.string)))
     #expect(spec["display_name"] == .string("Evo") && spec["language"] == .string("evo"))
     #expect(spec["env"]?["EVO_STDLIB"] == .string("/opt/evo/stdlib"))
     #expect(KernelSpec.name == "evo")
     #expect(KernelSpec.folder(user: false, prefix: "/p") == "/p/share/jupyter/kernels/evo")
-    #expect(KernelSpec.folder(user: true, prefix: nil, environment: ["HOME": "/h"]) == "/h/.local/share/jupyter/kernels/evo")
+    #expect(
+      KernelSpec.folder(user: true, prefix: nil, environment: ["HOME": "/h"]) == "/h/.local/share/jupyter/kernels/evo")
     #expect(KernelSpec.folder(user: true, prefix: nil, environment: ["JUPYTER_DATA_DIR": "/d"]) == "/d/kernels/evo")
     #expect(KernelSpec.folder(user: false, prefix: nil) == "/usr/local/share/jupyter/kernels/evo")
   }

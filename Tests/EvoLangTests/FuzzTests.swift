@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvoLang
 
 /// Thousands of random and mutated programs (seeded) must each end in a value or an Evo error —
@@ -81,10 +82,15 @@ import Testing
   @Test func deepNestingIsASyntaxErrorEvenOnASmallStack() {
     // Nesting is bounded so that parsing fits an ordinary 8 MB thread stack.
     let vm = Interpreter()
-    for text in [String(repeating: "(", count: 100_000), String(repeating: "-", count: 100_000) + "1",
-                 String(repeating: "[", count: 100_000), String(repeating: "not ", count: 50_000) + "x",
-                 String(repeating: "if x {", count: 50_000)] {
-      guard case .invalid(let e)? = try? LargeStack.run(stackSize: 8 << 20, { vm.parseStatus(SourceFile(name: "t", text: text)) }) else {
+    for text in [
+      String(repeating: "(", count: 100_000), String(repeating: "-", count: 100_000) + "1",
+      String(repeating: "[", count: 100_000), String(repeating: "not ", count: 50_000) + "x",
+      String(repeating: "if x {", count: 50_000),
+    ] {
+      guard
+        case .invalid(let e)? = try? LargeStack.run(
+          stackSize: 8 << 20, { vm.parseStatus(SourceFile(name: "t", text: text)) })
+      else {
         Issue.record("expected a syntax error")
         continue
       }

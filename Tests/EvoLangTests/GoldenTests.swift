@@ -1,6 +1,7 @@
 import EvoTestSupport
 import Foundation
 import Testing
+
 @testable import EvoLang
 
 /// The language specification as runnable examples: every `.evo` file in `lang/`.
@@ -23,4 +24,3 @@ struct GoldenFile: CustomTestStringConvertible, Sendable {
     checkGolden(outcome)
   }
 }
-

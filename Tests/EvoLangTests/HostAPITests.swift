@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvoLang
 
 /// A host object for the tests: a 2-vector with operators, a property, a method and indexing.
@@ -9,12 +10,16 @@ final class Vec2: NativeObject {
       guard let v = obj as? Vec2 else { return "?" }
       return "Vec2(\(formatNumber(v.x)), \(formatNumber(v.y)))"
     }
-    t.properties["x"] = (get: { .number(($0 as? Vec2)?.x ?? 0) }, set: { obj, value in
-      guard case .number(let n) = value else { throw EvoError(.type, "x must be a number") }
-      (obj as? Vec2)?.x = n
-    })
+    t.properties["x"] = (
+      get: { .number(($0 as? Vec2)?.x ?? 0) },
+      set: { obj, value in
+        guard case .number(let n) = value else { throw EvoError(.type, "x must be a number") }
+        (obj as? Vec2)?.x = n
+      }
+    )
     t.method("dot", [NativeParameter("other")], doc: "The dot product.") { a in
-      let u = try a.native(0, as: Vec2.self, expected: "a Vec2"), v = try a.native(1, as: Vec2.self, expected: "a Vec2")
+      let u = try a.native(0, as: Vec2.self, expected: "a Vec2")
+      let v = try a.native(1, as: Vec2.self, expected: "a Vec2")
       return .number(u.x * v.x + u.y * v.y)
     }
     t.binaryOperator = { op, lhs, rhs in
@@ -37,7 +42,10 @@ final class Vec2: NativeObject {
   }()
 
   var x: Double, y: Double
-  init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
+  init(_ x: Double, _ y: Double) {
+    self.x = x
+    self.y = y
+  }
   var nativeType: NativeType { Self.type }
 }
 
@@ -50,9 +58,11 @@ func makeInterpreter() -> (Interpreter, () -> String) {
   let box = OutputBox()
   vm.output = { box.text += $0 }
   vm.register(Vec2.type)
-  vm.register(NativeFunction("vec", [NativeParameter("x"), NativeParameter("y", default: .number(0))], doc: "Makes a Vec2.") { a in
-    .native(Vec2(try a.number(0), try a.number(1)))
-  })
+  vm.register(
+    NativeFunction("vec", [NativeParameter("x"), NativeParameter("y", default: .number(0))], doc: "Makes a Vec2.") {
+      a in
+      .native(Vec2(try a.number(0), try a.number(1)))
+    })
   vm.register(NativeFunction("fails", doc: "Always fails like a tensor op.") { _ in throw HostFailure() })
   return (vm, { box.text })
 }
@@ -104,7 +114,8 @@ final class OutputBox { var text = "" }
   /// still have its code, and its captured variables, to the end.
   @Test func aFunctionSurvivesDroppingItsOwnGlobal() throws {
     let (vm, _) = makeInterpreter()
-    try vm.run(SourceFile(name: "t", text: "let step = nil\nfn make(k) { fn(n) { step = nil; let x = [n, k]; x[0] + x[1] } }"))
+    try vm.run(
+      SourceFile(name: "t", text: "let step = nil\nfn make(k) { fn(n) { step = nil; let x = [n, k]; x[0] + x[1] } }"))
     try vm.run(SourceFile(name: "t", text: "step = make(10)"))
     try vm.run(SourceFile(name: "t", text: "fn again(n) { again = nil; let t = [n] * 3; len(t) + n }"))
     #expect(try vm.run(SourceFile(name: "t", text: "step(5)"))?.repr == "15")
@@ -162,7 +173,9 @@ final class OutputBox { var text = "" }
     try vm.run(SourceFile(name: "t", text: "let kept = 41"))
     let flag = vm.interrupt
     DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { flag.request() }
-    let error = #expect(throws: EvoError.self) { try LargeStack.run { try vm.run(SourceFile(name: "t", text: "while true { }")) } }
+    let error = #expect(throws: EvoError.self) {
+      try LargeStack.run { try vm.run(SourceFile(name: "t", text: "while true { }")) }
+    }
     #expect(error?.kind == .interrupted)
     #expect(try vm.run(SourceFile(name: "t", text: "kept + 1"))?.repr == "42")
   }

@@ -5,7 +5,9 @@ import Testing
 
 /// Every notebook in notebooks/ runs in quick mode without errors and produces a valid notebook.
 @Suite struct FlagshipNotebookTests {
-  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../notebooks").standardized.path
+  static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "../../notebooks"
+  ).standardized.path
 
   static func notebooks() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".evo") }.sorted()
@@ -27,7 +29,9 @@ import Testing
     let (result, ok) = try NotebookRunner(options: options).run(notebook, path: path)
     let errors = result.cells.flatMap(\.outputs).filter { $0["output_type"]?.string == "error" }
     #expect(ok, "\(name): \(errors.map { $0["traceback"]?.array?.compactMap(\.string).joined(separator: "\n") ?? "" })")
-    #expect(result.cells.flatMap(\.outputs).contains { $0["output_type"]?.string == "display_data" }, "\(name) shows no picture")
+    #expect(
+      result.cells.flatMap(\.outputs).contains { $0["output_type"]?.string == "display_data" },
+      "\(name) shows no picture")
     let python = try #require(NotebookValidator.pythonWithNbformat(), "nbformat is not importable")
     let out = NSTemporaryDirectory() + "evo-flagship-\(UUID().uuidString).ipynb"
     try IPYNBFormat.write(result).write(toFile: out, atomically: true, encoding: .utf8)

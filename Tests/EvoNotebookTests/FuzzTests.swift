@@ -16,7 +16,8 @@ import Testing
   }
 
   static let fragments = [
-    "# %%", "# %% [markdown]", "# %% [raw]", "# %% [bogus]", " tags=[\"parameters\"]", " key=\"v\"", " x=", " y={\"a\": [1, 2]}",
+    "# %%", "# %% [markdown]", "# %% [raw]", "# %% [bogus]", " tags=[\"parameters\"]", " key=\"v\"", " x=",
+    " y={\"a\": [1, 2]}",
     "\n", "\r\n", "# text", "#", "let a = 1", "print(a)", " ", "\"", "[", "]", "{", "}", "=", "é", "%%%", "\t",
   ]
 
@@ -42,7 +43,10 @@ import Testing
 
   @Test func ipynbReaderParsesOrFailsCleanly() {
     var rng = Random(state: 42)
-    let pieces = ["{", "}", "[", "]", "\"cells\"", "\"nbformat\"", ":", ",", "4", "\"source\"", "\"cell_type\"", "\"code\"", "null", "\"x\"", "5"]
+    let pieces = [
+      "{", "}", "[", "]", "\"cells\"", "\"nbformat\"", ":", ",", "4", "\"source\"", "\"cell_type\"", "\"code\"", "null",
+      "\"x\"", "5",
+    ]
     for _ in 0..<3000 {
       var text = ""
       for _ in 0..<rng.next(40) { text += pieces[rng.next(pieces.count)] }

@@ -1,8 +1,8 @@
+import EvoTensor
 import Foundation
 import Testing
 
 @testable import EvoNotebook
-import EvoTensor
 
 /// Running notebooks: every output type, errors, parameters, timeouts, re-runs, schema validation.
 @Suite struct RunnerTests {
@@ -15,7 +15,8 @@ import EvoTensor
   func type(_ output: JSONValue) -> String? { output["output_type"]?.string }
 
   @Test func eachOutputType() throws {
-    let (nb, ok) = try run("""
+    let (nb, ok) = try run(
+      """
       # %%
       print("hello")
       print("world")
@@ -46,7 +47,8 @@ import EvoTensor
   }
 
   @Test func errorsStopTheRunAndCarryNotebookLineNumbers() throws {
-    let (nb, ok) = try run("# %%\nlet a = 1\n\n# %%\nlet b = 2\nlet c = a + zeros([2]) + undefined_name\n# %%\nprint(\"never\")\n")
+    let (nb, ok) = try run(
+      "# %%\nlet a = 1\n\n# %%\nlet b = 2\nlet c = a + zeros([2]) + undefined_name\n# %%\nprint(\"never\")\n")
     #expect(!ok)
     let error = try #require(outputs(nb, 1).first)
     #expect(type(error) == "error")
@@ -69,7 +71,9 @@ import EvoTensor
   @Test func parametersAreInjectedAfterTheParametersCell() throws {
     var options = NotebookRunner.Options()
     options.parameters = [("quick", "true"), ("name", "B0 run"), ("steps", "30")]
-    let (nb, ok) = try run("# %%\nprint(\"first\")\n# %% tags=[\"parameters\"]\nlet quick = false\nlet name = \"x\"\nlet steps = 5\n# %%\nprint(quick, name, steps * 2)\n", options: options)
+    let (nb, ok) = try run(
+      "# %%\nprint(\"first\")\n# %% tags=[\"parameters\"]\nlet quick = false\nlet name = \"x\"\nlet steps = 5\n# %%\nprint(quick, name, steps * 2)\n",
+      options: options)
     #expect(ok)
     #expect(nb.cells.count == 4)
     #expect(nb.cells[2].tags == ["injected-parameters"])
@@ -96,7 +100,9 @@ import EvoTensor
   @Test func timeoutStopsAKernelWithoutCancellingOtherWork() throws {
     var options = NotebookRunner.Options()
     options.timeout = 0.2
-    let (nb, ok) = try run("# %%\nlet x = randn([256, 16, 64, 64])\nlet w = randn([16, 16, 3, 3])\nwhile true { x.conv2d(w, padding: 1) }\n", options: options)
+    let (nb, ok) = try run(
+      "# %%\nlet x = randn([256, 16, 64, 64])\nlet w = randn([16, 16, 3, 3])\nwhile true { x.conv2d(w, padding: 1) }\n",
+      options: options)
     #expect(!ok)
     #expect(outputs(nb, 0)[0]["ename"] == .string("TimeoutError"))
     #expect(!Cancellation.shared.isRequested)
@@ -127,8 +133,10 @@ import EvoTensor
   }
 
   @Test func producedNotebooksPassTheOfficialSchema() throws {
-    let python = try #require(NotebookValidator.pythonWithNbformat(), "nbformat is not importable (apt-get install python3-nbformat)")
-    let (nb, _) = try run("# %%\nprint(1)\n2\n# %%\nfigure(width: 80, height: 60)\n# %% [markdown]\n# hi\n# %%\nerror(\"x\")\n")
+    let python = try #require(
+      NotebookValidator.pythonWithNbformat(), "nbformat is not importable (apt-get install python3-nbformat)")
+    let (nb, _) = try run(
+      "# %%\nprint(1)\n2\n# %%\nfigure(width: 80, height: 60)\n# %% [markdown]\n# hi\n# %%\nerror(\"x\")\n")
     let path = NSTemporaryDirectory() + "evo-nb-\(UUID().uuidString).ipynb"
     try IPYNBFormat.write(nb).write(toFile: path, atomically: true, encoding: .utf8)
     let message = try NotebookValidator.validate(path, python: python)
@@ -144,7 +152,8 @@ enum NotebookValidator {
 
   /// nil when valid, else nbformat's message.
   static func validate(_ path: String, python: String) throws -> String? {
-    let script = "import nbformat,sys\nnb=nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nassert nb.nbformat_minor == 5\n"
+    let script =
+      "import nbformat,sys\nnb=nbformat.read(sys.argv[1], as_version=4)\nnbformat.validate(nb)\nassert nb.nbformat_minor == 5\n"
     let (status, output) = try runPython(python, ["-c", script, path])
     return status == 0 ? nil : output
   }

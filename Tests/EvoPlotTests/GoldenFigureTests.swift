@@ -16,7 +16,8 @@ import Testing
     curves.axes[0].xlabel = "step"
     curves.axes[0].ylabel = "loss"
     let pareto = try Figure(width: 360, height: 300)
-    pareto.axes[0].add(try Series(.scatter, xs: [0.82, 0.85, 0.88, 0.9], ys: [0.7, 0.74, 0.69, 0.72], label: "candidates"))
+    pareto.axes[0].add(
+      try Series(.scatter, xs: [0.82, 0.85, 0.88, 0.9], ys: [0.7, 0.74, 0.69, 0.72], label: "candidates"))
     pareto.axes[0].highlights.append((0.87, 0.73, "BN-ReLU"))
     pareto.axes[0].title = "Pareto front"
     let bars = try Figure(width: 360, height: 260)
@@ -38,14 +39,17 @@ import Testing
       let golden = try PNGImage.readPixels(path: path, channels: 3)
       #expect(golden.width == rendered.pixels.width && golden.height == rendered.pixels.height, "\(name): size differs")
       guard golden.bytes.count == rendered.pixels.bytes.count else { continue }
-      var total = 0, far = 0
+      var total = 0
+      var far = 0
       for (a, b) in zip(golden.bytes, rendered.pixels.bytes) {
         let d = abs(Int(a) - Int(b))
         total += d
         if d > 60 { far += 1 }
       }
       let mean = Double(total) / Double(golden.bytes.count)
-      #expect(mean < 1.5 && Double(far) < 0.005 * Double(golden.bytes.count), "\(name): mean difference \(mean), \(far) bytes far off")
+      #expect(
+        mean < 1.5 && Double(far) < 0.005 * Double(golden.bytes.count),
+        "\(name): mean difference \(mean), \(far) bytes far off")
     }
   }
 }

@@ -39,7 +39,9 @@ import Testing
     #expect(labelled.width > plain.width + 30)
     let pixels = try labelled.pixels()
     var dark = 0
-    for y in 0..<pixels.height { for x in 0..<labelled.labelWidth where pixels.pixel(x: x, y: y)[0] < 128 { dark += 1 } }
+    for y in 0..<pixels.height {
+      for x in 0..<labelled.labelWidth where pixels.pixel(x: x, y: y)[0] < 128 { dark += 1 }
+    }
     #expect(dark > 20)
     #expect(throws: PlotError.self) { try ImageGrid(images, rows: 2, labels: ["one"]) }
     #expect(throws: PlotError.self) { try ImageGrid(Tensor.zeros([4, 2, 8, 8])) }

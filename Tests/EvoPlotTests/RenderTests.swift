@@ -7,11 +7,14 @@ import Testing
 /// Rendered figures decoded and checked by pixels.
 @Suite struct RenderTests {
   /// Whether some pixel within `radius` of (x, y) is within `tolerance` of `color`.
-  func near(_ pixels: Pixels, _ x: Double, _ y: Double, _ color: Color, radius: Int = 2, tolerance: Double = 40) -> Bool {
-    let cx = Int(x.rounded()), cy = Int(y.rounded())
+  func near(_ pixels: Pixels, _ x: Double, _ y: Double, _ color: Color, radius: Int = 2, tolerance: Double = 40) -> Bool
+  {
+    let cx = Int(x.rounded())
+    let cy = Int(y.rounded())
     for dy in -radius...radius {
       for dx in -radius...radius {
-        let px = cx + dx, py = cy + dy
+        let px = cx + dx
+        let py = cy + dy
         guard px >= 0, py >= 0, px < pixels.width, py < pixels.height else { continue }
         let p = pixels.pixel(x: px, y: py).map(Double.init)
         let distance = abs(p[0] - color.red * 255) + abs(p[1] - color.green * 255) + abs(p[2] - color.blue * 255)
@@ -68,7 +71,8 @@ import Testing
     let box = try #require(frames[0].legend)
     var dark = 0
     for y in Int(box.y)..<Int(box.y + box.height) {
-      for x in Int(box.x + box.width / 3)..<Int(box.x + box.width) where pixels.pixel(x: x, y: y).allSatisfy({ $0 < 128 }) { dark += 1 }
+      for x in Int(box.x + box.width / 3)..<Int(box.x + box.width)
+      where pixels.pixel(x: x, y: y).allSatisfy({ $0 < 128 }) { dark += 1 }
     }
     #expect(dark > 20, "the legend's text area has \(dark) dark pixels")
   }
@@ -79,7 +83,9 @@ import Testing
     figure.axes[0].logX = true
     figure.axes[0].logY = true
     let (pixels, frames) = try decoded(figure)
-    let a = frames[0].pixel(1, 1), b = frames[0].pixel(10, 10), c = frames[0].pixel(100, 100)
+    let a = frames[0].pixel(1, 1)
+    let b = frames[0].pixel(10, 10)
+    let c = frames[0].pixel(100, 100)
     #expect(abs((b.x - a.x) - (c.x - b.x)) < 0.5)
     let onDecade = near(pixels, b.x, b.y, Palette.color(0))
     #expect(onDecade)
@@ -116,8 +122,10 @@ import Testing
     let scaleBottom = near(pixels, x, frame.top + frame.height - 3, Palette.heat(0), radius: 1, tolerance: 40)
     #expect(scaleTop && scaleBottom)
     // Row r spans y from r to r + 1: value 0 (purple) bottom left, value 3 (yellow) top right.
-    let bottomLeft = frame.pixel(0.5, 0.5), topRight = frame.pixel(1.5, 1.5)
-    let purple = near(pixels, bottomLeft.x, bottomLeft.y, Palette.heat(0)), yellow = near(pixels, topRight.x, topRight.y, Palette.heat(1))
+    let bottomLeft = frame.pixel(0.5, 0.5)
+    let topRight = frame.pixel(1.5, 1.5)
+    let purple = near(pixels, bottomLeft.x, bottomLeft.y, Palette.heat(0))
+    let yellow = near(pixels, topRight.x, topRight.y, Palette.heat(1))
     #expect(purple && yellow)
   }
 }

@@ -11,12 +11,17 @@ import Testing
     return [1.0, 2.0, 5.0, 10.0].contains { abs(factor - $0) < 1e-6 }
   }
 
-  @Test(arguments: [(0.0, 1.0), (0, 7.3), (-3.2, 18.9), (1e-4, 3e-4), (0.93, 0.94), (1000, 125_000), (-1e6, 1e6), (2.5, 2.5001), (-0.001, 0.0)])
+  @Test(arguments: [
+    (0.0, 1.0), (0, 7.3), (-3.2, 18.9), (1e-4, 3e-4), (0.93, 0.94), (1000, 125_000), (-1e6, 1e6), (2.5, 2.5001),
+    (-0.001, 0.0),
+  ])
   func ticksAreNiceAndInside(_ range: (Double, Double)) {
     let ticks = Ticks.linear(range.0, range.1, count: 6)
     #expect(ticks.count >= 2 || range.1 - range.0 < 1e-6, "\(range): \(ticks)")
     #expect(ticks.count <= 11)
-    for t in ticks { #expect(t >= range.0 - 1e-9 * abs(range.0) && t <= range.1 + 1e-9 * abs(range.1), "\(t) outside \(range)") }
+    for t in ticks {
+      #expect(t >= range.0 - 1e-9 * abs(range.0) && t <= range.1 + 1e-9 * abs(range.1), "\(t) outside \(range)")
+    }
     if ticks.count >= 2 {
       let step = ticks[1] - ticks[0]
       #expect(isNice(step), "step \(step) for \(range)")

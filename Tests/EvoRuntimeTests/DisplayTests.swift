@@ -13,7 +13,9 @@ import Testing
     // Not a terminal: nothing inline unless asked for.
     #expect(InlineImageProtocol.detect(["TERM": "xterm-kitty"], isTerminal: false) == InlineImageProtocol.none)
     #expect(InlineImageProtocol.detect(["EVO_INLINE_IMAGES": "iterm"], isTerminal: false) == .iterm)
-    #expect(InlineImageProtocol.detect(["EVO_INLINE_IMAGES": "none", "TERM": "xterm-kitty"], isTerminal: true) == InlineImageProtocol.none)
+    #expect(
+      InlineImageProtocol.detect(["EVO_INLINE_IMAGES": "none", "TERM": "xterm-kitty"], isTerminal: true)
+        == InlineImageProtocol.none)
   }
 
   @Test func kittyChunksLongImages() {

@@ -19,7 +19,8 @@ private func runEvo(_ code: String) throws -> GoldenRunner.Outcome {
 
   @Test func jsonAndDotAreTextThatReadsBack() throws {
     let dir = try folder()
-    let outcome = try runEvo("""
+    let outcome = try runEvo(
+      """
       let g = layers.evonorm_b0
       g.save("\(dir)/b0.json")
       g.save("\(dir)/b0.dot")
@@ -67,7 +68,9 @@ private func runEvo(_ code: String) throws -> GoldenRunner.Outcome {
 
   @Test func stdlibFunctionsShowTheirDefaultsAndComments() throws {
     let outcome = try runEvo("import plot\nhelp(plot.lines)")
-    #expect(outcome.printed.first == "lines(curves, title = nil, xlabel = nil, ylabel = nil, log_y = false, width = 640, height = 420)")
+    #expect(
+      outcome.printed.first
+        == "lines(curves, title = nil, xlabel = nil, ylabel = nil, log_y = false, width = 640, height = 420)")
     #expect(outcome.printed.dropFirst().first?.hasPrefix("  Curves by name:") == true, "\(outcome.printed)")
   }
 }

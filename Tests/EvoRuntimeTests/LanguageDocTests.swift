@@ -42,7 +42,8 @@ struct LanguageDocExample: CustomTestStringConvertible, Sendable {
 
   @Test(arguments: LanguageDocExample.all())
   func example(_ example: LanguageDocExample) throws {
-    checkGolden(try GoldenRunner.run(
-      text: example.code, name: example.testDescription, runtime: true, searchPaths: [RuntimeGoldenFile.stdlib]))
+    checkGolden(
+      try GoldenRunner.run(
+        text: example.code, name: example.testDescription, runtime: true, searchPaths: [RuntimeGoldenFile.stdlib]))
   }
 }

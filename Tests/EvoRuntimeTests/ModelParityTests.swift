@@ -14,14 +14,17 @@ struct ParityCase: CustomTestStringConvertible, Sendable {
   var testDescription: String { name }
 
   static let all = [
-    ParityCase(name: "resnet20_bn_relu",
-               model: "models.resnet(depth: 20, width: 8, norm: layers.bn_relu, in_channels: 3, classes: 10)"),
-    ParityCase(name: "mobilenet_v2_evonorm_b0",
-               model: "models.mobilenet_v2(width: 0.1, norm: layers.evonorm_b0, dropout: 0, in_channels: 3, "
-                 + "classes: 10)"),
-    ParityCase(name: "resnet20_evonorm_b0_divide",
-               model: "models.resnet(depth: 20, width: 4, norm: layers.evonorm_b0, lone: \"divide\", in_channels: 3, "
-                 + "classes: 10)"),
+    ParityCase(
+      name: "resnet20_bn_relu",
+      model: "models.resnet(depth: 20, width: 8, norm: layers.bn_relu, in_channels: 3, classes: 10)"),
+    ParityCase(
+      name: "mobilenet_v2_evonorm_b0",
+      model: "models.mobilenet_v2(width: 0.1, norm: layers.evonorm_b0, dropout: 0, in_channels: 3, "
+        + "classes: 10)"),
+    ParityCase(
+      name: "resnet20_evonorm_b0_divide",
+      model: "models.resnet(depth: 20, width: 4, norm: layers.evonorm_b0, lone: \"divide\", in_channels: 3, "
+        + "classes: 10)"),
   ]
 }
 

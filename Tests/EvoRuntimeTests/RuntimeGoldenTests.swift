@@ -10,7 +10,8 @@ struct RuntimeGoldenFile: CustomTestStringConvertible, Sendable {
   var testDescription: String { String(path.split(separator: "/").last ?? "") }
   static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("evo").path
   /// The repository's stdlib/ folder.
-  static let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib").standardized.path
+  static let stdlib = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../stdlib")
+    .standardized.path
   static func all() -> [RuntimeGoldenFile] { GoldenRunner.files(in: folder).map(RuntimeGoldenFile.init) }
 }
 

@@ -29,7 +29,8 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     try Self.proxy.write(toFile: dir + "/proxy.evo", atomically: true, encoding: .utf8)
-    let out = try run("""
+    let out = try run(
+      """
       import evolve
       let proxy = "\(dir)/proxy.evo"
       let s = evolve.search("\(dir)/x.db", proxy: proxy, population: 4, seed: 2, quality_threshold: 0, stability: false,
@@ -63,7 +64,9 @@ import Testing
   }
 
   @Test func badSettingsAndStoresAreEvoErrors() throws {
-    #expect(throws: EvoError.self) { try run("import evolve\nevolve.search(\"/tmp/x.db\", proxy: \"/nonexistent/p.evo\")") }
+    #expect(throws: EvoError.self) {
+      try run("import evolve\nevolve.search(\"/tmp/x.db\", proxy: \"/nonexistent/p.evo\")")
+    }
     do {
       let proxy = NSTemporaryDirectory() + "evo-proxy-\(UUID().uuidString).evo"
       try Self.proxy.write(toFile: proxy, atomically: true, encoding: .utf8)

@@ -19,7 +19,8 @@ import Testing
   }
 
   @Test func interruptingOneSessionLeavesAnotherRunning() async throws {
-    let stopped = Session(), busy = Session()
+    let stopped = Session()
+    let busy = Session()
     busy.interpreter.output = { _ in }
     // `stopped` loops over convolutions until interrupted; `busy` runs the same kernels to the end.
     let loop = "let x = randn([4, 8, 16, 16])\nlet w = randn([8, 8, 3, 3])\nwhile true { conv2d(x, w, padding: 1) }"

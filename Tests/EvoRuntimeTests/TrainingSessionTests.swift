@@ -60,7 +60,7 @@ import Testing
     #expect(printed.text.contains("stopped: interrupted after"))
     // The session goes on: the model still evaluates, with finite values, and the log matches it.
     guard case .success(.string(let stopped)?) = session.run("log.stopped"),
-          case .success(.bool(let finite)?) = session.run("let a = train.accuracy(model, ds)\na == a and a > 0")
+      case .success(.bool(let finite)?) = session.run("let a = train.accuracy(model, ds)\na == a and a > 0")
     else {
       Issue.record("the session did not go on after the interrupt")
       return

@@ -11,13 +11,15 @@ final class EvolutionTests: XCTestCase {
     let evolution = try Evolution(store: store)
     let worker = try SearchWorker(store: store, evaluator: HashEvaluator(), name: "w")
     var checks = 0
-    try evolution.run(samples: 20, parallelism: 1, worker: worker, progress: { _ in
-      // The population is always the last (up to) 4 scored candidates, oldest first.
-      let done = try store.candidates(status: .done).map(\.id)
-      let absorbed = Set(try store.candidates(status: nil).map(\.id)).subtracting(try store.unabsorbed().map(\.id))
-      XCTAssertEqual(try store.population(), Array(done.filter(absorbed.contains).suffix(4)))
-      checks += 1
-    })
+    try evolution.run(
+      samples: 20, parallelism: 1, worker: worker,
+      progress: { _ in
+        // The population is always the last (up to) 4 scored candidates, oldest first.
+        let done = try store.candidates(status: .done).map(\.id)
+        let absorbed = Set(try store.candidates(status: nil).map(\.id)).subtracting(try store.unabsorbed().map(\.id))
+        XCTAssertEqual(try store.population(), Array(done.filter(absorbed.contains).suffix(4)))
+        checks += 1
+      })
     XCTAssertGreaterThan(checks, 10)
     XCTAssertEqual(try store.nextBirthStep(), 20)
     XCTAssertEqual(try store.inFlight(), 0)
@@ -41,7 +43,9 @@ final class EvolutionTests: XCTestCase {
         return c
       }
     }
-    let a = try search(seed: 7, name: "a.db"), b = try search(seed: 7, name: "b.db"), c = try search(seed: 8, name: "c.db")
+    let a = try search(seed: 7, name: "a.db")
+    let b = try search(seed: 7, name: "b.db")
+    let c = try search(seed: 8, name: "c.db")
     XCTAssertEqual(a.count, 25)
     XCTAssertEqual(a, b)
     XCTAssertNotEqual(a.map(\.graph), c.map(\.graph))

@@ -34,7 +34,8 @@ func cheapConfiguration(population: Int = 6, seed: UInt64 = 1) -> SearchConfigur
 }
 
 /// A store for `configuration` in a new temporary folder.
-func makeStore(_ configuration: SearchConfiguration, in folder: URL, name: String = "s.db") throws -> SQLiteSearchStore {
+func makeStore(_ configuration: SearchConfiguration, in folder: URL, name: String = "s.db") throws -> SQLiteSearchStore
+{
   try SQLiteSearchStore(
     path: folder.appendingPathComponent(name).path,
     creating: SearchMetadata(configuration: configuration, architectures: ["a", "b"], proxySource: "# test proxy"))

@@ -30,9 +30,10 @@ final class SelectionTests: XCTestCase {
       let n = 1 + rng.int(below: 20)
       let scores = (0..<n).map { _ in (0..<3).map { _ in Double(rng.int(below: 3)) } }
       // A point is off the front exactly when some other point is >= everywhere and differs somewhere.
-      let expected = Set(scores.indices.filter { i in
-        !scores.indices.contains { j in zip(scores[j], scores[i]).allSatisfy { $0 >= $1 } && scores[j] != scores[i] }
-      })
+      let expected = Set(
+        scores.indices.filter { i in
+          !scores.indices.contains { j in zip(scores[j], scores[i]).allSatisfy { $0 >= $1 } && scores[j] != scores[i] }
+        })
       XCTAssertEqual(Set(Pareto.front(scores)), expected)
       XCTAssertFalse(expected.isEmpty)
     }

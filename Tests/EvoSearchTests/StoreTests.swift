@@ -39,9 +39,12 @@ final class StoreTests: XCTestCase {
     XCTAssertEqual(metadata.proxyHash.count, 16)
     // Reopening with the same search resumes; another proxy or configuration is refused.
     XCTAssertNoThrow(try makeStore(cheapConfiguration(), in: folder))
-    XCTAssertThrowsError(try SQLiteSearchStore(
-      path: path, creating: SearchMetadata(configuration: cheapConfiguration(), architectures: ["a", "b"], proxySource: "other")
-    )) { XCTAssertTrue("\($0)".contains("another proxy task"), "\($0)") }
+    XCTAssertThrowsError(
+      try SQLiteSearchStore(
+        path: path,
+        creating: SearchMetadata(configuration: cheapConfiguration(), architectures: ["a", "b"], proxySource: "other")
+      )
+    ) { XCTAssertTrue("\($0)".contains("another proxy task"), "\($0)") }
     XCTAssertThrowsError(try makeStore(cheapConfiguration(seed: 99), in: folder)) {
       XCTAssertTrue("\($0)".contains("another configuration"), "\($0)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import EvoTensor
 
 /// Issue #14: writing an output never damages what its path points at.
@@ -16,7 +17,8 @@ import Testing
     #expect(text("\(dir)/target") == "new")
     #expect(text("\(dir)/made") == "made")
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(dir)/link") == "target")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["dangling", "link", "made", "target"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["dangling", "link", "made", "target"])
   }
 
   @Test func aDeviceIsWrittenDirectly() throws {
@@ -57,7 +59,9 @@ import Testing
     let dir = try temporaryFolder()
     try "keep".write(toFile: "\(dir)/ro", atomically: false, encoding: .utf8)
     chmod("\(dir)/ro", 0o444)
-    let error = #expect(throws: FileWriteError.self) { try AtomicFile.write(Data("x".utf8), to: "\(dir)/ro", op: "test") }
+    let error = #expect(throws: FileWriteError.self) {
+      try AtomicFile.write(Data("x".utf8), to: "\(dir)/ro", op: "test")
+    }
     #expect(error?.reason == "Permission denied")
     #expect(text("\(dir)/ro") == "keep")
   }
@@ -102,7 +106,9 @@ import Testing
     let dir = try temporaryFolder()
     try "x".write(toFile: "\(dir)/a", atomically: false, encoding: .utf8)
     try FileManager.default.createSymbolicLink(atPath: "\(dir)/b", withDestinationPath: "\(dir)/a")
-    #expect(throws: FileWriteError.self) { try AtomicFile.refuseOverwriting(input: "\(dir)/a", output: "\(dir)/b", op: "t") }
+    #expect(throws: FileWriteError.self) {
+      try AtomicFile.refuseOverwriting(input: "\(dir)/a", output: "\(dir)/b", op: "t")
+    }
     try AtomicFile.refuseOverwriting(input: "\(dir)/a", output: "\(dir)/c", op: "t")
   }
 }

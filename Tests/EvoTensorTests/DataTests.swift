@@ -1,8 +1,9 @@
-import Foundation
 import CZlib
-import Testing
-@testable import EvoTensor
 import EvoTestSupport
+import Foundation
+import Testing
+
+@testable import EvoTensor
 
 /// A fresh temporary folder for one test.
 func temporaryFolder() throws -> String {
@@ -59,7 +60,9 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     let zeros = [UInt8](repeating: 0, count: 1 << 20)
     for _ in 0..<64 { _ = zeros.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) } }
     gzclose(file)
-    let error = #expect(throws: TensorError.self) { try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab") }
+    let error = #expect(throws: TensorError.self) {
+      try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab")
+    }
     #expect(error?.message.contains("holds more than the 17 bytes its header declares") == true)
   }
 
@@ -71,7 +74,9 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     #expect(throws: TensorError.self) { try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab") }
   }
 
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: Datasets.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz")))
+  @Test(
+    .enabled(if: FileManager.default.fileExists(atPath: Datasets.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz"))
+  )
   func fashionMNISTFromTheDebianPackage() throws {
     let train = try Datasets.fashionMNIST("train")
     #expect(train.images.shape == [60000, 1, 28, 28])
@@ -88,7 +93,10 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
   @Test func readsAGeneratedBatch() throws {
     let dir = try temporaryFolder()
     var bytes: [UInt8] = []
-    for i in 0..<3 { bytes.append(UInt8(i * 4)); bytes += (0..<3072).map { UInt8(($0 + i) % 256) } }
+    for i in 0..<3 {
+      bytes.append(UInt8(i * 4))
+      bytes += (0..<3072).map { UInt8(($0 + i) % 256) }
+    }
     write(bytes, to: "\(dir)/data_batch_1.bin")
     let set = try Datasets.loadCIFAR10Batch(path: "\(dir)/data_batch_1.bin")
     #expect(set.images.shape == [3, 3, 32, 32])
@@ -133,12 +141,14 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
 @Suite struct SafetensorsTests {
   @Test func roundTripAndByteLayout() throws {
     let dir = try temporaryFolder()
-    let a = try Tensor(shape: [2, 2], values: [1, -2, 3.5, 0]), b = Tensor(7)
+    let a = try Tensor(shape: [2, 2], values: [1, -2, 3.5, 0])
+    let b = Tensor(7)
     try Safetensors.save(["w": a, "bias": b], metadata: ["format": "pt"], to: "\(dir)/m.safetensors")
     let bytes = try #require(FileManager.default.contents(atPath: "\(dir)/m.safetensors"))
     let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
     #expect((8 + headerLength) % 8 == 0)
-    let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+    let header = try #require(
+      try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
     let w = try #require(header["w"] as? [String: Any])
     #expect(w["dtype"] as? String == "F32")
     #expect((w["shape"] as? [Int]) == [2, 2])
@@ -152,7 +162,8 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
   @Test func readsAFileWrittenByPyTorch() throws {
     // Header and data exactly as `safetensors.torch.save_file({"a": torch.arange(6.).reshape(2, 3)},
     // metadata={"m": "x"})` wrote them (88-byte header padded with spaces, then 6 little-endian floats).
-    let header = Array(#"{"__metadata__":{"m":"x"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}      "#.utf8)
+    let header = Array(
+      #"{"__metadata__":{"m":"x"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]}}      "#.utf8)
     let floats = (0..<6).flatMap { i in withUnsafeBytes(of: Float(i).bitPattern.littleEndian) { Array($0) } }
     #expect(header.count == 88)
     let dir = try temporaryFolder()
@@ -185,11 +196,14 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     case "shape mismatch": bytes = file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: 8)
     case "overflowing strides":
       bytes = file(#"{"a":{"dtype":"F32","shape":[0,3000000000,3000000000,3000000000],"data_offsets":[0,0]}}"#, data: 0)
-    case "shape beyond 2^64": bytes = file(#"{"a":{"dtype":"F32","shape":[18446744073709551618],"data_offsets":[0,8]}}"#, data: 8)
+    case "shape beyond 2^64":
+      bytes = file(#"{"a":{"dtype":"F32","shape":[18446744073709551618],"data_offsets":[0,8]}}"#, data: 8)
     case "boolean shape": bytes = file(#"{"a":{"dtype":"F32","shape":[true,true],"data_offsets":[0,4]}}"#, data: 4)
     case "float offsets": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0.5,4.5]}}"#, data: 8)
     case "overlap":
-      bytes = file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 12)
+      bytes = file(
+        #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+        data: 12)
     case "gap": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: 8)
     case "trailing bytes": bytes = file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: 8)
     default: bytes = file(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: 0)
@@ -205,7 +219,9 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     let images = try Tensor.arange(0, 10).reshape([10, 1, 1, 1])
     let set = LabeledImages(images: images, labels: Array(0..<10))
     let loader = try BatchLoader(set, batchSize: 4, seed: 3)
-    let epoch0 = Array(loader.epoch(0)), again = Array(loader.epoch(0)), epoch1 = Array(loader.epoch(1))
+    let epoch0 = Array(loader.epoch(0))
+    let again = Array(loader.epoch(0))
+    let epoch1 = Array(loader.epoch(1))
     #expect(epoch0.map(\.images.shape[0]) == [4, 4, 2])
     #expect(epoch0.flatMap(\.labels).sorted() == Array(0..<10))
     #expect(epoch0.flatMap(\.labels) == again.flatMap(\.labels))
@@ -217,24 +233,30 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
 }
 
 @Suite struct EndToEndTraining {
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: Datasets.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz")))
+  @Test(
+    .enabled(if: FileManager.default.fileExists(atPath: Datasets.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz"))
+  )
   func smallConvNetLearnsFashionMNIST() throws {
     let train = try Datasets.fashionMNIST("train", limit: 2048)
     let test = try Datasets.fashionMNIST("test", limit: 500)
     var rng = RandomGenerator(seed: 1)
     let conv = try Initializer.kaimingNormal([8, 1, 3, 3], rng: &rng).requiringGrad()
-    let gamma = try Tensor.ones([8]).requiringGrad(), beta = try Tensor.zeros([8]).requiringGrad()
+    let gamma = try Tensor.ones([8]).requiringGrad()
+    let beta = try Tensor.zeros([8]).requiringGrad()
     let fc = try Initializer.xavierUniform([10, 8 * 14 * 14], rng: &rng).requiringGrad()
     let bias = try Tensor.zeros([10]).requiringGrad()
     let stats = RunningStats(channels: 8)
     func forward(_ x: Tensor, training: Bool) throws -> Tensor {
-      let h = try x.conv2d(conv, padding: 1).batchNorm(gamma: gamma, beta: beta, running: stats, training: training).relu()
+      let h = try x.conv2d(conv, padding: 1).batchNorm(gamma: gamma, beta: beta, running: stats, training: training)
+        .relu()
       return try h.maxPool2d(kernel: 2).flatten().linear(fc, bias: bias)
     }
-    let opt = try SGD([ParameterGroup([conv, fc]), ParameterGroup([gamma, beta, bias], weightDecay: 0)],
-                      learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
+    let opt = try SGD(
+      [ParameterGroup([conv, fc]), ParameterGroup([gamma, beta, bias], weightDecay: 0)],
+      learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4)
     let loader = try BatchLoader(train, batchSize: 64, seed: 2)
-    var firstLoss: Float = 0, lastLoss: Float = 0
+    var firstLoss: Float = 0
+    var lastLoss: Float = 0
     for epoch in 0..<2 {
       for (i, batch) in loader.epoch(epoch).enumerated() {
         opt.zeroGrad()

@@ -1,7 +1,8 @@
+import EvoTestSupport
 import Foundation
 import Testing
+
 @testable import EvoTensor
-import EvoTestSupport
 
 @Suite struct HarnessSelfCheck {
   @Test func gradientCheckCatchesAWrongBackward() throws {
@@ -102,7 +103,8 @@ import EvoTestSupport
   @Test func creationAndSeededRandomness() throws {
     #expect(try Tensor.linspace(0, 1, count: 5).values == [0, 0.25, 0.5, 0.75, 1])
     #expect(try Tensor.arange(1, 2, step: 0.25).values == [1, 1.25, 1.5, 1.75])
-    var r1 = RandomGenerator(seed: 42), r2 = RandomGenerator(seed: 42)
+    var r1 = RandomGenerator(seed: 42)
+    var r2 = RandomGenerator(seed: 42)
     #expect(try Tensor.randn([100], rng: &r1).values == Tensor.randn([100], rng: &r2).values)
     var r = RandomGenerator(seed: 7)
     let big = try Tensor.randn([100_000], mean: 1, std: 2, rng: &r)
@@ -116,7 +118,8 @@ import EvoTestSupport
 
 @Suite struct LinearAlgebraValues {
   @Test func matmulAgainstNaiveLoops() throws {
-    let a = random([7, 5], seed: 1), b = random([5, 3], seed: 2)
+    let a = random([7, 5], seed: 1)
+    let b = random([5, 3], seed: 2)
     let c = try a.matmul(b)
     for i in 0..<7 {
       for j in 0..<3 {
@@ -135,16 +138,23 @@ import EvoTestSupport
   @Test func conv2dAgainstDirectLoops() throws {
     // The last three run the direct 3×3 kernels (8 or 12 output channels); the others im2col + GEMM.
     for (stride, padding, dilation, groups, cout) in [
-      (1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12), (2, 1, 1, 1, 8),
+      (1, 1, 1, 1, 6), (2, 0, 1, 1, 6), (1, 2, 2, 2, 6), (1, 1, 1, 4, 4), (1, 1, 1, 1, 8), (1, 1, 1, 1, 12),
+      (2, 1, 1, 1, 8),
     ] {
       // Ten images: each worker's 6-wide planes go 4 to a padded row, a full group and a short one.
-      let cin = 4, batch = cout >= 8 ? 10 : 2
-      let x = random([batch, cin, 7, 6], seed: 3), w = random([cout, cin / groups, 3, 3], seed: 4), b = random([cout], seed: 5)
-      let geo = try ConvGeometry(input: x.shape, weight: w.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
+      let cin = 4
+      let batch = cout >= 8 ? 10 : 2
+      let x = random([batch, cin, 7, 6], seed: 3)
+      let w = random([cout, cin / groups, 3, 3], seed: 4)
+      let b = random([cout], seed: 5)
+      let geo = try ConvGeometry(
+        input: x.shape, weight: w.shape, stride: stride, padding: padding, dilation: dilation, groups: groups)
       #expect(DirectConv3x3.applies(to: geo) == (cout >= 8))
       let y = try x.conv2d(w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
-      let oh = y.shape[2], ow = y.shape[3]
-      let cinG = cin / groups, coutG = cout / groups
+      let oh = y.shape[2]
+      let ow = y.shape[3]
+      let cinG = cin / groups
+      let coutG = cout / groups
       for n in 0..<batch {
         for co in 0..<cout {
           let g = co / coutG
@@ -154,9 +164,12 @@ import EvoTestSupport
               for ci in 0..<cinG {
                 for ki in 0..<3 {
                   for kj in 0..<3 {
-                    let ih = i * stride - padding + ki * dilation, iw = j * stride - padding + kj * dilation
+                    let ih = i * stride - padding + ki * dilation
+                    let iw = j * stride - padding + kj * dilation
                     guard ih >= 0 && ih < 7 && iw >= 0 && iw < 6 else { continue }
-                    acc += Double(x.values[((n * cin + g * cinG + ci) * 7 + ih) * 6 + iw]) * Double(w.values[((co * cinG + ci) * 3 + ki) * 3 + kj])
+                    acc +=
+                      Double(x.values[((n * cin + g * cinG + ci) * 7 + ih) * 6 + iw])
+                      * Double(w.values[((co * cinG + ci) * 3 + ki) * 3 + kj])
                   }
                 }
               }
@@ -202,17 +215,23 @@ import EvoTestSupport
   }
 
   @Test func batchNormMatchesComposedFormula() throws {
-    let x = random([4, 3, 2, 2], seed: 9), gamma = random([3], seed: 10), beta = random([3], seed: 11)
+    let x = random([4, 3, 2, 2], seed: 9)
+    let gamma = random([3], seed: 10)
+    let beta = random([3], seed: 11)
     let stats = RunningStats(channels: 3)
     let fused = try x.batchNorm(gamma: gamma, beta: beta, running: stats, training: true)
-    let mean = try x.mean(axes: [0, 2, 3], keepdims: true), variance = try x.variance(axes: [0, 2, 3], keepdims: true)
-    let composed = try (x - mean) / (variance + 1e-5).sqrt() * gamma.reshape([1, 3, 1, 1]) + beta.reshape([1, 3, 1, 1])
+    let mean = try x.mean(axes: [0, 2, 3], keepdims: true)
+    let variance = try x.variance(axes: [0, 2, 3], keepdims: true)
+    let composed =
+      try (x - mean) / (variance + 1e-5).sqrt() * gamma.reshape([1, 3, 1, 1]) + beta.reshape([1, 3, 1, 1])
     expectClose(fused.values, composed.values, tolerance: 1e-4)
     // Moving averages: 0.9·initial + 0.1·batch statistic.
     expectClose(stats.mean.values, try mean.values.map { 0.1 * $0 })
     expectClose(stats.variance.values, try variance.values.map { 0.9 + 0.1 * $0 })
     let inference = try x.batchNorm(gamma: gamma, beta: beta, running: stats, training: false)
-    let expected = try (x - stats.mean.reshape([1, 3, 1, 1])) / (stats.variance.reshape([1, 3, 1, 1]) + 1e-5).sqrt() * gamma.reshape([1, 3, 1, 1]) + beta.reshape([1, 3, 1, 1])
+    let expected =
+      try (x - stats.mean.reshape([1, 3, 1, 1])) / (stats.variance.reshape([1, 3, 1, 1]) + 1e-5).sqrt()
+      * gamma.reshape([1, 3, 1, 1]) + beta.reshape([1, 3, 1, 1])
     expectClose(inference.values, expected.values)
   }
 
@@ -238,7 +257,7 @@ import EvoTestSupport
   @Test func sharedSubexpressionsSumTheirGradients() throws {
     let x = try Tensor([3]).requiringGrad()
     let y = try x * x
-    try (y + y * x).sum().backward()   // d/dx (x² + x³) = 2x + 3x² = 33
+    try (y + y * x).sum().backward()  // d/dx (x² + x³) = 2x + 3x² = 33
     #expect(x.grad?.values == [33])
   }
 
@@ -250,7 +269,10 @@ import EvoTestSupport
     }
     #expect(error?.kind == .cancelled)
     token.reset()
-    #expect(try Cancellation.withToken(token) { try Tensor.zeros([4, 3, 8, 8]).conv2d(Tensor.zeros([2, 3, 3, 3])) }.shape == [4, 2, 6, 6])
+    #expect(
+      try Cancellation.withToken(token) { try Tensor.zeros([4, 3, 8, 8]).conv2d(Tensor.zeros([2, 3, 3, 3])) }.shape == [
+        4, 2, 6, 6,
+      ])
   }
 }
 
@@ -266,7 +288,8 @@ import EvoTestSupport
     #expect(try Tensor.zeros([0, 3]).sum(axes: [0]).values == [0, 0, 0])
     #expect(throws: TensorError.self) { try Tensor.zeros([0]).max() }
     #expect(throws: TensorError.self) {
-      try Tensor.zeros([2, 0, 2, 2]).batchNorm(gamma: Tensor.zeros([0]), beta: Tensor.zeros([0]), running: nil, training: true)
+      try Tensor.zeros([2, 0, 2, 2]).batchNorm(
+        gamma: Tensor.zeros([0]), beta: Tensor.zeros([0]), running: nil, training: true)
     }
   }
 }

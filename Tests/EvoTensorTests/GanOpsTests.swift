@@ -1,7 +1,8 @@
+import EvoTestSupport
 import Foundation
 import Testing
+
 @testable import EvoTensor
-import EvoTestSupport
 
 /// Spectral normalisation, the symmetric eigensolver, Fréchet distances, sorting and optimizer state.
 @Suite struct GanOpsTests {
@@ -13,7 +14,8 @@ import EvoTestSupport
 
   @Test func powerIterationsReachTheLargestSingularValue() throws {
     // W = diag(3, 1) rotated: singular values 3 and 1, so W / σ has largest singular value 1.
-    let c = Float(cos(0.3)), s = Float(sin(0.3))
+    let c = Float(cos(0.3))
+    let s = Float(sin(0.3))
     let w = try Tensor(shape: [2, 2], values: [3 * c, -s, 3 * s, c])
     let u = try Tensor(shape: [2], values: [1, 1])
     var normalized = w
@@ -49,7 +51,8 @@ import EvoTestSupport
 
   @Test func frechetDistanceAgainstIdentityUsesEigenvalues() throws {
     // Σ₂ = R diag(4, 0.25) Rᵀ against Σ₁ = I: tr Σ₂ + 2 − 2 tr Σ₂^½ = Σ (1 − √λ)² = 1 + 0.25.
-    let c = cos(0.7), s = sin(0.7)
+    let c = cos(0.7)
+    let s = sin(0.7)
     let cov2 = [4 * c * c + 0.25 * s * s, (4 - 0.25) * c * s, (4 - 0.25) * c * s, 4 * s * s + 0.25 * c * c]
     let d = try FrechetDistance.between(mean1: [0, 0], cov1: [1, 0, 0, 1], mean2: [0, 0], cov2: cov2)
     #expect(abs(d - 1.25) < 1e-9)
@@ -82,13 +85,18 @@ import EvoTestSupport
     let grads: [[Float]] = [[0.5, -1], [0.25, 2], [-1, 0.5], [3, 1]]
     let a = try Tensor([1, 2]).requiringGrad()
     let optA = try make(a)
-    for g in grads.prefix(2) { a.grad = Tensor(g); try optA.step() }
+    for g in grads.prefix(2) {
+      a.grad = Tensor(g)
+      try optA.step()
+    }
     let b = a.copy().requiringGrad()
     let optB = try make(b)
     try optB.loadState(optA.stateTensors())
     for g in grads.suffix(2) {
-      a.grad = Tensor(g); try optA.step()
-      b.grad = Tensor(g); try optB.step()
+      a.grad = Tensor(g)
+      try optA.step()
+      b.grad = Tensor(g)
+      try optB.step()
     }
     #expect(a.values == b.values)
     #expect(throws: TensorError.self) { try optB.loadState(["exp_avg.7": Tensor([1])]) }

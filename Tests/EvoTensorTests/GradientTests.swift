@@ -1,10 +1,14 @@
-import Testing
-@testable import EvoTensor
 import EvoTestSupport
+import Testing
+
+@testable import EvoTensor
 
 /// Every differentiable operation's gradient against central finite differences.
 @Suite struct ElementwiseGradients {
-  @Test(arguments: ["neg", "abs", "square", "exp", "sigmoid", "tanh", "sin", "cos", "relu", "swish", "signed_log", "signed_sqrt", "clamp", "pow3"])
+  @Test(arguments: [
+    "neg", "abs", "square", "exp", "sigmoid", "tanh", "sin", "cos", "relu", "swish", "signed_log", "signed_sqrt",
+    "clamp", "pow3",
+  ])
   func unaryOnAnySign(_ name: String) throws {
     let x = random([3, 4], seed: 1, awayFromZero: 0.2)
     try checkGradients([x]) { t in
@@ -43,7 +47,8 @@ import EvoTestSupport
 
   @Test(arguments: ["add", "sub", "mul", "div", "max", "min"])
   func binaryWithBroadcasting(_ name: String) throws {
-    let a = random([2, 3, 4], seed: 3), b = random([3, 1], seed: 4, low: 0.5, high: 2)
+    let a = random([2, 3, 4], seed: 3)
+    let b = random([3, 1], seed: 4, low: 0.5, high: 2)
     try checkGradients([a, b]) { t in
       switch name {
       case "add": return try t[0] + t[1]
@@ -57,13 +62,15 @@ import EvoTestSupport
   }
 
   @Test func powOfTwoTensors() throws {
-    let a = random([3, 3], seed: 5, low: 0.5, high: 2), b = random([3], seed: 6, low: -1.5, high: 1.5)
+    let a = random([3, 3], seed: 5, low: 0.5, high: 2)
+    let b = random([3], seed: 6, low: -1.5, high: 1.5)
     try checkGradients([a, b]) { t in try t[0].pow(t[1]) }
   }
 
   @Test func whereRoutesGradients() throws {
     let cond = try Tensor(shape: [2, 3], values: [1, 0, 1, 0, 0, 1])
-    let a = random([2, 3], seed: 7), b = random([3], seed: 8)
+    let a = random([2, 3], seed: 7)
+    let b = random([3], seed: 8)
     try checkGradients([a, b]) { t in try Tensor.where(cond, t[0], t[1]) }
   }
 
@@ -109,13 +116,17 @@ import EvoTestSupport
     let x = random([3, 1, 4], seed: 14)
     try checkGradients([x]) { t in try t[0].broadcast(to: [2, 3, 5, 4]) }
     let y = random([5, 6], seed: 15)
-    try checkGradients([y]) { t in try t[0].slice([SliceRange(start: 1, end: 5, step: 2), SliceRange(start: -1, end: nil, step: -2)]) }
+    try checkGradients([y]) { t in
+      try t[0].slice([SliceRange(start: 1, end: 5, step: 2), SliceRange(start: -1, end: nil, step: -2)])
+    }
     try checkGradients([y]) { t in try t[0].indexSelect(axis: 0, [4, 0, 4, -1]) }
     try checkGradients([y]) { t in try t[0].indexSelect(axis: 1, [2, 2]) }
   }
 
   @Test func concatStackPad() throws {
-    let a = random([2, 3], seed: 16), b = random([2, 2], seed: 17), c = random([2, 3], seed: 18)
+    let a = random([2, 3], seed: 16)
+    let b = random([2, 2], seed: 17)
+    let c = random([2, 3], seed: 18)
     try checkGradients([a, b]) { t in try Tensor.concat([t[0], t[1]], axis: 1) }
     try checkGradients([a, c]) { t in try Tensor.stack([t[0], t[1]], axis: 1) }
     try checkGradients([a]) { t in try t[0].pad([(1, 0), (2, 1)]) }
@@ -124,9 +135,11 @@ import EvoTestSupport
 
 @Suite struct LinearAlgebraGradients {
   @Test func matmulVariants() throws {
-    let a = random([3, 4], seed: 19), b = random([4, 5], seed: 20)
+    let a = random([3, 4], seed: 19)
+    let b = random([4, 5], seed: 20)
     try checkGradients([a, b]) { t in try t[0].matmul(t[1]) }
-    let ba = random([2, 3, 4], seed: 21), bb = random([2, 4, 2], seed: 22)
+    let ba = random([2, 3, 4], seed: 21)
+    let bb = random([2, 4, 2], seed: 22)
     try checkGradients([ba, bb]) { t in try t[0].matmul(t[1]) }
     try checkGradients([ba, b]) { t in try t[0].matmul(t[1]) }
     let v = random([4], seed: 23)
@@ -136,7 +149,9 @@ import EvoTestSupport
   }
 
   @Test func linearLayer() throws {
-    let x = random([5, 4], seed: 25), w = random([3, 4], seed: 26), b = random([3], seed: 27)
+    let x = random([5, 4], seed: 25)
+    let w = random([3, 4], seed: 26)
+    let b = random([3], seed: 27)
     try checkGradients([x, w, b]) { t in try t[0].linear(t[1], bias: t[2]) }
   }
 }
@@ -173,9 +188,15 @@ import EvoTestSupport
     Case(input: [2, 4, 3, 5], weight: [48, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
   ])
   func conv2d(_ c: Case) throws {
-    let geo = try ConvGeometry(input: c.input, weight: c.weight, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
-    #expect(DirectConv3x3.applies(to: geo) == (c.weight[2] == 3 && c.stride <= 2 && c.padding == 1 && c.dilation == 1 && c.groups == 1 && c.weight[0] % 4 == 0 && c.input[1] % 4 == 0))
-    let x = random(c.input, seed: 28), w = random(c.weight, seed: 29), b = random([c.weight[0]], seed: 30)
+    let geo = try ConvGeometry(
+      input: c.input, weight: c.weight, stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+    #expect(
+      DirectConv3x3.applies(to: geo)
+        == (c.weight[2] == 3 && c.stride <= 2 && c.padding == 1 && c.dilation == 1 && c.groups == 1
+          && c.weight[0] % 4 == 0 && c.input[1] % 4 == 0))
+    let x = random(c.input, seed: 28)
+    let w = random(c.weight, seed: 29)
+    let b = random([c.weight[0]], seed: 30)
     try checkGradients([x, w, b]) { t in
       try t[0].conv2d(t[1], bias: t[2], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
     }
@@ -218,15 +239,29 @@ import EvoTestSupport
 
   @Test(arguments: [true, false])
   func batchNorm(_ training: Bool) throws {
-    let x = random([3, 2, 3, 3], seed: 37), gamma = random([2], seed: 38), beta = random([2], seed: 39)
+    let x = random([3, 2, 3, 3], seed: 37)
+    let gamma = random([2], seed: 38)
+    let beta = random([2], seed: 39)
     let stats = RunningStats(channels: 2)
-    stats.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
-    stats.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+    stats.mean.withMutableData {
+      $0[0] = 0.3
+      $0[1] = -0.2
+    }
+    stats.variance.withMutableData {
+      $0[0] = 1.5
+      $0[1] = 0.7
+    }
     try checkGradients([x, gamma, beta], eps: 5e-3) { t in
       // A fresh copy of the statistics each call, so repeated evaluations see the same inputs.
       let s = RunningStats(channels: 2)
-      s.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
-      s.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+      s.mean.withMutableData {
+        $0[0] = 0.3
+        $0[1] = -0.2
+      }
+      s.variance.withMutableData {
+        $0[0] = 1.5
+        $0[1] = 0.7
+      }
       return try t[0].batchNorm(gamma: t[1], beta: t[2], running: s, training: training)
     }
   }
@@ -235,11 +270,19 @@ import EvoTestSupport
   /// the kink), and values and gradients equal to batch norm followed by a separate ReLU.
   @Test(arguments: [true, false])
   func batchNormReLU(_ training: Bool) throws {
-    let x = random([3, 2, 3, 3], seed: 40), gamma = random([2], seed: 41), beta = random([2], seed: 42)
+    let x = random([3, 2, 3, 3], seed: 40)
+    let gamma = random([2], seed: 41)
+    let beta = random([2], seed: 42)
     func stats() -> RunningStats {
       let s = RunningStats(channels: 2)
-      s.mean.withMutableData { $0[0] = 0.3; $0[1] = -0.2 }
-      s.variance.withMutableData { $0[0] = 1.5; $0[1] = 0.7 }
+      s.mean.withMutableData {
+        $0[0] = 0.3
+        $0[1] = -0.2
+      }
+      s.variance.withMutableData {
+        $0[0] = 1.5
+        $0[1] = 0.7
+      }
       return s
     }
     try checkGradients([x, gamma, beta], eps: 1e-3) { t in
@@ -248,13 +291,15 @@ import EvoTestSupport
     let w = random([3, 2, 3, 3], seed: 43)
     func run(fused: Bool) throws -> [[Float]] {
       let inputs = try [x, gamma, beta].map { try Tensor(shape: $0.shape, values: $0.values).requiringGrad() }
-      let y = fused
+      let y =
+        fused
         ? try inputs[0].batchNorm(gamma: inputs[1], beta: inputs[2], running: stats(), training: training, relu: true)
         : try inputs[0].batchNorm(gamma: inputs[1], beta: inputs[2], running: stats(), training: training).relu()
       try (y * w).sum().backward()
       return [y.values] + inputs.map { $0.grad?.values ?? [] }
     }
-    let fused = try run(fused: true), separate = try run(fused: false)
+    let fused = try run(fused: true)
+    let separate = try run(fused: false)
     #expect(fused[0].contains(0) && fused[0].contains { $0 > 0 }, "the ReLU should clip some values and pass others")
     for (a, b) in zip(fused, separate) { expectClose(a, b, tolerance: 1e-5) }
   }

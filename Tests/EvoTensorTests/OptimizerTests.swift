@@ -1,12 +1,14 @@
+import EvoTestSupport
 import Foundation
 import Testing
+
 @testable import EvoTensor
-import EvoTestSupport
 
 @Suite struct OptimizerTests {
   /// Reference SGD in float64 following PyTorch's documented update rule.
   func referenceSGD(w0: Double, grads: [Double], lr: Double, momentum: Double, nesterov: Bool, wd: Double) -> Double {
-    var w = w0, v = 0.0
+    var w = w0
+    var v = 0.0
     for (t, g0) in grads.enumerated() {
       var d = g0 + wd * w
       if momentum > 0 {
@@ -27,14 +29,18 @@ import EvoTestSupport
       w.grad = Tensor([g])
       try opt.step()
     }
-    let expected = referenceSGD(w0: 1.5, grads: grads.map(Double.init), lr: 0.1, momentum: momentum, nesterov: nesterov, wd: 0.01)
+    let expected = referenceSGD(
+      w0: 1.5, grads: grads.map(Double.init), lr: 0.1, momentum: momentum, nesterov: nesterov, wd: 0.01)
     #expect(abs(Double(w.values[0]) - expected) < 1e-6)
   }
 
   @Test func parameterGroupsSkipWeightDecay() throws {
-    let decayed = try Tensor([2]).requiringGrad(), plain = try Tensor([2]).requiringGrad()
-    let opt = try SGD([ParameterGroup([decayed]), ParameterGroup([plain], weightDecay: 0)], learningRate: 0.5, weightDecay: 0.1)
-    decayed.grad = Tensor([0]); plain.grad = Tensor([0])
+    let decayed = try Tensor([2]).requiringGrad()
+    let plain = try Tensor([2]).requiringGrad()
+    let opt = try SGD(
+      [ParameterGroup([decayed]), ParameterGroup([plain], weightDecay: 0)], learningRate: 0.5, weightDecay: 0.1)
+    decayed.grad = Tensor([0])
+    plain.grad = Tensor([0])
     try opt.step()
     #expect(abs(decayed.values[0] - (2 - 0.5 * 0.2)) < 1e-6)
     #expect(plain.values[0] == 2)
@@ -49,7 +55,8 @@ import EvoTestSupport
     expectClose(w.values, [0.99, -0.99], tolerance: 1e-6)
     w.grad = Tensor([1, -0.5])
     try opt.step()
-    let m = 0.9 * 0.1 * 3 + 0.1 * 1, v = 0.999 * 0.001 * 9 + 0.001 * 1
+    let m = 0.9 * 0.1 * 3 + 0.1 * 1
+    let v = 0.999 * 0.001 * 9 + 0.001 * 1
     let step = 0.01 * (m / (1 - 0.81)) / ((v / (1 - 0.999 * 0.999)).squareRoot() + 1e-8)
     #expect(abs(Double(w.values[0]) - (0.99 - step)) < 1e-6)
     #expect(abs(w.values[1] - (-0.98)) < 1e-6)
@@ -104,7 +111,8 @@ import EvoTestSupport
   func orthogonalIsOrthonormal(_ shape: [Int]) throws {
     var rng = RandomGenerator(seed: 4)
     let q = try Initializer.orthogonal(shape, rng: &rng).reshape([shape[0], -1])
-    let rows = q.shape[0], cols = q.shape[1]
+    let rows = q.shape[0]
+    let cols = q.shape[1]
     let gram = rows <= cols ? try q.matmul(q.transpose()) : try q.transpose().matmul(q)
     let n = min(rows, cols)
     for i in 0..<n { for j in 0..<n { #expect(abs(gram.values[i * n + j] - (i == j ? 1 : 0)) < 1e-5) } }

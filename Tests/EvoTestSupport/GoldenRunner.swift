@@ -61,8 +61,9 @@ public func checkGolden(_ o: GoldenRunner.Outcome, sourceLocation: SourceLocatio
     }
     #expect(e.rendered().contains(expectedError.text), "error was: \(e.rendered())", sourceLocation: sourceLocation)
     if let span = e.span {
-      #expect(span.source.location(of: span.start).line == expectedError.line,
-              "error at \(span.description), expected line \(expectedError.line)", sourceLocation: sourceLocation)
+      #expect(
+        span.source.location(of: span.start).line == expectedError.line,
+        "error at \(span.description), expected line \(expectedError.line)", sourceLocation: sourceLocation)
     }
   } else if let e = o.error {
     Issue.record("unexpected error: \(e.rendered())", sourceLocation: sourceLocation)

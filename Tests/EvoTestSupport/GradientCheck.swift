@@ -1,5 +1,5 @@
-import Testing
 import EvoTensor
+import Testing
 
 /// Compares the autodiff gradient of `sum(f(inputs) * w)` (w fixed random weights) with central finite
 /// differences accumulated in float64, for every element of every input (or a seeded sample of them).
@@ -8,7 +8,10 @@ public func checkGradients(
   maxElementsPerInput: Int = 48, sourceLocation: SourceLocation = #_sourceLocation,
   _ f: ([Tensor]) throws -> Tensor
 ) throws {
-  for x in inputs { x.requiresGrad = true; x.grad = nil }
+  for x in inputs {
+    x.requiresGrad = true
+    x.grad = nil
+  }
   let y = try f(inputs)
   var rng = RandomGenerator(seed: 99)
   let weights = try Tensor.randn(y.shape, rng: &rng)
@@ -39,7 +42,9 @@ public func checkGradients(
 }
 
 /// A seeded random tensor; `awayFromZero` keeps |values| ≥ margin so kinks (relu, abs, sign) are not crossed.
-public func random(_ shape: [Int], seed: UInt64, low: Float = -2, high: Float = 2, awayFromZero margin: Float = 0) -> Tensor {
+public func random(_ shape: [Int], seed: UInt64, low: Float = -2, high: Float = 2, awayFromZero margin: Float = 0)
+  -> Tensor
+{
   var rng = RandomGenerator(seed: seed)
   let values = (0..<shape.reduce(1, *)).map { _ -> Float in
     var v = low + (high - low) * rng.uniform()

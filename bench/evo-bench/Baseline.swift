@@ -20,7 +20,9 @@ struct Baseline {
 
   /// `key=value` pairs of the last output line of any program (nil when it failed or is missing).
   static func values(of program: String, _ arguments: [String]) -> [String: Double]? {
-    guard let (status, output) = try? run(program, arguments), status == 0, let last = output.split(separator: "\n").last else { return nil }
+    guard let (status, output) = try? run(program, arguments), status == 0,
+      let last = output.split(separator: "\n").last
+    else { return nil }
     var out: [String: Double] = [:]
     for pair in last.split(separator: " ") {
       let kv = pair.split(separator: "=")

@@ -19,7 +19,8 @@ final class BenchResNet {
 
     /// `relu` applies the ReLU inside the batch-norm kernel (BN-ReLU in one op).
     func callAsFunction(_ x: Tensor, relu: Bool = false) throws -> Tensor {
-      try x.conv2d(weight, stride: stride, padding: padding).batchNorm(gamma: gamma, beta: beta, running: stats, training: true, relu: relu)
+      try x.conv2d(weight, stride: stride, padding: padding).batchNorm(
+        gamma: gamma, beta: beta, running: stats, training: true, relu: relu)
     }
   }
 
@@ -45,9 +46,10 @@ final class BenchResNet {
       for b in 0..<3 {
         let stride = stage > 0 && b == 0 ? 2 : 1
         let shortcut = stride != 1 || cin != width ? try ConvBN(cin, width, kernel: 1, stride: stride, rng: &rng) : nil
-        blocks.append(Block(
-          first: try ConvBN(cin, width, kernel: 3, stride: stride, rng: &rng),
-          second: try ConvBN(width, width, kernel: 3, stride: 1, rng: &rng), shortcut: shortcut))
+        blocks.append(
+          Block(
+            first: try ConvBN(cin, width, kernel: 3, stride: stride, rng: &rng),
+            second: try ConvBN(width, width, kernel: 3, stride: 1, rng: &rng), shortcut: shortcut))
         cin = width
       }
     }

@@ -11,7 +11,9 @@ struct GanSuite {
   let quick: Bool
 
   /// The repository's stdlib/ folder, beside bench/.
-  static let stdlib = URL(fileURLWithPath: Baseline.benchFolder).deletingLastPathComponent().appendingPathComponent("stdlib").path
+  static let stdlib = URL(fileURLWithPath: Baseline.benchFolder).deletingLastPathComponent().appendingPathComponent(
+    "stdlib"
+  ).path
 
   func run() throws {
     BLASThreads.set(Machine.cores)
@@ -30,11 +32,18 @@ struct GanSuite {
       \(iterations) / (clock() - start) * 60
       """
     let result = session.run(code, name: "<evo-bench gan>")
-    guard case .success(.number(let evo)?) = result else { throw BenchError("the Evo GAN iterations failed: \(result)") }
-    let torch = baseline.hasModule("torch")
-      ? baseline.values(script: "gan_baseline.py", arguments: ["--threads", "\(Machine.cores)"] + (quick ? ["--quick"] : []))?["gan_iterations_per_minute"]
+    guard case .success(.number(let evo)?) = result else {
+      throw BenchError("the Evo GAN iterations failed: \(result)")
+    }
+    let torch =
+      baseline.hasModule("torch")
+      ? baseline.values(
+        script: "gan_baseline.py", arguments: ["--threads", "\(Machine.cores)"] + (quick ? ["--quick"] : []))?[
+          "gan_iterations_per_minute"]
       : nil
-    if torch == nil { print("(no `torch` importable by \(baseline.python): the PyTorch column is empty; set EVO_BENCH_PYTHON)") }
+    if torch == nil {
+      print("(no `torch` importable by \(baseline.python): the PyTorch column is empty; set EVO_BENCH_PYTHON)")
+    }
     var table = Table(["model", "Evo it/min", "torch it/min"])
     table.add(["BN-ReLU G 64/32/32, D 32/64, batch 64, n_D 2", format(evo, 1), torch.map { format($0, 1) } ?? "-"])
     table.print()

@@ -21,16 +21,21 @@ struct LangSuite {
     // Best of five: this kind of shared machine swings by ±30% from run to run.
     let repeats = quick ? 1 : 5
     let hasLua = (try? Baseline.run("lua5.4", ["-v"]))?.status == 0
-    print("evo-bench lang — \(Machine.model), release build; best of \(repeats); baselines: \(baseline.python)\(hasLua ? ", lua5.4" : " (no lua5.4 installed)")")
+    print(
+      "evo-bench lang — \(Machine.model), release build; best of \(repeats); baselines: \(baseline.python)\(hasLua ? ", lua5.4" : " (no lua5.4 installed)")"
+    )
     var table = Table(["program", "Evo s", "CPython s", "Lua s", "vs CPython", "vs Lua"])
     var result = "RESULT"
     for (file, title) in Self.rows {
       let text = try String(contentsOfFile: "\(folder)/\(file).evo", encoding: .utf8)
       let evo = try evoSeconds(text, file: "\(file).evo", repeats: repeats)
-      let python = Baseline.values(of: baseline.python, ["\(folder)/time_python.py", "\(folder)/\(file).py", "\(repeats)"])?["seconds"]
+      let python = Baseline.values(
+        of: baseline.python, ["\(folder)/time_python.py", "\(folder)/\(file).py", "\(repeats)"])?["seconds"]
       let lua = hasLua ? luaSeconds("\(folder)/\(file).lua", repeats: repeats) : nil
-      table.add([title, format(evo, 3), python.map { format($0, 3) } ?? "-", lua.map { format($0, 3) } ?? "-",
-                 python.map { format($0 / evo, 2) } ?? "-", lua.map { format($0 / evo, 2) } ?? "-"])
+      table.add([
+        title, format(evo, 3), python.map { format($0, 3) } ?? "-", lua.map { format($0, 3) } ?? "-",
+        python.map { format($0 / evo, 2) } ?? "-", lua.map { format($0 / evo, 2) } ?? "-",
+      ])
       if file == "fib" { result += " fib30_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
       if file == "loop" { result += " loop_speedup_vs_python=" + (python.map { format($0 / evo, 3) } ?? "nan") }
     }
@@ -40,9 +45,10 @@ struct LangSuite {
     let callSeconds = try evoSeconds(callText, file: "tensor_calls.evo", repeats: repeats, runtime: true)
     let evoNs = callSeconds * 1e9 / 1e6
     let pythonCalls = Baseline.values(of: baseline.python, ["\(folder)/tensor_calls.py"]) ?? [:]
-    print("tensor op call overhead (ns per a + b on 4-element tensors): Evo \(format(evoNs, 0))"
-      + (pythonCalls["torch_ns"].map { ", Python+torch \(format($0, 0))" } ?? ", no torch")
-      + (pythonCalls["numpy_ns"].map { ", Python+numpy \(format($0, 0))" } ?? ", no numpy"))
+    print(
+      "tensor op call overhead (ns per a + b on 4-element tensors): Evo \(format(evoNs, 0))"
+        + (pythonCalls["torch_ns"].map { ", Python+torch \(format($0, 0))" } ?? ", no torch")
+        + (pythonCalls["numpy_ns"].map { ", Python+numpy \(format($0, 0))" } ?? ", no numpy"))
     result += " tensor_call_ns=\(format(evoNs, 0))"
     result += " tensor_call_speedup_vs_torch=" + (pythonCalls["torch_ns"].map { format($0 / evoNs, 3) } ?? "nan")
     let startup = startupMilliseconds()
@@ -71,13 +77,15 @@ struct LangSuite {
   }
 
   private func luaSeconds(_ path: String, repeats: Int) -> Double? {
-    let code = "local best = math.huge for _ = 1, \(repeats) do local t = os.clock() dofile('\(path)') best = math.min(best, os.clock() - t) end print('seconds=' .. best)"
+    let code =
+      "local best = math.huge for _ = 1, \(repeats) do local t = os.clock() dofile('\(path)') best = math.min(best, os.clock() - t) end print('seconds=' .. best)"
     return Baseline.values(of: "lua5.4", ["-e", code])?["seconds"]
   }
 
   /// Wall time of `evo` starting, reaching its prompt loop and exiting at end of input, best of 5.
   private func startupMilliseconds() -> Double? {
-    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("evo").path
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("evo")
+      .path
     guard FileManager.default.isExecutableFile(atPath: exe) else { return nil }
     var best = Double.infinity
     for _ in 0..<5 {

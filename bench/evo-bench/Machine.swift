@@ -59,8 +59,12 @@ struct Table {
     let all = [header] + rows
     let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
     func line(_ r: [String]) -> String {
-      r.enumerated().map { i, s in i == 0 ? s.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - s.count) + s }
-        .joined(separator: "  ")
+      r.enumerated().map { i, s in
+        i == 0
+          ? s.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+          : String(repeating: " ", count: widths[i] - s.count) + s
+      }
+      .joined(separator: "  ")
     }
     Swift.print(line(header))
     Swift.print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))

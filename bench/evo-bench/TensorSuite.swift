@@ -18,12 +18,18 @@ struct TensorSuite {
 
   func run() throws {
     BLASThreads.set(Machine.cores)
-    let peak = peakGflops.map { "fp32 peak \(format($0)) GFLOP/s" } ?? "fp32 peak unknown (no C compiler to measure it; see --peak-gflops)"
+    let peak =
+      peakGflops.map { "fp32 peak \(format($0)) GFLOP/s" }
+      ?? "fp32 peak unknown (no C compiler to measure it; see --peak-gflops)"
     print("evo-bench tensor — \(Machine.model), \(Machine.cores) cores, \(peak), release build")
-    var torch = baseline.hasModule("torch")
-      ? baseline.values(script: "tensor_baseline.py", arguments: ["--threads", "\(Machine.cores)"] + (quick ? ["--quick"] : []))
+    var torch =
+      baseline.hasModule("torch")
+      ? baseline.values(
+        script: "tensor_baseline.py", arguments: ["--threads", "\(Machine.cores)"] + (quick ? ["--quick"] : []))
       : nil
-    if torch == nil { print("(no `torch` importable by \(baseline.python): PyTorch columns are empty; set EVO_BENCH_PYTHON)") }
+    if torch == nil {
+      print("(no `torch` importable by \(baseline.python): PyTorch columns are empty; set EVO_BENCH_PYTHON)")
+    }
     var table = Table(["measurement", "Evo", "PyTorch", "speed-up"])
     func row(_ name: String, _ evo: Double, _ key: String, higherIsBetter: Bool) {
       if let t = torch?[key] {
@@ -37,11 +43,14 @@ struct TensorSuite {
 
     if wants("sgemm") {
       let n = quick ? 1024 : 2048
-      let a = try Tensor.randn([n, n], rng: &rng), b = try Tensor.randn([n, n], rng: &rng)
+      let a = try Tensor.randn([n, n], rng: &rng)
+      let b = try Tensor.randn([n, n], rng: &rng)
       let gemm = 2 * pow(Double(n), 3) / (try bestTime(repeats: repeats) { _ = try a.matmul(b) }) / 1e9
       row("sgemm \(n)³ GFLOP/s", gemm, "sgemm_gflops", higherIsBetter: true)
       result += " sgemm_gflops=\(format(gemm))"
-      if let peakGflops { result += " peak_gflops=\(format(peakGflops)) sgemm_peak_fraction=\(format(gemm / peakGflops, 3))" }
+      if let peakGflops {
+        result += " peak_gflops=\(format(peakGflops)) sgemm_peak_fraction=\(format(gemm / peakGflops, 3))"
+      }
     }
     if wants("conv") {
       for (c, hw) in [(16, 28), (32, 14), (64, 7)] {
@@ -53,9 +62,11 @@ struct TensorSuite {
     if wants("add") {
       // c = a + b over 10M floats moves 3 × 40 MB.
       let count = 10_000_000
-      let a = try Tensor.randn([count], rng: &rng), b = try Tensor.randn([count], rng: &rng)
-      row("add 10M floats GB/s", 12.0 * Double(count) / (try bestTime(repeats: repeats * 2) { _ = try a + b }) / 1e9,
-          "add_gbps", higherIsBetter: true)
+      let a = try Tensor.randn([count], rng: &rng)
+      let b = try Tensor.randn([count], rng: &rng)
+      row(
+        "add 10M floats GB/s", 12.0 * Double(count) / (try bestTime(repeats: repeats * 2) { _ = try a + b }) / 1e9,
+        "add_gbps", higherIsBetter: true)
     }
     if wants("resnet") {
       // Three windows each, alternating (torch's first is its full run above): the machine's speed
@@ -64,7 +75,9 @@ struct TensorSuite {
       var torchStep = torch?["resnet20_step_ms"]
       if var best = torchStep {
         for _ in 0..<(quick ? 1 : 2) {
-          let again = baseline.values(script: "tensor_baseline.py", arguments: ["--threads", "\(Machine.cores)", "--only", "resnet"] + (quick ? ["--quick"] : []))
+          let again = baseline.values(
+            script: "tensor_baseline.py",
+            arguments: ["--threads", "\(Machine.cores)", "--only", "resnet"] + (quick ? ["--quick"] : []))
           best = Swift.min(best, again?["resnet20_step_ms"] ?? best)
           seconds = Swift.min(seconds, try resnetStepSeconds(rng: &rng))
         }

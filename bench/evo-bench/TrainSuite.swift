@@ -22,9 +22,10 @@ struct TrainSuite {
 
   func run() throws {
     BLASThreads.set(Machine.cores)
-    print("evo-bench train — \(Machine.model), \(Machine.cores) cores (PyTorch \(Machine.cores) threads),"
-      + " release build;"
-      + " ResNet-20 step, batch \(batch) of 1×28×28, best of \(repeats) × \(windows) alternating windows")
+    print(
+      "evo-bench train — \(Machine.model), \(Machine.cores) cores (PyTorch \(Machine.cores) threads),"
+        + " release build;"
+        + " ResNet-20 step, batch \(batch) of 1×28×28, best of \(repeats) × \(windows) alternating windows")
     let hasTorch = baseline.hasModule("torch")
     if !hasTorch {
       print("(no `torch` importable by \(baseline.python): PyTorch columns are empty; set EVO_BENCH_PYTHON)")
@@ -33,7 +34,9 @@ struct TrainSuite {
     let evo = try EvoTrainSteps(batch: batch, norms: Self.norms)
     var rng = RandomGenerator(seed: 1)
     let swiftStep = try BenchResNet.TrainStep(batch: batch, rng: &rng)
-    var evoBest = [String: Double](), torchBest = [String: Double](), swiftBest = Double.infinity
+    var evoBest = [String: Double]()
+    var torchBest = [String: Double]()
+    var swiftBest = Double.infinity
     for _ in 0..<windows {
       if hasTorch, let t = baseline.values(script: "train_baseline.py", arguments: torchArguments) {
         for norm in Self.norms {
@@ -49,16 +52,20 @@ struct TrainSuite {
     var table = Table(["ResNet-20 step", "Evo ms", "PyTorch ms", "speed-up", "Evo peak RSS MB", "PyTorch peak RSS MB"])
     var result = "RESULT"
     for norm in Self.norms {
-      let seconds = evoBest[norm] ?? .nan, torch = torchBest[norm]
+      let seconds = evoBest[norm] ?? .nan
+      let torch = torchBest[norm]
       let evoMemory = Self.childMemory(norm: norm, quick: quick)
-      let torchMemory = hasTorch
+      let torchMemory =
+        hasTorch
         ? baseline.values(script: "train_baseline.py", arguments: torchArguments + ["--norms", norm]) : nil
       func memory(_ m: [String: Double]?) -> String {
         guard let peak = m?["peak_rss_mb"], let start = m?["start_rss_mb"] else { return "-" }
         return "\(format(peak, 0)) (+\(format(peak - start, 0)))"
       }
-      table.add([norm, format(seconds * 1000), torch.map { format($0 * 1000) } ?? "-",
-                 torch.map { format($0 / seconds, 2) } ?? "-", memory(evoMemory), memory(torchMemory)])
+      table.add([
+        norm, format(seconds * 1000), torch.map { format($0 * 1000) } ?? "-",
+        torch.map { format($0 / seconds, 2) } ?? "-", memory(evoMemory), memory(torchMemory),
+      ])
       result += " resnet20_\(norm)_speedup_vs_torch=" + (torch.map { format($0 / seconds, 3) } ?? "nan")
       result += " resnet20_\(norm)_step_ms=\(format(seconds * 1000))"
       result += " resnet20_\(norm)_peak_rss_mb=" + (evoMemory?["peak_rss_mb"].map { format($0, 0) } ?? "nan")

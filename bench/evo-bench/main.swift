@@ -30,7 +30,10 @@ struct EvoBench: ParsableCommand {
     let baseline = Baseline(python: python ?? ProcessInfo.processInfo.environment["EVO_BENCH_PYTHON"] ?? "python3")
     switch suite {
     case "tensor":
-      try TensorSuite(baseline: baseline, peakGflops: peakGflops ?? PeakFlops.measure(threads: Machine.cores), quick: quick, only: only).run()
+      try TensorSuite(
+        baseline: baseline, peakGflops: peakGflops ?? PeakFlops.measure(threads: Machine.cores), quick: quick,
+        only: only
+      ).run()
     case "lang":
       try LangSuite(baseline: baseline, quick: quick).run()
     case "graph":
