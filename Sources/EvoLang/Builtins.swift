@@ -39,14 +39,7 @@ enum Builtins {
       "range", [p("start"), p("end", .null), p("step", .number(1))],
       doc: "range(end) or range(start, end, step): numbers from start up to (not including) end."
     ) { a in
-      var start = try a.number(0)
-      var end = 0.0
-      if case .null = a[1] {
-        end = start
-        start = 0
-      } else {
-        end = try a.number(1)
-      }
+      let (start, end) = try a.startAndEnd()
       let step = try a.number(2)
       guard step != 0, step.isFinite else { throw EvoError(.value, "range() step must be a non-zero number") }
       return .range(try RangeObject(start: start, end: end, step: step))

@@ -76,6 +76,13 @@ public struct Arguments {
 
   public subscript(_ i: Int) -> Value { base[i] }
 
+  /// The bounds of a `range(end)` / `range(start, end)` style call from arguments 0 and 1: a nil second
+  /// argument makes the first one the end, starting at 0.
+  public func startAndEnd() throws -> (start: Double, end: Double) {
+    if case .null = base[1] { return (0, try number(0)) }
+    return (try number(0), try number(1))
+  }
+
   private func typeError(_ i: Int, _ expected: String) -> EvoError {
     EvoError(.type, "\(function)() argument '\(names[i])' must be \(expected), not \(base[i].typeName)")
   }

@@ -43,14 +43,7 @@ enum TensorFunctions {
       NativeFunction(
         "arange", [p("start"), p("end", .null), p("step", .number(1))], doc: "Evenly spaced values in [start, end)."
       ) { a in
-        var start = try a.number(0)
-        var end = 0.0
-        if case .null = a[1] {
-          end = start
-          start = 0
-        } else {
-          end = try a.number(1)
-        }
+        let (start, end) = try a.startAndEnd()
         return .tensor(try Tensor.arange(Float(start), Float(end), step: Float(a.number(2))))
       },
       NativeFunction(
