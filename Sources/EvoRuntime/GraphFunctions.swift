@@ -5,7 +5,7 @@ import EvoTensor
 /// The `graph` and `layers` builtins: parsing, random graphs, JSON, and the named layers.
 enum GraphFunctions {
   /// A generator from an explicit seed, or drawn from the session's generator (see `seed()`).
-  static func generator(_ seed: Value, _ random: TensorFunctions.RandomState) throws -> RandomGenerator {
+  static func generator(_ seed: Value, _ random: RandomState) throws -> RandomGenerator {
     switch seed {
     case .null: return RandomGenerator(seed: random.generator.next())
     case .number(let n) where n == n.rounded() && abs(n) < 1e18:
@@ -15,7 +15,7 @@ enum GraphFunctions {
   }
 
   /// The `graph` module.
-  static func module(random: TensorFunctions.RandomState) -> Module {
+  static func module(random: RandomState) -> Module {
     let m = Module(name: "graph", path: nil)
     let functions = [
       NativeFunction(
@@ -48,8 +48,8 @@ enum GraphFunctions {
 
   /// The `layers` catalog: `layers.evonorm_b0`, `layers["bn_relu"]`, `for name in layers`.
   final class Catalog: NativeObject {
-    let random: TensorFunctions.RandomState
-    init(random: TensorFunctions.RandomState) { self.random = random }
+    let random: RandomState
+    init(random: RandomState) { self.random = random }
     var nativeType: NativeType { Self.type }
 
     static func named(_ name: String, _ catalog: any NativeObject) throws -> Value {

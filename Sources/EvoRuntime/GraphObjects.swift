@@ -9,8 +9,8 @@ import Foundation
 final class GraphObject: PNGDisplayable {
   let graph: LayerGraph
   /// The session's generator, for mutations without an explicit seed.
-  let random: TensorFunctions.RandomState
-  init(_ graph: LayerGraph, random: TensorFunctions.RandomState) {
+  let random: RandomState
+  init(_ graph: LayerGraph, random: RandomState) {
     self.graph = graph
     self.random = random
   }
@@ -18,7 +18,7 @@ final class GraphObject: PNGDisplayable {
 
   func pngData() throws -> [UInt8] { try GraphvizRenderer.png(dot: graph.dot()) }
 
-  static func value(_ graph: LayerGraph, _ random: TensorFunctions.RandomState) -> Value {
+  static func value(_ graph: LayerGraph, _ random: RandomState) -> Value {
     .native(GraphObject(graph, random: random))
   }
 
@@ -131,8 +131,8 @@ final class GraphObject: PNGDisplayable {
 /// A layer instance: `layer(x)` evaluates it; `layer.parameters` are its trainable tensors.
 final class LayerObject: NativeObject {
   let layer: GraphLayer
-  let random: TensorFunctions.RandomState
-  init(_ layer: GraphLayer, random: TensorFunctions.RandomState) {
+  let random: RandomState
+  init(_ layer: GraphLayer, random: RandomState) {
     self.layer = layer
     self.random = random
   }

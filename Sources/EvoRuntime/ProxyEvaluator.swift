@@ -14,7 +14,7 @@ public final class EvoProxyEvaluator: Evaluator {
   let session: Session
   var interpreter: Interpreter { session.interpreter }
   let proxy: Value
-  let random = TensorFunctions.RandomState()
+  let random = RandomState()
 
   /// Runs `source` (named `name` in error messages) and finds its `architectures` and `proxy`.
   public init(source: String, name: String = "<proxy>", searchPaths: [String] = []) throws {

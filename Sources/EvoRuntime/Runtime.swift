@@ -24,7 +24,7 @@ public enum EvoRuntime {
       if f.name == "figure" { f.returns = "Figure" }
       vm.register(f)
     }
-    let random = TensorFunctions.RandomState()
+    let random = RandomState()
     for f in TensorMethods.all {
       if let existing = vm.lookup(f.name), case .builtin(let numeric) = existing {
         vm.register(combined(tensor: f, numeric: numeric))
@@ -42,7 +42,7 @@ public enum EvoRuntime {
     vm.defineBuiltin(
       "graph", .module(GraphFunctions.module(random: random)),
       doc: "Layer graphs: parse, random, from_json, primitives.")
-    vm.defineBuiltin("_data", .module(TensorFunctions.dataModule()), doc: "Data readers behind `import data`.")
+    vm.defineBuiltin("_data", .module(DataFunctions.module()), doc: "Data readers behind `import data`.")
     vm.defineBuiltin(
       "layers", .native(GraphFunctions.Catalog(random: random)),
       doc: "The named layers: layers.evonorm_b0, layers[\"bn_relu\"].")

@@ -8,8 +8,8 @@ import Foundation
 /// `s.pareto()`, `s.best(5)`, `s.candidates(status:)`, `s.lineage(c)`, `s.rerank(k:)`, `s.status`.
 final class SearchObject: NativeObject {
   let runner: SearchRunner
-  let random: TensorFunctions.RandomState
-  init(_ runner: SearchRunner, random: TensorFunctions.RandomState) {
+  let random: RandomState
+  init(_ runner: SearchRunner, random: RandomState) {
     self.runner = runner
     self.random = random
   }
@@ -239,7 +239,7 @@ func searchErrors<T>(_ body: () throws -> T) throws -> T {
 
 /// The search builtins.
 enum SearchFunctions {
-  static func all(random: TensorFunctions.RandomState) -> [NativeFunction] {
+  static func all(random: RandomState) -> [NativeFunction] {
     [
       NativeFunction(
         "search_store",
