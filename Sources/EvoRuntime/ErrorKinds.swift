@@ -1,6 +1,7 @@
 import EvoGraph
 import EvoLang
 import EvoPlot
+import EvoSearch
 import EvoTensor
 
 // The Evo kind of each host error, so Evo code can tell a rejected layer (`GraphError`,
@@ -28,4 +29,17 @@ extension GraphError: EvoErrorConvertible {
 
 extension PlotError: EvoErrorConvertible {
   public var evoErrorKind: ErrorKind { .value }
+}
+
+/// Runs store and search code, turning its errors into Evo errors.
+func searchErrors<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let error as SearchError {
+    switch error {
+    case .store(let m): throw EvoError(.io, m)
+    case .configuration(let m): throw EvoError(.value, m)
+    case .evaluation(let m): throw EvoError(.host, m)
+    }
+  }
 }
