@@ -135,7 +135,7 @@ public final class NotebookRunner {
         collector.timedOut = true
         session.interrupt()
       }
-      DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+      InterruptSignal.queue.asyncAfter(deadline: .now() + seconds, execute: item)
       return item
     }
     defer { timer?.cancel() }

@@ -72,6 +72,7 @@ extension Tensor {
     var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient]
     try Autograd.withNoGrad {
       for node in order.reversed() {
+        try Cancellation.check("backward")
         guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
         guard let fn = node.backwardFunction else {
           node.grad = try node.grad.map { try $0 + g } ?? g.copy()

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A flag that asks long computations to stop; thread-safe.
@@ -34,4 +35,34 @@ public enum Cancellation {
   public static func check(_ op: String) throws {
     if current.isRequested { throw TensorError(.cancelled, op: op, "interrupted") }
   }
+}
+
+extension Cancellation {
+  /// Runs `body` on a thread of its own and waits for it, checking the current token every 10 ms; on a
+  /// request it throws at once and leaves `body` to finish unobserved. For native calls that cannot check
+  /// a token themselves (LAPACK, a sort): `body` must own everything it touches (copies, not pointers
+  /// into tensors), and its result is dropped when it is abandoned.
+  public static func abandonable<R: Sendable>(_ op: String, _ body: @escaping @Sendable () -> R) throws -> R {
+    try check(op)
+    let token = current
+    let outcome = Outcome<R>()
+    let thread = Thread {
+      outcome.value = body()
+      outcome.done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+    while outcome.done.wait(timeout: .now() + .milliseconds(10)) == .timedOut {
+      if token.isRequested { throw TensorError(.cancelled, op: op, "interrupted") }
+    }
+    guard let value = outcome.value else { throw TensorError(.cancelled, op: op, "the worker thread ended early") }
+    return value
+  }
+}
+
+/// The result of an `abandonable` body: written once by its thread before `done` is signalled, read by
+/// the waiting thread only after the signal.
+private final class Outcome<R>: @unchecked Sendable {
+  var value: R?
+  let done = DispatchSemaphore(value: 0)
 }

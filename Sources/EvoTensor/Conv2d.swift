@@ -297,11 +297,11 @@ private func gemmForward(
     if geo.isPointwise {
       for n in images where !token.isRequested {
         for gi in 0..<geo.groups {
-          sgemm(
-            transA: false, transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
+          blockedSgemm(
+            transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
             ws.pointer + gi * geo.outPerGroup * geo.colRows,
             xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
-            os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane)
+            os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane, token: token)
         }
       }
       return
@@ -317,9 +317,9 @@ private func gemmForward(
                 xs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane, col + i * plane,
                 rowStride: width)
             }
-            sgemm(
-              transA: false, transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
-              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product)
+            blockedSgemm(
+              transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
+              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product, token: token)
             scatter(
               product, count: count, channels: geo.outPerGroup, plane: plane,
               into: os.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane,
@@ -384,11 +384,12 @@ private func gemmBackward(
           let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
           let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane
           let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-          sgemm(
-            transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
-            dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
-          sgemm(
-            transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true)
+          blockedSgemm(
+            transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
+            dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true, token: token)
+          blockedSgemm(
+            transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true,
+            token: token)
         }
       }
       return
@@ -409,10 +410,12 @@ private func gemmBackward(
               imageStride: geo.outChannels * plane,
               count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
             let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-            sgemm(
-              transA: false, transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
-              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true)
-            sgemm(transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col)
+            blockedSgemm(
+              transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
+              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true, token: token)
+            blockedSgemm(
+              transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col, token: token
+            )
             for i in 0..<count {
               geo.col2im(
                 col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
@@ -430,10 +433,13 @@ private func gemmBackward(
 }
 
 /// Calls `body(channelRange)` over channels split among workers.
-private func forChannelChunks(_ channels: Int, op: String, _ body: @Sendable (Range<Int>) -> Void) throws {
+private func forChannelChunks(
+  _ channels: Int, op: String, _ body: @Sendable (Range<Int>, CancellationToken) -> Void
+) throws {
+  let token = Cancellation.current
   let workers = Swift.min(Parallel.workers, channels)
   DispatchQueue.concurrentPerform(iterations: workers) { w in
-    body((channels * w / workers)..<(channels * (w + 1) / workers))
+    body((channels * w / workers)..<(channels * (w + 1) / workers), token)
   }
   try Cancellation.check(op)
 }
@@ -445,8 +451,8 @@ private func depthwiseForward(
   let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
   let kArea = geo.kernelH * geo.kernelW
-  try forChannelChunks(geo.inChannels, op: "conv2d") { channels in
-    for n in 0..<geo.batch {
+  try forChannelChunks(geo.inChannels, op: "conv2d") { channels, token in
+    for n in 0..<geo.batch where !token.isRequested {
       for c in channels {
         let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
         let dst = os.pointer + (n * geo.inChannels + c) * geo.outPlane
@@ -482,8 +488,8 @@ private func depthwiseBackward(
   let dxs = SendablePointer(dx)
   let dws = SendablePointer(dw)
   let kArea = geo.kernelH * geo.kernelW
-  try forChannelChunks(geo.inChannels, op: "conv2d backward") { channels in
-    for n in 0..<geo.batch {
+  try forChannelChunks(geo.inChannels, op: "conv2d backward") { channels, token in
+    for n in 0..<geo.batch where !token.isRequested {
       for c in channels {
         let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
         let dplane = dxs.pointer + (n * geo.inChannels + c) * geo.inPlane

@@ -98,19 +98,18 @@ public enum Datasets {
     return try loadIDX(images: images, labels: labels, limit: limit)
   }
 
-  /// One CIFAR-10 binary batch file: records of 1 label byte then 3·32·32 channel-major pixel bytes.
-  public static func loadCIFAR10Batch(path: String) throws -> LabeledImages {
+  /// One CIFAR-10 binary batch file (`.gz` or plain): records of 1 label byte then 3·32·32 channel-major
+  /// pixel bytes. At most `maxBytes` are inflated (one batch of 10,000 records is 30.7 MB).
+  public static func loadCIFAR10Batch(path: String, maxBytes: Int = 1 << 31) throws -> LabeledImages {
     let op = "cifar10"
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw TensorError.file(op, "cannot read \(path)")
-    }
+    let data = try GzipFile.read(path: path, op: op, maxBytes: maxBytes)
     let record = 1 + 3 * 32 * 32
     guard !data.isEmpty, data.count % record == 0 else {
       throw TensorError.file(
         op, "\(path) has \(data.count) bytes, not a whole number of \(record)-byte CIFAR-10 records")
     }
     let n = data.count / record
-    let storage = TensorStorage(uninitializedCount: n * 3072)
+    let storage = TensorStorage(uninitializedCount: try Shape.validate([n, 3, 32, 32], op: op))
     var labels: [Int] = []
     labels.reserveCapacity(n)
     try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in

@@ -1,13 +1,16 @@
 import CZlib
 import EvoLimits
 
-/// Reads a whole file through zlib's `gzread` (which also reads uncompressed files as they are),
-/// growing the buffer only as data arrives, so a lying header can never force a huge allocation.
+/// The one way Evo reads a data file that may be gzip-compressed: zlib's `gzread` (which also reads
+/// uncompressed files as they are), growing the buffer only as data arrives, so a lying header can never
+/// force a huge allocation and a gzip bomb is never inflated past a bound.
 enum GzipFile {
   /// The decompressed bytes. `expectedSize` sees the bytes read so far and returns the total the file's
   /// own header declares once it can tell; reading stops (with an error) as soon as the data goes past
-  /// that, or past the memory limit, so a gzip bomb is never inflated beyond what its header claims.
-  static func read(path: String, op: String, expectedSize: ([UInt8]) throws -> Int? = { _ in nil }) throws -> [UInt8] {
+  /// that, past `maxBytes`, or past the memory limit, checked after every 1 MB inflated.
+  static func read(
+    path: String, op: String, maxBytes: Int = .max, expectedSize: ([UInt8]) throws -> Int? = { _ in nil }
+  ) throws -> [UInt8] {
     guard !path.utf8.contains(0), let file = gzopen(path, "rb") else {
       throw TensorError.file(op, "cannot open \(path)")
     }
@@ -30,6 +33,9 @@ enum GzipFile {
       if limit == nil { limit = try expectedSize(bytes) }
       if let limit, bytes.count > limit {
         throw TensorError.file(op, "\(path) holds more than the \(limit) bytes its header declares")
+      }
+      if bytes.count > maxBytes {
+        throw TensorError.file(op, "\(path) holds more than \(MemoryLimit.format(maxBytes)), the most \(op) reads")
       }
       try MemoryLimit.check(bytes.count, of: 1, op: op)
     }

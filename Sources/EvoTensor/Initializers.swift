@@ -39,7 +39,23 @@ public enum Initializer {
     let (vectors, length) = rows <= cols ? (rows, cols) : (cols, rows)
     guard count > 0 else { return try Tensor.zeros(shape) }
     guard length <= Int(Int32.max) else { throw TensorError.shape(op, "\(shapeString(shape)) is too large for LAPACK") }
-    var a = try Tensor.randn([vectors, length], rng: &rng).values
+    let gaussian = try Tensor.randn([vectors, length], rng: &rng).values
+    // LAPACK cannot be interrupted: it runs on a thread the caller abandons on Ctrl-C (2000² takes ~1 s).
+    let (a, signs, info) = try Cancellation.abandonable(op) { householderQ(gaussian, vectors: vectors, length: length) }
+    guard info == 0 else { throw TensorError(.numeric, op: op, "LAPACK failed (info \(info))") }
+    let out = try Tensor.uninitialized(shape)
+    let dst = out.storage.pointer
+    for v in 0..<vectors {
+      let sign = signs[v] ? gain : -gain
+      for i in 0..<length { dst[rows <= cols ? v * length + i : i * vectors + v] = sign * a[v * length + i] }
+    }
+    return out
+  }
+
+  /// The Q factor (column-major, `vectors` columns of `length`) of the QR decomposition of `matrix`, whether
+  /// each diagonal entry of R is non-negative, and LAPACK's status.
+  private static func householderQ(_ matrix: [Float], vectors: Int, length: Int) -> ([Float], [Bool], Int32) {
+    var a = matrix
     var m = Int32(length)
     var n = Int32(vectors)
     var lda = m
@@ -52,18 +68,9 @@ public enum Initializer {
     sorgqr_(&m, &n, &n, &a, &lda, &tau, &qSize, &query, &info)
     var lwork = Int32(Swift.max(qrSize, qSize, Float(vectors)))
     var work = [Float](repeating: 0, count: Int(lwork))
-    try Cancellation.check(op)
     sgeqrf_(&m, &n, &a, &lda, &tau, &work, &lwork, &info)
-    let signs = (0..<vectors).map { a[$0 * length + $0] < 0 ? -gain : gain }
-    try Cancellation.check(op)
+    let positive = (0..<vectors).map { a[$0 * length + $0] >= 0 }
     sorgqr_(&m, &n, &n, &a, &lda, &tau, &work, &lwork, &info)
-    try Cancellation.check(op)
-    guard info == 0 else { throw TensorError(.numeric, op: op, "LAPACK failed (info \(info))") }
-    let out = try Tensor.uninitialized(shape)
-    let dst = out.storage.pointer
-    for v in 0..<vectors {
-      for i in 0..<length { dst[rows <= cols ? v * length + i : i * vectors + v] = signs[v] * a[v * length + i] }
-    }
-    return out
+    return (a, positive, info)
   }
 }

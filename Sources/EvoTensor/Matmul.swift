@@ -1,35 +1,77 @@
 import CBLAS
 import EvoLimits
 
-/// C[m×n] = op(A)·op(B) (+ C when `accumulate`), row-major, through `cblas_sgemm`.
+/// C[m×n] = op(A)·op(B) (+ C when `accumulate`), row-major, through `cblas_sgemm`. The leading dimensions
+/// default to those of whole matrices; `blockedSgemm` passes wider ones for blocks of rows or columns.
 @inline(__always)
 func sgemm(
   transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
-  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, accumulate: Bool = false
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+  lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
 ) {
   if m == 0 || n == 0 { return }
+  let ldc = ldc ?? n
   if k == 0 {
-    if !accumulate { c.update(repeating: 0, count: m * n) }
+    if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
     return
   }
   cblas_sgemm(
     CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), 1, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-    accumulate ? 1 : 0, c, Int32(n))
+    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda ?? (transA ? m : k)), b, Int32(ldb ?? (transB ? k : n)),
+    accumulate ? 1 : 0, c, Int32(ldc))
 }
 
-/// `sgemm` with A not transposed, split into blocks of rows of about 2^30 multiply-adds each (a few
-/// tens of milliseconds) with a cancellation check before each, so an interrupt stops a large product.
-func cancellableSgemm(
-  transB: Bool, m: Int, n: Int, k: Int,
-  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, op: String
-) throws {
-  let rowsPerBlock = Swift.max(1, (1 << 30) / Swift.max(1, n * k))
-  for row in stride(from: 0, to: m, by: rowsPerBlock) {
-    try Cancellation.check(op)
-    let rows = Swift.min(rowsPerBlock, m - row)
-    sgemm(transA: false, transB: transB, m: rows, n: n, k: k, a + row * k, b, c + row * n)
+/// `sgemm` split along its largest dimension into blocks of about 2^30 multiply-adds each (a few tens of
+/// milliseconds), stopping before the next block once `token` is requested. Returns whether it finished.
+/// Blocks of rows or columns of C are independent; blocks of the inner dimension accumulate into C.
+@discardableResult
+func blockedSgemm(
+  transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int,
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+  token: CancellationToken
+) -> Bool {
+  let lda = transA ? m : k
+  let ldb = transB ? k : n
+  let block = 1 << 30
+  if k > m && k > n {
+    let depth = Swift.max(1, block / Swift.max(1, m * n))
+    for start in stride(from: 0, to: k, by: depth) {
+      if token.isRequested { return false }
+      sgemm(
+        transA: transA, transB: transB, m: m, n: n, k: Swift.min(depth, k - start),
+        transA ? a + start * lda : a + start, transB ? b + start : b + start * ldb, c,
+        accumulate: accumulate || start > 0, lda: lda, ldb: ldb, ldc: n)
+    }
+  } else if m >= n {
+    let rows = Swift.max(1, block / Swift.max(1, n * k))
+    for row in stride(from: 0, to: m, by: rows) {
+      if token.isRequested { return false }
+      sgemm(
+        transA: transA, transB: transB, m: Swift.min(rows, m - row), n: n, k: k,
+        transA ? a + row : a + row * lda, b, c + row * n, accumulate: accumulate, lda: lda, ldb: ldb, ldc: n)
+    }
+  } else {
+    let columns = Swift.max(1, block / Swift.max(1, m * k))
+    for column in stride(from: 0, to: n, by: columns) {
+      if token.isRequested { return false }
+      sgemm(
+        transA: transA, transB: transB, m: m, n: Swift.min(columns, n - column), k: k,
+        a, transB ? b + column * ldb : b + column, c + column, accumulate: accumulate, lda: lda, ldb: ldb, ldc: n)
+    }
   }
+  return true
+}
+
+/// `blockedSgemm` with the current token, throwing a `.cancelled` error naming `op` when it stops early.
+func cancellableSgemm(
+  transA: Bool = false, transB: Bool, m: Int, n: Int, k: Int,
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+  op: String
+) throws {
+  try Cancellation.check(op)
+  let finished = blockedSgemm(
+    transA: transA, transB: transB, m: m, n: n, k: k, a, b, c, accumulate: accumulate, token: Cancellation.current)
+  if !finished { throw TensorError(.cancelled, op: op, "interrupted") }
 }
 
 extension Tensor {
@@ -80,8 +122,10 @@ extension Tensor {
       let ga = TensorStorage(uninitializedCount: m * k)
       let gb = TensorStorage(uninitializedCount: k * n)
       try cancellableSgemm(
-        transB: true, m: m, n: k, k: n, g.storage.pointer, b.storage.pointer, ga.pointer, op: "matmul")
-      sgemm(transA: true, transB: false, m: k, n: n, k: m, a.storage.pointer, g.storage.pointer, gb.pointer)
+        transB: true, m: m, n: k, k: n, g.storage.pointer, b.storage.pointer, ga.pointer, op: "matmul backward")
+      try cancellableSgemm(
+        transA: true, transB: false, m: k, n: n, k: m, a.storage.pointer, g.storage.pointer, gb.pointer,
+        op: "matmul backward")
       return [Tensor(shape: [m, k], storage: ga), Tensor(shape: [k, n], storage: gb)]
     }
   }
@@ -106,12 +150,12 @@ extension Tensor {
       let ga = TensorStorage(uninitializedCount: count * m * k)
       let gb = TensorStorage(uninitializedCount: count * k * n)
       for i in 0..<count {
-        sgemm(
-          transA: false, transB: true, m: m, n: k, k: n,
-          g.storage.pointer + i * m * n, b.storage.pointer + i * k * n, ga.pointer + i * m * k)
-        sgemm(
+        try cancellableSgemm(
+          transB: true, m: m, n: k, k: n,
+          g.storage.pointer + i * m * n, b.storage.pointer + i * k * n, ga.pointer + i * m * k, op: "matmul backward")
+        try cancellableSgemm(
           transA: true, transB: false, m: k, n: n, k: m,
-          a.storage.pointer + i * m * k, g.storage.pointer + i * m * n, gb.pointer + i * k * n)
+          a.storage.pointer + i * m * k, g.storage.pointer + i * m * n, gb.pointer + i * k * n, op: "matmul backward")
       }
       return [Tensor(shape: shapeA, storage: ga), Tensor(shape: shapeB, storage: gb)]
     }

@@ -18,10 +18,12 @@ extension Tensor {
     return out
   }
 
-  /// Folds `axes` with `combine` starting at `initial`, into a tensor of the kept-dims shape.
+  /// Folds `axes` with `combine` starting at `initial`, into a tensor of the kept-dims shape. Runs are cut
+  /// into pieces of at most `foldPiece` values, with a cancellation check every `foldPiece` values folded.
   private func fold(
-    axes: [Int], initial: Float, combine: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
-  ) -> Tensor {
+    axes: [Int], initial: Float, op: String,
+    combine: (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
+  ) throws -> Tensor {
     let keptShape = reducedShape(axes, keepdims: true)
     let out = TensorStorage(count: Shape.count(keptShape), repeating: initial)
     if count > 0 {
@@ -31,15 +33,34 @@ extension Tensor {
       let dst = out.pointer
       let n = loop.innerCount
       let so = loop.innerStrides[1]
-      loop.forEachRun { oi, oo, _ in combine(src + oi, n, so, dst + oo, 0) }
+      let token = Cancellation.current
+      var sinceCheck = 0
+      var stopped = false
+      loop.forEachRun { oi, oo, _ in
+        var start = 0
+        while start < n && !stopped {
+          let piece = Swift.min(Self.foldPiece, n - start)
+          combine(src + oi + start, piece, so, dst + oo + start * so, 0)
+          start += piece
+          sinceCheck += piece
+          if sinceCheck >= Self.foldPiece {
+            sinceCheck = 0
+            stopped = token.isRequested
+          }
+        }
+      }
+      if stopped { throw TensorError(.cancelled, op: op, "interrupted") }
     }
     return Tensor(shape: keptShape, storage: out)
   }
 
+  /// Values a reduction folds between cancellation checks (a few milliseconds of work).
+  static let foldPiece = 1 << 22
+
   /// Sum over `axes` (nil or empty: all), optionally keeping reduced dimensions as size 1.
   public func sum(axes: [Int]? = nil, keepdims: Bool = false) throws -> Tensor {
     let ax = try reductionAxes(axes, op: "sum")
-    let kept = fold(axes: ax, initial: 0) { src, n, so, dst, _ in
+    let kept = try fold(axes: ax, initial: 0, op: "sum") { src, n, so, dst, _ in
       if so == 0 {
         var acc: Double = 0
         for i in 0..<n { acc += Double(src[i]) }
@@ -84,7 +105,7 @@ extension Tensor {
   ) throws -> Tensor {
     let ax = try reductionAxes(axes, op: op)
     guard count > 0 else { throw TensorError.argument(op, "cannot reduce an empty tensor") }
-    let kept = fold(axes: ax, initial: initial) { src, n, so, dst, _ in
+    let kept = try fold(axes: ax, initial: initial, op: op) { src, n, so, dst, _ in
       if so == 0 {
         var m = dst[0]
         for i in 0..<n { m = pick(m, src[i]) }

@@ -11,6 +11,17 @@ public enum SymmetricEigen {
       throw TensorError.shape(op, "needs a square matrix, got \(a.count) values for n = \(n)")
     }
     guard a.allSatisfy(\.isFinite) else { throw TensorError(.numeric, op: op, "the matrix has non-finite entries") }
+    // LAPACK cannot be interrupted: it runs on a thread the caller abandons on Ctrl-C (n = 2000 takes seconds).
+    let (values, matrix, info) = try Cancellation.abandonable(op) { eigensystem(a, n: n) }
+    guard info == 0 else {
+      throw TensorError(.numeric, op: op, "the eigensolver did not converge (LAPACK info \(info))")
+    }
+    // Column-major eigenvector columns of the (symmetric) input are rows of the row-major array.
+    return (values, matrix)
+  }
+
+  /// LAPACK's `dsyev` on a copy of `a`: eigenvalues, eigenvectors (column-major) and its status.
+  private static func eigensystem(_ a: [Double], n: Int) -> ([Double], [Double], Int32) {
     var matrix = a
     var values = [Double](repeating: 0, count: n)
     var size = Int32(n)
@@ -24,11 +35,7 @@ public enum SymmetricEigen {
     lwork = Int32(Swift.max(query, Double(3 * n)))
     var work = [Double](repeating: 0, count: Int(lwork))
     dsyev_(jobz, uplo, &size, &matrix, &lda, &values, &work, &lwork, &info, 1, 1)
-    guard info == 0 else {
-      throw TensorError(.numeric, op: op, "the eigensolver did not converge (LAPACK info \(info))")
-    }
-    // Column-major eigenvector columns of the (symmetric) input are rows of the row-major array.
-    return (values, matrix)
+    return (values, matrix, info)
   }
 
   /// The symmetric positive semi-definite square root V·diag(√max(λ, 0))·Vᵀ of a symmetric matrix.

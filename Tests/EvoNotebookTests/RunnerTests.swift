@@ -121,6 +121,20 @@ import Testing
     #expect(outputs(nb, 0).first?["ename"] == .string("TimeoutError"))
   }
 
+  /// Issue #14: the timer of a timeout fires while one convolution keeps every thread of Dispatch's global
+  /// pool busy (about 6 s in a debug build), and stops it within a few of its images.
+  @Test func timeoutFiresDuringOneParallelKernel() throws {
+    var options = NotebookRunner.Options()
+    options.timeout = 0.2
+    let started = Date()
+    let (nb, ok) = try run(
+      "# %%\nlet x = ones([2048, 16, 32, 32])\nlet y = x.conv2d(ones([32, 16, 5, 5]), padding: 2)\nprint(\"after\")\n",
+      options: options)
+    #expect(!ok)
+    #expect(Date().timeIntervalSince(started) < 2)
+    #expect(outputs(nb, 0).first?["ename"] == .string("TimeoutError"))
+  }
+
   @Test func reRunsWithoutTimestampsAreByteIdentical() throws {
     var options = NotebookRunner.Options()
     options.timestamps = false

@@ -54,12 +54,9 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
   @Test func gzipBombStopsAtTheDeclaredSize() throws {
     let dir = try temporaryFolder()
     write(idxHeader([1]) + [3], to: "\(dir)/lab")
-    let file = try #require(gzopen("\(dir)/img.gz", "wb"))
-    let header = idxHeader([1, 1, 1]) + [7]
-    _ = header.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
-    let zeros = [UInt8](repeating: 0, count: 1 << 20)
-    for _ in 0..<64 { _ = zeros.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) } }
-    gzclose(file)
+    try gzip(
+      [idxHeader([1, 1, 1]) + [7]] + Array(repeating: [UInt8](repeating: 0, count: 1 << 20), count: 64),
+      to: "\(dir)/img.gz")
     let error = #expect(throws: TensorError.self) {
       try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab")
     }
@@ -112,6 +109,29 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     #expect(throws: TensorError.self) { try Datasets.loadCIFAR10Batch(path: "\(dir)/label.bin") }
     #expect(throws: TensorError.self) { try Datasets.loadCIFAR10Batch(path: "\(dir)/absent.bin") }
   }
+
+  /// Issue #14: CIFAR goes through the one bounded inflate: a `.gz` batch reads as the plain one, and a
+  /// gzip bomb (64 MB of zeros in 64 KB) stops once `maxBytes` are inflated instead of being inflated whole.
+  @Test func gzippedBatchesAndBombs() throws {
+    let dir = try temporaryFolder()
+    let record = [UInt8(7)] + (0..<3072).map { UInt8($0 % 251) }
+    try gzip([record, record], to: "\(dir)/batch.bin.gz")
+    let set = try Datasets.loadCIFAR10Batch(path: "\(dir)/batch.bin.gz")
+    #expect(set.labels == [7, 7])
+    #expect(try set.images.element(at: [1, 0, 0, 5]) == Float(5) / 255)
+    try gzip(Array(repeating: [UInt8](repeating: 0, count: 1 << 20), count: 64), to: "\(dir)/bomb.bin.gz")
+    let error = #expect(throws: TensorError.self) {
+      try Datasets.loadCIFAR10Batch(path: "\(dir)/bomb.bin.gz", maxBytes: 4 << 20)
+    }
+    #expect(error?.message.contains("holds more than 4.2 MB, the most cifar10 reads") == true)
+  }
+}
+
+/// Writes `chunks` one after the other into a gzip file.
+func gzip(_ chunks: [[UInt8]], to path: String) throws {
+  let file = try #require(gzopen(path, "wb"))
+  for chunk in chunks { _ = chunk.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) } }
+  gzclose(file)
 }
 
 @Suite struct PNGTests {
