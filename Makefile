@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` (set up everything and run the main job) and `make test`.
-SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev libcairo2-dev fonts-dejavu-core graphviz dataset-fashion-mnist libsqlite3-dev libzmq3-dev python3-jupyter-client jupyter-client jupyter-nbconvert
+SYSTEM_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev libreadline-dev libcairo2-dev fonts-dejavu-core graphviz dataset-fashion-mnist libsqlite3-dev libzmq3-dev python3-jupyter-client jupyter-client jupyter-nbconvert libpq-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test deps build bench install install-files

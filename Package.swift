@@ -44,6 +44,12 @@ let package = Package(
     .systemLibrary(name: "CCairo", path: "Sources/CCairo"),
     .target(name: "EvoLimits", exclude: ["README.md"]),
     .systemLibrary(name: "CZMQ", path: "Sources/CZMQ"),
+    // The PostgreSQL search store's client. The store protocol is synchronous and called from the
+    // interpreter's thread; libpq is the reference client, synchronous, and costs no build time, whereas
+    // postgres-nio is async (EventLoop threads per worker, async-to-sync bridging) and adds 2.5-4.5 min to
+    // every CI build.
+    .systemLibrary(
+      name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     .target(
       name: "EvoTensor",
       dependencies: ["EvoLimits", "CBLAS", "CPNG", "CZlib"],
@@ -64,7 +70,7 @@ let package = Package(
     .target(name: "EvoPlot", dependencies: ["EvoTensor", "CCairo"], exclude: ["README.md"]),
     .target(
       name: "EvoSearch",
-      dependencies: ["EvoGraph", "EvoTensor", .product(name: "GRDB", package: "GRDB.swift")],
+      dependencies: ["EvoGraph", "EvoTensor", "CLibPQ", .product(name: "GRDB", package: "GRDB.swift")],
       exclude: ["README.md"]
     ),
     .target(
@@ -112,14 +118,17 @@ let package = Package(
       dependencies: ["EvoLang", "EvoTensor", "EvoGraph", "EvoRuntime", "EvoNotebook"],
       path: "Fuzz/evo-fuzz"
     ),
-    .target(name: "EvoTestSupport", dependencies: ["EvoLang", "EvoRuntime", "EvoTensor"], path: "Tests/EvoTestSupport"),
+    .target(
+      name: "EvoTestSupport", dependencies: ["EvoLang", "EvoRuntime", "EvoSearch", "EvoTensor"],
+      path: "Tests/EvoTestSupport"),
     .testTarget(name: "EvoTensorTests", dependencies: ["EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoNotebookTests", dependencies: ["EvoNotebook", "EvoRuntime", "EvoLang", "EvoTensor"]),
     .testTarget(name: "EvoPlotTests", dependencies: ["EvoPlot", "EvoTensor"], exclude: ["golden"]),
-    .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor"]),
+    .testTarget(name: "EvoSearchTests", dependencies: ["EvoSearch", "EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoGraphTests", dependencies: ["EvoGraph", "EvoTensor", "EvoTestSupport"]),
     .testTarget(name: "EvoLangTests", dependencies: ["EvoLang", "EvoTestSupport"], exclude: ["lang"]),
-    .testTarget(name: "EvoCLITests", dependencies: ["evo", "evo-fuzz", "EvoSearch"], exclude: ["kernel"]),
+    .testTarget(
+      name: "EvoCLITests", dependencies: ["evo", "evo-fuzz", "EvoSearch", "EvoTestSupport"], exclude: ["kernel"]),
     .testTarget(name: "EvoKernelTests", dependencies: ["EvoKernel", "EvoNotebook"]),
     .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo", "fixtures"]),
   ]

@@ -196,6 +196,16 @@ enum Builtins {
     NativeFunction("clock", [], doc: "Seconds since an arbitrary start, for timing.") { _ in
       .number(Double(DispatchTime.now().uptimeNanoseconds) / 1e9)
     },
+    NativeFunction("sleep", [p("seconds")], doc: "Waits this many seconds (interruptible).") { a in
+      let seconds = try a.number(0)
+      guard seconds >= 0, seconds.isFinite else { throw EvoError(.value, "sleep() needs a finite seconds >= 0") }
+      let end = Date().addingTimeInterval(seconds)
+      while Date() < end {
+        if a.interpreter.interrupt.isRequested { throw EvoError(.interrupted, "interrupted") }
+        Thread.sleep(forTimeInterval: min(0.05, end.timeIntervalSinceNow))
+      }
+      return .null
+    },
     NativeFunction("help", [p("x", .null)], doc: "Shows a function's signature and documentation.") { a in
       a.interpreter.output(a.interpreter.helpText(for: a[0]) + "\n")
       return .null

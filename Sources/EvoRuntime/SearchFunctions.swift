@@ -15,7 +15,7 @@ enum SearchFunctions {
           NativeParameter("settings", default: .null),
         ],
         doc:
-          "Opens the search stored at path, or creates it with proxy (Evo source defining architectures and proxy, or a .evo file) and settings (a dict)."
+          "Opens the search stored at path (an SQLite file, or postgres://user@host/db?search=name), or creates it with proxy (Evo source defining architectures and proxy, or a .evo file) and settings (a dict)."
       ) { a in
         let path = try a.string(0)
         var settings: [(String, Value)] = []
@@ -29,10 +29,10 @@ enum SearchFunctions {
         }
         let runner: SearchRunner = try searchErrors {
           switch a[1] {
-          case .null where FileManager.default.fileExists(atPath: path): return try SearchRunner(path: path)
+          case .null where try SearchStores.exists(path): return try SearchRunner(location: path)
           case .null:
             return try SearchRunner(
-              path: path, proxySource: try defaultProxy(a.interpreter, quick: false),
+              location: path, proxySource: try defaultProxy(a.interpreter, quick: false),
               proxyName: "proxy_fashion.evo", settings: settings)
           case .string(let proxy):
             let isFile = proxy.hasSuffix(".evo") && !proxy.contains("\n")
@@ -41,7 +41,7 @@ enum SearchFunctions {
             }
             let source = isFile ? try String(contentsOfFile: proxy, encoding: .utf8) : proxy
             return try SearchRunner(
-              path: path, proxySource: source, proxyName: isFile ? proxy : "<proxy>", settings: settings)
+              location: path, proxySource: source, proxyName: isFile ? proxy : "<proxy>", settings: settings)
           default: throw SearchError.configuration("proxy must be Evo source text or a .evo file name")
           }
         }

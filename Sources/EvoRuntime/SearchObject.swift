@@ -29,11 +29,12 @@ final class SearchObject: NativeObject {
   }
 
   static let type: NativeType = {
-    let t = NativeType(name: "Search", doc: "A layer search stored in one SQLite file.") { obj in
+    let t = NativeType(name: "Search", doc: "A layer search in a store (an SQLite file or a PostgreSQL database).") {
+      obj in
       guard let s = obj as? SearchObject else { return "<search>" }
-      return "<search \(s.runner.store.path): \((try? s.runner.evolution.summary().line) ?? "unreadable")>"
+      return "<search \(s.runner.store.location): \((try? s.runner.evolution.summary().line) ?? "unreadable")>"
     }
-    t.properties["path"] = (get: { obj in .string((obj as? SearchObject)?.runner.store.path ?? "") }, set: nil)
+    t.properties["path"] = (get: { obj in .string((obj as? SearchObject)?.runner.store.location ?? "") }, set: nil)
     t.properties["status"] = (
       get: { obj in
         guard let s = obj as? SearchObject else { return .null }

@@ -34,7 +34,7 @@ public struct SearchReport {
 
   /// Counts by status and reason, rates, cache hits and the best formulas.
   public func text() -> String {
-    var lines = ["search \(runner.store.path): \(summary.samples) candidates"]
+    var lines = ["search \(runner.store.location): \(summary.samples) candidates"]
     let total = Double(max(summary.samples, 1))
     for status in CandidateStatus.allCases {
       let n = summary.byStatus[status] ?? 0

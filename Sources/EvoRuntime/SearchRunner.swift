@@ -3,9 +3,12 @@ import EvoSearch
 import Foundation
 
 /// Opens a search's store and runs it, with worker processes (`evo search worker STORE`) or in this
-/// process; shared by `evo search` and Evo's `evolve.search`.
+/// process; shared by `evo search` and Evo's `evolve.search`. A store is named by its location (see
+/// `SearchStores`): an SQLite path or a PostgreSQL URL.
 public final class SearchRunner {
-  public let store: SQLiteSearchStore
+  public let store: SearchStore
+  /// The store's location as given (worker processes open it).
+  public let location: String
   public let evolution: Evolution
   /// The proxy source the store holds.
   public let proxySource: String
@@ -19,21 +22,25 @@ public final class SearchRunner {
   }()
 
   /// Opens an existing store.
-  public init(path: String) throws {
-    store = try SQLiteSearchStore(path: path)
+  public init(location: String) throws {
+    self.location = location
+    store = try SearchStores.open(location)
     evolution = try Evolution(store: store)
     proxySource = try store.metadata().proxySource
   }
 
   /// Creates the store for a search defined by `proxySource` (its `search` settings, then `settings`),
   /// or resumes the same search there.
-  public init(path: String, proxySource: String, proxyName: String, settings: [(String, Value)] = []) throws {
+  public init(location: String, proxySource: String, proxyName: String, settings: [(String, Value)] = []) throws {
     let evaluator = try EvoProxyEvaluator(source: proxySource, name: proxyName)
     let configuration = try SearchSettings.apply(settings, to: try evaluator.configuration())
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    store = try SQLiteSearchStore(
-      path: path,
+    if let path = try SearchStores.sqlitePath(location) {
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+    self.location = location
+    store = try SearchStores.open(
+      location,
       creating: SearchMetadata(
         configuration: configuration, architectures: evaluator.architectures, proxySource: proxySource))
     evolution = try Evolution(store: store)
@@ -44,7 +51,7 @@ public final class SearchRunner {
   /// An evaluator for the store's proxy task in this process (made once).
   public func evaluator() throws -> EvoProxyEvaluator {
     if let inProcess { return inProcess }
-    let evaluator = try EvoProxyEvaluator(source: proxySource, name: "\(store.path):proxy")
+    let evaluator = try EvoProxyEvaluator(source: proxySource, name: "\(store.location):proxy")
     inProcess = evaluator
     return evaluator
   }
@@ -70,7 +77,7 @@ public final class SearchRunner {
       guard let executable = Self.executable else {
         throw SearchError.configuration("worker processes need the evo command; run with workers: 0 here")
       }
-      let pool = WorkerProcesses(executable: executable, store: store.path, count: workers)
+      let pool = WorkerProcesses(executable: executable, store: location, count: workers)
       defer { pool.stop() }
       try pool.start()
       try evolution.run(

@@ -3,9 +3,6 @@ internal import GRDB
 /// The SQLite store's schema, one migration per version; GRDB records the applied ones in
 /// `grdb_migrations`, so an older store is brought up to date on open and a newer one is refused.
 enum SQLiteSchema {
-  /// The value of `meta.format` in every Evo search store.
-  static let format = "evo-search"
-
   static var migrator: DatabaseMigrator {
     var migrator = DatabaseMigrator()
     migrator.registerMigration("v1") { db in

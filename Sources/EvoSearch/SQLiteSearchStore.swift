@@ -6,6 +6,7 @@ internal import GRDB
 /// driver and any number of worker processes on one machine.
 public final class SQLiteSearchStore: SearchStore {
   public let path: String
+  public var location: String { path }
   private let pool: DatabasePool
   /// Seconds a claim lasts without renewal (from the configuration).
   private var lease: Double = 60
@@ -57,7 +58,7 @@ public final class SQLiteSearchStore: SearchStore {
       return
     }
     guard tables.contains("grdb_migrations"), tables.contains("meta"),
-      try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") == SQLiteSchema.format
+      try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'") == SearchMetadata.format
     else {
       let names = tables.sorted().joined(separator: ", ")
       throw SearchError.store("\(path) is an SQLite database but not an Evo search store (tables: \(names))")
@@ -75,18 +76,13 @@ public final class SQLiteSearchStore: SearchStore {
     let format = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'format'")
     guard let metadata else { return }
     if format == nil {
-      try write(metadata, db)
+      for (key, value) in try metadata.rows() {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+      }
       try event(db, "created", candidate: nil, worker: nil, detail: "proxy \(metadata.proxyHash)")
       return
     }
-    let stored = try read(db, path: path)
-    guard stored.proxyHash == metadata.proxyHash else {
-      throw SearchError.store(
-        "\(path) holds a search with another proxy task (hash \(stored.proxyHash), given \(metadata.proxyHash))")
-    }
-    guard stored.configuration == metadata.configuration, stored.architectures == metadata.architectures else {
-      throw SearchError.store("\(path) holds a search with another configuration")
-    }
+    try read(db, path: path).checkSameSearch(as: metadata, location: path)
   }
 
   private static func openError(_ path: String, _ error: Error) -> SearchError {
@@ -132,30 +128,10 @@ public final class SQLiteSearchStore: SearchStore {
 
   // MARK: metadata
 
-  private static func write(_ metadata: SearchMetadata, _ db: Database) throws {
-    let configuration = String(decoding: try JSONEncoder.sorted.encode(metadata.configuration), as: UTF8.self)
-    let architectures = String(decoding: try JSONEncoder.sorted.encode(metadata.architectures), as: UTF8.self)
-    for (key, value) in [
-      ("format", SQLiteSchema.format), ("configuration", configuration), ("architectures", architectures),
-      ("proxy_source", metadata.proxySource), ("proxy_hash", metadata.proxyHash),
-    ] {
-      try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
-    }
-  }
-
   private static func read(_ db: Database, path: String) throws -> SearchMetadata {
     var values: [String: String] = [:]
     for row in try Row.fetchAll(db, sql: "SELECT key, value FROM meta") { values[row["key"]] = row["value"] }
-    guard let configText = values["configuration"], let archText = values["architectures"],
-      let source = values["proxy_source"], let hash = values["proxy_hash"],
-      let configuration = try? JSONDecoder().decode(SearchConfiguration.self, from: Data(configText.utf8)),
-      let architectures = try? JSONDecoder().decode([String].self, from: Data(archText.utf8))
-    else { throw SearchError.store("\(path): the search's configuration is missing or unreadable") }
-    let metadata = SearchMetadata(configuration: configuration, architectures: architectures, proxySource: source)
-    guard metadata.proxyHash == hash else {
-      throw SearchError.store("\(path): the proxy source does not match its hash")
-    }
-    return metadata
+    return try SearchMetadata(rows: values, location: path)
   }
 
   public func metadata() throws -> SearchMetadata {
@@ -166,23 +142,28 @@ public final class SQLiteSearchStore: SearchStore {
 
   public func insert(_ c: Candidate) throws -> Int64 {
     try transaction { db in
-      let now = Date().timeIntervalSince1970
-      try db.execute(
-        sql: """
-          INSERT INTO candidate (graph, formula, hash, fingerprint, parent, birth_step, status, reason, detail, scores,
-            timings, worker, cached_from, born_at, finished_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          c.graph.json, c.graph.formula, c.graph.canonicalHash, c.fingerprint, c.parent, c.birthStep, c.status.rawValue,
-          c.reason?.rawValue, c.detail, try Self.json(c.scores), try Self.json(c.timings), c.worker, c.cachedFrom,
-          now, c.isFinished ? now : nil,
-        ])
+      try Self.insert(c, db, stored: nil)
       let id = db.lastInsertedRowID
       let kind = c.cachedFrom != nil ? "cache_hit" : c.status == .rejected ? "rejected" : "born"
       try Self.event(db, kind, candidate: id, worker: nil, detail: c.reason.map { "\($0.rawValue): \(c.detail ?? "")" })
       return id
     }
+  }
+
+  /// Inserts a new candidate, or a copied one with its id and bookkeeping.
+  private static func insert(_ c: Candidate, _ db: Database, stored: StoredCandidate?) throws {
+    let values: [DatabaseValueConvertible?] = try c.columnValues(stored, bornAt: Date().timeIntervalSince1970).map {
+      switch $0 {
+      case .text(let v): return v
+      case .integer(let v): return v
+      case .real(let v): return v
+      }
+    }
+    let columns = (stored == nil ? [] : ["id"]) + CandidateColumns.names
+    let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+    try db.execute(
+      sql: "INSERT INTO candidate (\(columns.joined(separator: ", "))) VALUES (\(marks))",
+      arguments: StatementArguments((stored == nil ? [] : [c.id]) + values))
   }
 
   public func claim(worker: String, now: Double) throws -> Claim? {
@@ -195,7 +176,7 @@ public final class SQLiteSearchStore: SearchStore {
             ORDER BY id LIMIT 1
             """, arguments: [now])
       else { return nil }
-      var candidate = try Self.candidate(row)
+      var candidate = try row.candidate()
       let requeued = candidate.status == .running
       let attempt: Int = row["attempt"] + 1
       try db.execute(
@@ -244,7 +225,7 @@ public final class SQLiteSearchStore: SearchStore {
             lease_expires = NULL WHERE id = ?
           """,
         arguments: [
-          status.rawValue, reason?.rawValue, detail, try Self.json(scores), try Self.json(result.timings), now,
+          status.rawValue, reason?.rawValue, detail, try json(scores), try json(result.timings), now,
           claim.candidate.id,
         ])
       let what = reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" }
@@ -255,7 +236,7 @@ public final class SQLiteSearchStore: SearchStore {
 
   public func candidate(_ id: Int64) throws -> Candidate? {
     try reading { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM candidate WHERE id = ?", arguments: [id]).map(Self.candidate)
+      try Row.fetchOne(db, sql: "SELECT * FROM candidate WHERE id = ?", arguments: [id]).map { try $0.candidate() }
     }
   }
 
@@ -265,7 +246,7 @@ public final class SQLiteSearchStore: SearchStore {
         try status.map {
           try Row.fetchAll(db, sql: "SELECT * FROM candidate WHERE status = ? ORDER BY id", arguments: [$0.rawValue])
         } ?? Row.fetchAll(db, sql: "SELECT * FROM candidate ORDER BY id")
-      return try rows.map(Self.candidate)
+      return try rows.map { try $0.candidate() }
     }
   }
 
@@ -274,7 +255,7 @@ public final class SQLiteSearchStore: SearchStore {
       try Row.fetchOne(
         db, sql: "SELECT * FROM candidate WHERE fingerprint = ? AND status IN ('done', 'rejected') ORDER BY id LIMIT 1",
         arguments: [fingerprint]
-      ).map(Self.candidate)
+      ).map { try $0.candidate() }
     }
   }
 
@@ -282,7 +263,7 @@ public final class SQLiteSearchStore: SearchStore {
     try reading { db in
       try Row.fetchAll(
         db, sql: "SELECT * FROM candidate WHERE absorbed = 0 AND status IN ('done', 'rejected') ORDER BY id"
-      ).map(Self.candidate)
+      ).map { try $0.candidate() }
     }
   }
 
@@ -315,16 +296,40 @@ public final class SQLiteSearchStore: SearchStore {
     try reading { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM (SELECT * FROM event ORDER BY id DESC LIMIT ?) ORDER BY id", arguments: [limit ?? -1])
-      return rows.map { row in
-        SearchEvent(
-          time: row["time"], kind: row["kind"], candidate: row["candidate_id"], worker: row["worker"],
-          detail: row["detail"])
-      }
+      return try rows.map { try $0.event() }
     }
   }
 
   public func log(_ kind: String, worker: String?, detail: String?, now: Double) throws {
     try transaction { db in try Self.event(db, kind, candidate: nil, worker: worker, detail: detail, time: now) }
+  }
+
+  // MARK: copying
+
+  public func snapshot() throws -> SearchSnapshot {
+    try reading { db in
+      SearchSnapshot(
+        metadata: try Self.read(db, path: path),
+        candidates: try Row.fetchAll(db, sql: "SELECT * FROM candidate ORDER BY id").map { try $0.stored() },
+        population: try Int64.fetchAll(db, sql: "SELECT candidate_id FROM population ORDER BY position"),
+        events: try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id").map { try $0.event() })
+    }
+  }
+
+  public func restore(_ snapshot: SearchSnapshot) throws {
+    try transaction { db in
+      let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidate") ?? 0
+      guard count == 0 else { throw SearchError.store("\(path) already holds \(count) candidates") }
+      for stored in snapshot.candidates { try Self.insert(stored.candidate, db, stored: stored) }
+      for (position, member) in snapshot.population.enumerated() {
+        try db.execute(
+          sql: "INSERT INTO population (position, candidate_id) VALUES (?, ?)", arguments: [position, member])
+      }
+      try db.execute(sql: "DELETE FROM event")
+      for e in snapshot.events {
+        try Self.event(db, e.kind, candidate: e.candidate, worker: e.worker, detail: e.detail, time: e.time)
+      }
+    }
   }
 
   // MARK: rows
@@ -338,32 +343,6 @@ public final class SQLiteSearchStore: SearchStore {
       arguments: [time, kind, candidate, worker, detail])
   }
 
-  private static func json<T: Encodable>(_ value: T?) throws -> String? {
-    guard let value else { return nil }
-    return String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
-  }
-
-  private static func candidate(_ row: Row) throws -> Candidate {
-    let id: Int64 = row["id"]
-    func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T? {
-      guard let text: String = row[column] else { return nil }
-      guard let value = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else {
-        throw SearchError.store("candidate \(id): unreadable \(column)")
-      }
-      return value
-    }
-    let statusText: String = row["status"]
-    guard let status = CandidateStatus(rawValue: statusText) else {
-      throw SearchError.store("candidate \(id): unknown status \(statusText)")
-    }
-    let reasonText: String? = row["reason"]
-    return Candidate(
-      id: id, graph: try LayerGraph(json: row["graph"]), fingerprint: row["fingerprint"], parent: row["parent"],
-      birthStep: row["birth_step"], status: status, reason: reasonText.flatMap(RejectionReason.init(rawValue:)),
-      detail: row["detail"], scores: try decode([Double].self, "scores"),
-      timings: try decode([String: Double].self, "timings") ?? [:], worker: row["worker"],
-      cachedFrom: row["cached_from"])
-  }
 }
 
 extension JSONEncoder {
@@ -373,4 +352,10 @@ extension JSONEncoder {
     encoder.outputFormatting = .sortedKeys
     return encoder
   }
+}
+
+extension Row: CandidateRow {
+  func text(_ column: String) throws -> String? { self[column] }
+  func integer(_ column: String) throws -> Int64? { self[column] }
+  func real(_ column: String) throws -> Double? { self[column] }
 }

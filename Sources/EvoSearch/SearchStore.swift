@@ -1,4 +1,5 @@
 import EvoGraph
+import Foundation
 
 /// What a search stores once, at creation: its configuration, the Evo source of its proxy task and
 /// that source's hash (so every worker evaluates the same thing).
@@ -14,6 +15,41 @@ public struct SearchMetadata: Equatable, Sendable {
     self.architectures = architectures
     self.proxySource = proxySource
     proxyHash = StableHash.hex(StableHash.string(proxySource))
+  }
+
+  /// The `meta` table's rows (key, value) that record this metadata in every store.
+  func rows() throws -> [(String, String)] {
+    let configuration = String(decoding: try JSONEncoder.sorted.encode(configuration), as: UTF8.self)
+    let architectures = String(decoding: try JSONEncoder.sorted.encode(architectures), as: UTF8.self)
+    return [
+      ("format", SearchMetadata.format), ("configuration", configuration), ("architectures", architectures),
+      ("proxy_source", proxySource), ("proxy_hash", proxyHash),
+    ]
+  }
+
+  /// The value of `meta.format` in every Evo search store.
+  static let format = "evo-search"
+
+  /// Reads the `meta` rows of the store at `location`, checking the proxy source against its hash.
+  init(rows values: [String: String], location: String) throws {
+    guard let configText = values["configuration"], let archText = values["architectures"],
+      let source = values["proxy_source"], let hash = values["proxy_hash"],
+      let configuration = try? JSONDecoder().decode(SearchConfiguration.self, from: Data(configText.utf8)),
+      let architectures = try? JSONDecoder().decode([String].self, from: Data(archText.utf8))
+    else { throw SearchError.store("\(location): the search's configuration is missing or unreadable") }
+    self.init(configuration: configuration, architectures: architectures, proxySource: source)
+    guard proxyHash == hash else { throw SearchError.store("\(location): the proxy source does not match its hash") }
+  }
+
+  /// Throws unless `self` (stored at `location`) is the same search as `given` (resuming it).
+  func checkSameSearch(as given: SearchMetadata, location: String) throws {
+    guard proxyHash == given.proxyHash else {
+      throw SearchError.store(
+        "\(location) holds a search with another proxy task (hash \(proxyHash), given \(given.proxyHash))")
+    }
+    guard configuration == given.configuration, architectures == given.architectures else {
+      throw SearchError.store("\(location) holds a search with another configuration")
+    }
   }
 }
 
@@ -34,12 +70,39 @@ public struct SearchEvent: Equatable, Sendable {
   public var detail: String?
 }
 
+/// A candidate with the store's bookkeeping: what copying a search between stores carries over.
+public struct StoredCandidate: Equatable, Sendable {
+  public var candidate: Candidate
+  /// How many times it was claimed.
+  public var attempt: Int
+  public var leaseExpires: Double?
+  public var bornAt: Double
+  public var finishedAt: Double?
+  /// Whether the driver has taken it into account.
+  public var absorbed: Bool
+}
+
+/// Everything one search's store holds (see `SearchStore.snapshot()`).
+public struct SearchSnapshot: Equatable, Sendable {
+  public var metadata: SearchMetadata
+  /// In id order.
+  public var candidates: [StoredCandidate]
+  public var population: [Int64]
+  /// Oldest first.
+  public var events: [SearchEvent]
+}
+
 /// Persistent state of one search: the only thing workers and the driver share. Every method that
-/// changes state is one transaction. Times are seconds since 1970 (leases compare them).
+/// changes state is one transaction. Times are seconds since 1970 (leases compare them); `now` is the
+/// caller's clock, which a server store ignores in favour of the server's (one clock for all machines).
 ///
-/// Implementations: `SQLiteSearchStore` (one file per search); a server database for many machines
-/// implements the same protocol.
+/// Implementations: `SQLiteSearchStore` (one file per search, workers on one machine) and
+/// `PostgresSearchStore` (one schema per search in a PostgreSQL database, workers anywhere);
+/// `SearchStores.open` picks one by the store's location.
 public protocol SearchStore: AnyObject {
+  /// Where the store is, for messages: a path or a URL without its password.
+  var location: String { get }
+
   /// The configuration and proxy source the store was created with.
   func metadata() throws -> SearchMetadata
 
@@ -86,4 +149,11 @@ public protocol SearchStore: AnyObject {
 
   /// Records an event of the driver or a worker (start, stop, ...).
   func log(_ kind: String, worker: String?, detail: String?, now: Double) throws
+
+  /// Everything the store holds, read in one transaction.
+  func snapshot() throws -> SearchSnapshot
+
+  /// Fills a store just created for `snapshot.metadata` with the snapshot's candidates, population and
+  /// events (replacing its own events), in one transaction; a store that holds candidates is refused.
+  func restore(_ snapshot: SearchSnapshot) throws
 }

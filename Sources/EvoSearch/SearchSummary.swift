@@ -66,9 +66,11 @@ extension Evolution {
   ) throws {
     try store.log("run_started", worker: nil, detail: "samples \(samples)", now: Date().timeIntervalSince1970)
     while !shouldStop() {
+      // Counted before absorbing: a candidate a worker finishes in between then counts as queued (no
+      // birth this round) instead of being missing from the population a birth draws from.
+      var queued = try store.inFlight()
       let absorbed = try absorbFinished()
       var born = try store.nextBirthStep()
-      var queued = try store.inFlight()
       var births = 0
       while born < samples && queued < Swift.max(1, parallelism), let child = try birth() {
         born += 1

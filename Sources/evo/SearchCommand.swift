@@ -3,11 +3,18 @@ import EvoRuntime
 import EvoSearch
 import Foundation
 
-/// `evo search run|worker|status|report`.
+/// `evo search run|worker|status|report|export|import`.
 struct SearchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "search", abstract: "Search for normalization-activation layers by evolution.",
-    subcommands: [SearchRunCommand.self, SearchWorkerCommand.self, SearchStatusCommand.self, SearchReportCommand.self])
+    discussion: """
+      A STORE is an SQLite file (runs/x.db or sqlite:runs/x.db) or one search in a PostgreSQL database \
+      (postgres://user@host[:port]/database?search=name), which workers on any machine can join.
+      """,
+    subcommands: [
+      SearchRunCommand.self, SearchWorkerCommand.self, SearchStatusCommand.self, SearchReportCommand.self,
+      SearchExportCommand.self, SearchImportCommand.self,
+    ])
 }
 
 /// Runs a body, printing a search error as one line and exiting with status 2.
@@ -27,7 +34,7 @@ struct SearchRunCommand: ParsableCommand {
     discussion: "Kill it at any moment and run the same command again: the search resumes where the store says.")
 
   @Argument(help: "The Evo file defining the proxy task.") var config: String
-  @Option(help: "The search's SQLite store (created if missing).") var store: String
+  @Option(help: "The search's store, a file or postgres:// URL (created if missing).") var store: String
   @Option(help: "Worker processes (0: evaluate in this process).") var workers: Int = ProcessInfo.processInfo
     .activeProcessorCount
   @Option(help: "Stop when this many candidates are born and evaluated.") var samples: Int = 200
@@ -37,7 +44,7 @@ struct SearchRunCommand: ParsableCommand {
     unblockTerminationSignals()
     SearchRunner.executable = CommandLine.executablePath
     try searching {
-      let runner = try SearchRunner(path: store, proxySource: source, proxyName: config)
+      let runner = try SearchRunner(location: store, proxySource: source, proxyName: config)
       try runner.run(samples: samples, workers: workers) { ProgressLine.shared.update($0) }
       ProgressLine.shared.finish()
     }
@@ -46,16 +53,17 @@ struct SearchRunCommand: ParsableCommand {
 
 struct SearchWorkerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "worker", abstract: "Evaluate a search's pending candidates until stopped.")
+    commandName: "worker", abstract: "Evaluate a search's pending candidates until stopped.",
+    discussion: "The store holds the search's definition and proxy task: a worker on any machine needs only its URL.")
 
-  @Argument(help: "The search's SQLite store.") var store: String
+  @Argument(help: "The search's store (a file or postgres:// URL).") var store: String
   @Option(help: "Exit after this many seconds without a pending candidate.") var idle: Double?
   @Flag(help: "Exit when the process that started this one ends.") var exitWithParent = false
 
   func run() throws {
     unblockTerminationSignals()
     try searching {
-      let runner = try SearchRunner(path: store)
+      let runner = try SearchRunner(location: store)
       let worker = try SearchWorker(
         store: runner.store, evaluator: try runner.evaluator(), name: SearchWorker.processName)
       let parent = getppid()
@@ -74,11 +82,11 @@ struct SearchStatusCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "status", abstract: "Counts by status and rejection reason, rates, cache hits and the best layers.")
 
-  @Argument(help: "The search's SQLite store.") var store: String
+  @Argument(help: "The search's store (a file or postgres:// URL).") var store: String
 
   func run() throws {
     try searching {
-      let runner = try SearchRunner(path: store)
+      let runner = try SearchRunner(location: store)
       print(try SearchReport(runner: runner).text())
     }
   }
@@ -88,13 +96,44 @@ struct SearchReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report", abstract: "Write an HTML report of a search with its plots.")
 
-  @Argument(help: "The search's SQLite store.") var store: String
+  @Argument(help: "The search's store (a file or postgres:// URL).") var store: String
   @Option(help: "Where to write the HTML report.") var html: String
 
   func run() throws {
     try searching {
-      let runner = try SearchRunner(path: store)
+      let runner = try SearchRunner(location: store)
       try SearchReport(runner: runner).writeHTML(to: html)
+    }
+  }
+}
+
+struct SearchExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export", abstract: "Copy a search (e.g. from PostgreSQL) into a new SQLite file for offline analysis."
+  )
+
+  @Argument(help: "The search's store (a postgres:// URL or a file).") var store: String
+  @Argument(help: "The new SQLite file (or any store location).") var file: String
+
+  func run() throws {
+    try searching {
+      let count = try SearchStores.copy(from: store, to: file)
+      print("copied \(count) candidates")
+    }
+  }
+}
+
+struct SearchImportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "import", abstract: "Copy a search from an SQLite file into a new search (e.g. in PostgreSQL).")
+
+  @Argument(help: "The SQLite file (or any store location).") var file: String
+  @Argument(help: "The new search's store (a postgres:// URL or a file).") var store: String
+
+  func run() throws {
+    try searching {
+      let count = try SearchStores.copy(from: file, to: store)
+      print("copied \(count) candidates")
     }
   }
 }

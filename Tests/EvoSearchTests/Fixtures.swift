@@ -40,3 +40,15 @@ func makeStore(_ configuration: SearchConfiguration, in folder: URL, name: Strin
     path: folder.appendingPathComponent(name).path,
     creating: SearchMetadata(configuration: configuration, architectures: ["a", "b"], proxySource: "# test proxy"))
 }
+
+/// Runs sqlite3 on a store file and returns its output.
+func sqlite(_ path: String, _ sql: String) throws -> String {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+  process.arguments = [path, sql]
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  try process.run()
+  process.waitUntilExit()
+  return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+}

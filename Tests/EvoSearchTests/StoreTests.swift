@@ -3,6 +3,7 @@ import EvoSearch
 import Foundation
 import XCTest
 
+/// SQLite-specific store behaviour; what every store does is in StoreContractTests.
 final class StoreTests: XCTestCase {
   var folder: URL!
 
@@ -14,68 +15,16 @@ final class StoreTests: XCTestCase {
     return Candidate(graph: graph, fingerprint: graph.fingerprint, parent: nil, birthStep: step)
   }
 
-  /// Runs sqlite3 on the store file and returns its output.
-  func sqlite(_ path: String, _ sql: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    process.arguments = [path, sql]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    process.waitUntilExit()
-    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-  }
-
-  func testSchemaMetadataAndWAL() throws {
+  func testSchemaAndWAL() throws {
     let store = try makeStore(cheapConfiguration(), in: folder)
     let path = store.path
     XCTAssertEqual(try sqlite(path, "PRAGMA journal_mode;"), "wal\n")
     XCTAssertEqual(try sqlite(path, "SELECT identifier FROM grdb_migrations;"), "v1\n")
     let tables = try sqlite(path, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name;")
     XCTAssertEqual(tables, "candidate\nevent\ngrdb_migrations\nmeta\npopulation\n")
-    let metadata = try store.metadata()
-    XCTAssertEqual(metadata.configuration, cheapConfiguration())
-    XCTAssertEqual(metadata.proxySource, "# test proxy")
-    XCTAssertEqual(metadata.proxyHash.count, 16)
-    // Reopening with the same search resumes; another proxy or configuration is refused.
-    XCTAssertNoThrow(try makeStore(cheapConfiguration(), in: folder))
-    XCTAssertThrowsError(
-      try SQLiteSearchStore(
-        path: path,
-        creating: SearchMetadata(configuration: cheapConfiguration(), architectures: ["a", "b"], proxySource: "other")
-      )
-    ) { XCTAssertTrue("\($0)".contains("another proxy task"), "\($0)") }
-    XCTAssertThrowsError(try makeStore(cheapConfiguration(seed: 99), in: folder)) {
-      XCTAssertTrue("\($0)".contains("another configuration"), "\($0)")
-    }
   }
 
-  func testCandidateRoundTripAndCompletion() throws {
-    let store = try makeStore(cheapConfiguration(), in: folder)
-    var c = try pending(0, "x / sqrt(var_bhw(x))")
-    c.id = try store.insert(c)
-    XCTAssertEqual(try store.candidate(c.id), c)
-    XCTAssertEqual(try store.inFlight(), 1)
-    let claim = try XCTUnwrap(try store.claim(worker: "w1", now: 100))
-    XCTAssertEqual(claim.candidate.id, c.id)
-    XCTAssertNil(try store.claim(worker: "w2", now: 100), "a running candidate with a live lease is not claimed")
-    let result = EvaluationResult(outcome: .scores([0.5, 0.25]), timings: ["full": 1.5])
-    XCTAssertTrue(try store.complete(claim, result: result, now: 101))
-    let done = try XCTUnwrap(try store.candidate(c.id))
-    XCTAssertEqual(done.status, .done)
-    XCTAssertEqual(done.scores, [0.5, 0.25])
-    XCTAssertEqual(done.timings, ["full": 1.5])
-    XCTAssertEqual(done.worker, "w1")
-    XCTAssertEqual(try store.finished(fingerprint: try XCTUnwrap(c.fingerprint))?.id, c.id)
-    XCTAssertEqual(try store.unabsorbed().map(\.id), [c.id])
-    try store.absorb(c.id, population: [c.id], now: 102)
-    XCTAssertEqual(try store.unabsorbed(), [])
-    XCTAssertEqual(try store.population(), [c.id])
-    XCTAssertEqual(try store.events(limit: nil).map(\.kind), ["created", "born", "claimed", "evaluated"])
-    XCTAssertThrowsError(try store.insert(try pending(0)), "birth steps are unique")
-  }
-
-  func testExpiredLeaseIsReclaimedAndTheLateResultDropped() throws {
+  func testLeasesUseTheCallersClock() throws {
     let store = try makeStore(cheapConfiguration(), in: folder)  // lease 60 s
     let id = try store.insert(try pending(0))
     let first = try XCTUnwrap(try store.claim(worker: "dead", now: 1000))
@@ -89,25 +38,6 @@ final class StoreTests: XCTestCase {
     XCTAssertTrue(try store.complete(second, result: EvaluationResult(outcome: .scores([1, 1])), now: 1063))
     XCTAssertEqual(try store.candidate(id)?.scores, [1, 1])
     XCTAssertEqual(try store.events(limit: nil).filter { $0.kind == "requeued" }.count, 1)
-  }
-
-  func testConcurrentClaimsFromTwoConnectionsNeverShareACandidate() throws {
-    let a = try makeStore(cheapConfiguration(), in: folder)
-    let b = try SQLiteSearchStore(path: a.path)
-    for step in 0..<40 { _ = try a.insert(try pending(step)) }
-    final class Box: @unchecked Sendable {
-      let stores: [SQLiteSearchStore]
-      var claimed: [[Int64]] = [[], []]
-      init(_ stores: [SQLiteSearchStore]) { self.stores = stores }
-    }
-    let box = Box([a, b])
-    DispatchQueue.concurrentPerform(iterations: 2) { i in
-      while let claim = try? box.stores[i].claim(worker: "w\(i)", now: Date().timeIntervalSince1970) {
-        box.claimed[i].append(claim.candidate.id)
-      }
-    }
-    XCTAssertEqual(box.claimed[0].count + box.claimed[1].count, 40)
-    XCTAssertEqual(Set(box.claimed[0] + box.claimed[1]).count, 40)
   }
 
   func testForeignCorruptAndMissingFilesGiveClearErrors() throws {
