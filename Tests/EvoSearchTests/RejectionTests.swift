@@ -1,5 +1,6 @@
 import EvoGraph
 import EvoSearch
+import Foundation
 import XCTest
 
 final class RejectionTests: XCTestCase {
@@ -11,6 +12,39 @@ final class RejectionTests: XCTestCase {
     XCTAssertTrue(why.contains("gradient") || why.contains("non-finite"), why)
     XCTAssertNil(check.rejection(try XCTUnwrap(NamedLayers.graph("bn_relu")), seed: 1))
     XCTAssertNil(check.rejection(try XCTUnwrap(NamedLayers.graph("evonorm_s0")), seed: 1))
+  }
+
+  /// (x / batch std)^8 is finite with a moderate gradient at initialisation and passes the birth checks;
+  /// the ascent steepens it (the conv weights grow, and the eighth power amplifies them) until the
+  /// gradient norm passes 1e8. A worker records that as the stability rule's rejection, and never trains.
+  func testOnlyTheAscentRejectsAnEighthPowerAndTheStoreRecordsStability() throws {
+    let graph = try LayerGraph(formula: "square(square(square(x / sqrt(var_bhw(x)))))")
+    XCTAssertNil(BirthCheck.rejection(graph), "reads x, finite and not constant on the probes")
+    var configuration = SearchConfiguration()
+    configuration.stability = StabilityCheck(steps: 30, batch: 4)
+    configuration.qualityThreshold = 0.2
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try SQLiteSearchStore(
+      path: folder.appendingPathComponent("s.db").path,
+      creating: SearchMetadata(configuration: configuration, architectures: ["a", "b"], proxySource: "# test"))
+    var candidate = Candidate(graph: graph, fingerprint: graph.fingerprint, parent: nil, birthStep: 0)
+    candidate.id = try store.insert(candidate)
+    let seed = try Evolution(store: store).evaluationSeed(candidate)
+
+    XCTAssertNil(StabilityCheck(steps: 0, batch: 4).rejection(graph, seed: seed), "finite, norm below 1e8 at the start")
+    let why = try XCTUnwrap(configuration.stability?.rejection(graph, seed: seed))
+    let steps = why.firstMatch(of: /gradient norm \S+ > 1e\+08 after (\d+) ascent steps/).flatMap { Int($0.1) }
+    XCTAssertGreaterThanOrEqual(try XCTUnwrap(steps, why), 1, "the ascent, not the starting point, fails")
+
+    let evaluator = FixedEvaluator(quality: [0.9, 0.9], full: [0.9, 0.9])
+    XCTAssertEqual(try SearchWorker(store: store, evaluator: evaluator, name: "w").evaluateOne()?.id, candidate.id)
+    let recorded = try XCTUnwrap(try store.candidate(candidate.id))
+    XCTAssertEqual(recorded.status, .rejected)
+    XCTAssertEqual(recorded.reason, .unstable)
+    XCTAssertEqual(recorded.detail, why, "the worker ran the same seeded ascent")
+    XCTAssertEqual(Set(recorded.timings.keys), ["stability"])
+    XCTAssertEqual(evaluator.budgets, [], "neither the quality nor the full training ran")
   }
 
   /// An evaluator with fixed scores per budget.
