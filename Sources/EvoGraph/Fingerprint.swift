@@ -6,7 +6,7 @@ import Foundation
 extension LayerGraph {
   /// Shape of the probe input: batch 4, 12 channels (in 4 groups, so the batch, layer, instance and
   /// group aggregations all differ), 3×3.
-  static let probeShape = [4, 12, 3, 3]
+  public static let probeShape = [4, 12, 3, 3]
   static let probeGroups = 4
 
   /// A hash of the layer's outputs (training mode, seeded v0 and v1 drawn from N(0, 1) rather than

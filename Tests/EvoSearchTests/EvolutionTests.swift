@@ -90,6 +90,14 @@ final class EvolutionTests: XCTestCase {
     XCTAssertEqual(BirthCheck.rejection(try LayerGraph(formula: "sigmoid(v1)"))?.0, .invalid)
     XCTAssertEqual(BirthCheck.rejection(try LayerGraph(formula: "x + -x"))?.0, .degenerate)
     XCTAssertEqual(BirthCheck.rejection(try LayerGraph(formula: "exp(exp(exp(exp(x))))"))?.0, .invalid)
+    for formula in ["mean_hw(x)", "sigmoid(var_hwc/g(x)) + v1", "max(mu2_bhw(x), tanh(mean_hwc(x)))"] {
+      let rejection = BirthCheck.rejection(try LayerGraph(formula: formula))
+      XCTAssertEqual(rejection?.0, .degenerate, formula)
+      XCTAssertEqual(rejection?.1.contains("constant over each feature map"), true, formula)
+    }
+    for formula in ["x * sigmoid(mean_hw(x))", "x / sqrt(var_hwc/g(x))", "max(x, v1)"] {
+      XCTAssertNil(BirthCheck.rejection(try LayerGraph(formula: formula)), formula)
+    }
     XCTAssertNil(BirthCheck.rejection(try XCTUnwrap(NamedLayers.graph("bn_relu"))))
   }
 }
