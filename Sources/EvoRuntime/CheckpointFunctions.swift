@@ -9,12 +9,7 @@ enum CheckpointFunctions {
         "save_tensors", [p("path"), p("tensors"), p("metadata", .null)],
         doc: "Writes a dict of tensors (and an optional dict of string metadata) as a safetensors checkpoint."
       ) { a in
-        guard case .dict(let d) = a[1] else { throw EvoError(.type, "save_tensors() needs a dict of name: tensor") }
-        var named: [String: Tensor] = [:]
-        for (k, v) in zip(d.keys, d.values) {
-          guard case .string(let name) = k.value else { throw EvoError(.type, "save_tensors(): names must be strings") }
-          named[name] = try Convert.tensor(v, "save_tensors")
-        }
+        let named = try Convert.namedTensors(a[1], "save_tensors")
         var metadata: [String: String] = [:]
         switch a[2] {
         case .null: break
@@ -40,11 +35,7 @@ enum CheckpointFunctions {
       },
       NativeFunction("load_tensors", [p("path")], doc: "Reads a safetensors checkpoint as a dict of name: tensor.") {
         a in
-        let d = DictObject()
-        for (name, t) in try Safetensors.load(path: a.string(0)).tensors.sorted(by: { $0.key < $1.key }) {
-          d[.string(name)] = .tensor(t)
-        }
-        return .dict(d)
+        .tensorDict(try Safetensors.load(path: a.string(0)).tensors)
       },
     ]
   }

@@ -26,23 +26,13 @@ final class OptimizerObject: NativeObject {
     }
     t.method("state_dict", doc: "The optimizer's state (moments, step count) as a dict of tensors for save_tensors.") {
       a in
-      let d = DictObject()
-      for (name, t) in try optimizer(a).stateTensors().sorted(by: { $0.key < $1.key }) { d[.string(name)] = .tensor(t) }
-      return .dict(d)
+      .tensorDict(try optimizer(a).stateTensors())
     }
     t.method(
       "load_state_dict", [NativeParameter("state")],
       doc: "Restores state from state_dict() of an optimizer over the same parameters."
     ) { a in
-      guard case .dict(let d) = a[1] else { throw EvoError(.type, "load_state_dict() needs a dict of name: tensor") }
-      var state: [String: Tensor] = [:]
-      for (k, v) in zip(d.keys, d.values) {
-        guard case .string(let name) = k.value else {
-          throw EvoError(.type, "load_state_dict(): names must be strings")
-        }
-        state[name] = try Convert.tensor(v, "load_state_dict")
-      }
-      try optimizer(a).loadState(state)
+      try optimizer(a).loadState(Convert.namedTensors(a[1], "load_state_dict"))
       return .null
     }
     t.properties["lr"] = (

@@ -12,6 +12,13 @@ public final class TensorObject: NativeObject {
 extension Value {
   /// Wraps a tensor as an Evo value.
   static func tensor(_ t: Tensor) -> Value { .native(TensorObject(t)) }
+
+  /// Named tensors (a checkpoint, an optimizer's state) as an Evo dict, in name order.
+  static func tensorDict(_ named: [String: Tensor]) -> Value {
+    let d = DictObject()
+    for (name, t) in named.sorted(by: { $0.key < $1.key }) { d[.string(name)] = .tensor(t) }
+    return .dict(d)
+  }
 }
 
 /// Conversions between Evo values and tensors, shapes and axes, with errors naming the function.
@@ -27,6 +34,17 @@ enum Convert {
     default: break
     }
     throw EvoError(.type, "\(function)() needs a tensor, a number or a nested list of numbers, not \(value.typeName)")
+  }
+
+  /// Named tensors from an Evo dict of name: tensor (see `Value.tensorDict`).
+  static func namedTensors(_ value: Value, _ function: String) throws -> [String: Tensor] {
+    guard case .dict(let d) = value else { throw EvoError(.type, "\(function)() needs a dict of name: tensor") }
+    var named: [String: Tensor] = [:]
+    for (k, v) in zip(d.keys, d.values) {
+      guard case .string(let name) = k.value else { throw EvoError(.type, "\(function)(): names must be strings") }
+      named[name] = try tensor(v, function)
+    }
+    return named
   }
 
   /// Builds a tensor from nested lists, checking that the nesting is rectangular.

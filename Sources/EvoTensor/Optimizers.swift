@@ -12,6 +12,29 @@ public struct ParameterGroup {
   }
 }
 
+extension [ParameterGroup] {
+  /// Calls `body(parameter, gradient, weightDecay)` for every parameter that has a gradient, checking that
+  /// the gradient has the parameter's size; a group's own weight decay overrides `defaultDecay`.
+  func forEachGradient(
+    defaultDecay: Float, op: String, _ body: (Tensor, Tensor, Float) throws -> Void
+  ) throws {
+    for group in self {
+      let wd = group.weightDecay ?? defaultDecay
+      for p in group.parameters {
+        guard let grad = p.grad else { continue }
+        guard grad.count == p.count else {
+          throw TensorError.shape(
+            op, "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))")
+        }
+        try body(p, grad, wd)
+      }
+    }
+  }
+
+  /// Clears every parameter's gradient.
+  func clearGradients() { for g in self { for p in g.parameters { p.grad = nil } } }
+}
+
 /// Something that updates parameters from their `.grad`.
 public protocol Optimizer: AnyObject {
   /// Current learning rate (schedules set it before each step).
@@ -59,40 +82,32 @@ public final class SGD: Optimizer {
   }
 
   public func step() throws {
-    for group in groups {
-      let wd = group.weightDecay ?? weightDecay
-      for p in group.parameters {
-        guard let grad = p.grad else { continue }
-        guard grad.count == p.count else {
-          throw TensorError.shape(
-            "sgd", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))")
-        }
-        let key = ObjectIdentifier(p)
-        var v = velocity[key] ?? []
-        if momentum > 0 && v.isEmpty { v = [Float](repeating: 0, count: p.count) }
-        let lr = learningRate
-        let mom = momentum
-        let nest = nesterov
-        grad.withData { g in
-          p.withMutableData { w in
-            v.withUnsafeMutableBufferPointer { vel in
-              for i in 0..<w.count {
-                var d = g[i] + wd * w[i]
-                if mom > 0 {
-                  vel[i] = mom * vel[i] + d
-                  d = nest ? d + mom * vel[i] : vel[i]
-                }
-                w[i] -= lr * d
+    try groups.forEachGradient(defaultDecay: weightDecay, op: "sgd") { p, grad, wd in
+      let key = ObjectIdentifier(p)
+      var v = velocity[key] ?? []
+      if momentum > 0 && v.isEmpty { v = [Float](repeating: 0, count: p.count) }
+      let lr = learningRate
+      let mom = momentum
+      let nest = nesterov
+      grad.withData { g in
+        p.withMutableData { w in
+          v.withUnsafeMutableBufferPointer { vel in
+            for i in 0..<w.count {
+              var d = g[i] + wd * w[i]
+              if mom > 0 {
+                vel[i] = mom * vel[i] + d
+                d = nest ? d + mom * vel[i] : vel[i]
               }
+              w[i] -= lr * d
             }
           }
         }
-        if momentum > 0 { velocity[key] = v }
       }
+      if momentum > 0 { velocity[key] = v }
     }
   }
 
-  public func zeroGrad() { for g in groups { for p in g.parameters { p.grad = nil } } }
+  public func zeroGrad() { groups.clearGradients() }
 }
 
 /// Adam (Kingma & Ba) with bias correction and optional L2 weight decay added to the gradient.
@@ -131,34 +146,26 @@ public final class Adam: Optimizer {
     steps += 1
     let c1 = 1 - Float(Foundation.pow(Double(beta1), Double(steps)))
     let c2 = 1 - Float(Foundation.pow(Double(beta2), Double(steps)))
-    for group in groups {
-      let wd = group.weightDecay ?? weightDecay
-      for p in group.parameters {
-        guard let grad = p.grad else { continue }
-        guard grad.count == p.count else {
-          throw TensorError.shape(
-            "adam", "gradient \(shapeString(grad.shape)) does not match parameter \(shapeString(p.shape))")
-        }
-        let key = ObjectIdentifier(p)
-        var (m, v) = moments[key] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
-        let b1 = beta1
-        let b2 = beta2
-        let eps = epsilon
-        let lr = learningRate
-        grad.withData { g in
-          p.withMutableData { w in
-            for i in 0..<w.count {
-              let d = g[i] + wd * w[i]
-              m[i] = b1 * m[i] + (1 - b1) * d
-              v[i] = b2 * v[i] + (1 - b2) * d * d
-              w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-            }
+    try groups.forEachGradient(defaultDecay: weightDecay, op: "adam") { p, grad, wd in
+      let key = ObjectIdentifier(p)
+      var (m, v) = moments[key] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
+      let b1 = beta1
+      let b2 = beta2
+      let eps = epsilon
+      let lr = learningRate
+      grad.withData { g in
+        p.withMutableData { w in
+          for i in 0..<w.count {
+            let d = g[i] + wd * w[i]
+            m[i] = b1 * m[i] + (1 - b1) * d
+            v[i] = b2 * v[i] + (1 - b2) * d * d
+            w[i] -= lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
           }
         }
-        moments[key] = (m, v)
       }
+      moments[key] = (m, v)
     }
   }
 
-  public func zeroGrad() { for g in groups { for p in g.parameters { p.grad = nil } } }
+  public func zeroGrad() { groups.clearGradients() }
 }
