@@ -56,6 +56,10 @@ struct CCode: Lanes {
   static func exp(_ a: CCode) -> CCode { make("evo_exp(\(a.text))", a) }
   static func tanh(_ a: CCode) -> CCode { make("evo_tanh(\(a.text))", a) }
   static func logOfPositive(_ a: CCode) -> CCode { make("evo_log_positive(\(a.text))", a) }
+  static func mantissa(_ a: CCode) -> CCode {
+    make("evo_bits_to_float((evo_float_to_bits(\(a.text)) & 0x007fffff) | 0x3f000000)", a)
+  }
+  static func exponent(_ a: CCode) -> CCode { make("(float)(((evo_float_to_bits(\(a.text)) >> 23) & 0xff) - 126)", a) }
   static func powerOfTwo(magicRounded t: CCode) -> CCode {
     make("evo_bits_to_float((evo_float_to_bits(\(t.text)) - evo_float_to_bits(12582912.0f) + 127) << 23)", t)
   }

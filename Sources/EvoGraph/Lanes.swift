@@ -35,8 +35,12 @@ protocol Lanes {
   static func exp(_ a: Self) -> Self
   /// tanh a: libm for one float, `tanhThroughExp` for lanes and C.
   static func tanh(_ a: Self) -> Self
-  /// ln a for a > 0.
+  /// ln a for a > 0: libm for one float, `logApproximation` for lanes and C.
   static func logOfPositive(_ a: Self) -> Self
+  /// For a positive normal a = m·2ᵉ with m in [0.5, 1): m, through the bits.
+  static func mantissa(_ a: Self) -> Self
+  /// For a positive normal a = m·2ᵉ with m in [0.5, 1): e, through the bits.
+  static func exponent(_ a: Self) -> Self
   /// 2ⁿ, for t = n + 1.5·2²³ with n an integer (n sits in t's low mantissa bits), through the exponent bits.
   static func powerOfTwo(magicRounded t: Self) -> Self
   /// The value, named when it is used more than once (a local variable in C).
@@ -91,6 +95,31 @@ extension Lanes {
     return select(isNaN(x), x, result)
   }
 
+  /// ln x for x > 0 (Cephes logf): x = m·2ᵉ with m in [√½, √2), ln m by a degree-9 polynomial in m − 1,
+  /// e·ln2 added in two parts; subnormals are scaled by 2²³ first; +∞ and NaN pass through.
+  @inline(__always) static func logApproximation(_ x: Self) -> Self {
+    let subnormal = isLess(x, Self(Float.leastNormalMagnitude))
+    let scaled = bind(select(subnormal, x * Self(8_388_608), x))
+    let e0 = bind(exponent(scaled) - select(subnormal, Self(23), Self(0)))
+    let m0 = bind(mantissa(scaled))
+    let low = isLess(m0, Self(0.707_106_781))
+    let e = bind(select(low, e0 - Self(1), e0))
+    let m = bind(select(low, m0 + m0 - Self(1), m0 - Self(1)))
+    let z = bind(m * m)
+    var y = Self(7.037_683_629_2e-2)
+    y = y * m - Self(1.151_461_031_0e-1)
+    y = y * m + Self(1.167_699_874_0e-1)
+    y = y * m - Self(1.242_014_084_6e-1)
+    y = y * m + Self(1.424_932_278_7e-1)
+    y = y * m - Self(1.666_805_766_5e-1)
+    y = y * m + Self(2.000_071_476_5e-1)
+    y = y * m - Self(2.499_999_399_3e-1)
+    y = bind(y * m + Self(3.333_333_117_4e-1))
+    y = bind(y * m * z - Self(2.121_944_40e-4) * e - Self(0.5) * z)
+    let result = bind(m + y + Self(0.693_359_375) * e)
+    return select(isGreater(x, Self(Float.greatestFiniteMagnitude)), x, select(isNaN(x), x, result))
+  }
+
   /// tanh through e^(2|x|), sign restored.
   @inline(__always) static func tanhThroughExp(_ x: Self) -> Self {
     let t = bind(Self(1) - Self(2) / (exp(Self(2) * abs(x)) + Self(1)))
@@ -111,6 +140,10 @@ extension Float: Lanes {
   @inline(__always) static func exp(_ a: Float) -> Float { expf(a) }
   @inline(__always) static func tanh(_ a: Float) -> Float { tanhf(a) }
   @inline(__always) static func logOfPositive(_ a: Float) -> Float { logf(a) }
+  @inline(__always) static func mantissa(_ a: Float) -> Float {
+    Float(bitPattern: (a.bitPattern & 0x007f_ffff) | 0x3f00_0000)
+  }
+  @inline(__always) static func exponent(_ a: Float) -> Float { Float(Int32((a.bitPattern >> 23) & 0xff) - 126) }
   @inline(__always) static func powerOfTwo(magicRounded t: Float) -> Float {
     Float(
       bitPattern: UInt32(
@@ -134,8 +167,14 @@ extension SIMD8: Lanes where Scalar == Float {
   @inline(__always) static func sqrt(_ a: Self) -> Self { a.squareRoot() }
   @inline(__always) static func exp(_ a: Self) -> Self { expApproximation(a) }
   @inline(__always) static func tanh(_ a: Self) -> Self { tanhThroughExp(a) }
-  @inline(__always) static func logOfPositive(_ a: Self) -> Self {
-    Self(logf(a[0]), logf(a[1]), logf(a[2]), logf(a[3]), logf(a[4]), logf(a[5]), logf(a[6]), logf(a[7]))
+  @inline(__always) static func logOfPositive(_ a: Self) -> Self { logApproximation(a) }
+  @inline(__always) static func mantissa(_ a: Self) -> Self {
+    let bits = unsafeBitCast(a, to: SIMD8<UInt32>.self)
+    return unsafeBitCast((bits & 0x007f_ffff) | 0x3f00_0000, to: Self.self)
+  }
+  @inline(__always) static func exponent(_ a: Self) -> Self {
+    let bits = unsafeBitCast(a, to: SIMD8<Int32>.self)
+    return Self((bits &>> 23) & 0xff &- 126)
   }
   @inline(__always) static func powerOfTwo(magicRounded t: Self) -> Self {
     let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(Self(repeating: 12_582_912), to: SIMD8<Int32>.self)
