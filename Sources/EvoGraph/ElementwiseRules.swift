@@ -62,13 +62,22 @@ enum Div: ElementwiseRule {
     // d(a/d)/da = 1/d and d(a/d)/db = -a/d²: one division per element.
     let r = L.bind(L(1) / L.guarded(b, eps: eps))
     let gr = L.bind(g * r)
-    return (gr, L.select(L.isGreaterOrEqual(L.abs(b), eps), -gr * a * r, L(0)))
+    return (gr, L.select(L.keepsDenominator(b, eps: eps), -gr * a * r, L(0)))
   }
   static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor {
-    let small = try b.abs().lt(Tensor(eps))
-    let signedEps = try Tensor.where(b.lt(Tensor(0)), Tensor(-eps), Tensor(eps))
-    return try a / Tensor.where(small, signedEps, b)
+    try a / DivisionGuard.unaryTensor(b, eps: eps)
   }
+}
+
+/// The denominator of `Div` in tensor form: `Lanes.guarded`, with gradient where the guard kept b. Not a
+/// primitive of its own.
+enum DivisionGuard: ElementwiseRule {
+  static let name = "guard"
+  @inline(__always) static func value<L: Lanes>(_ a: L, _ b: L, eps: L) -> L { L.guarded(a, eps: eps) }
+  @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
+    (L.select(L.keepsDenominator(a, eps: eps), g, L(0)), L(0))
+  }
+  static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { try unaryTensor(a, eps: eps) }
 }
 
 /// max(a, b); the gradient goes to a on ties.
@@ -123,7 +132,7 @@ enum Log: ElementwiseRule {
   @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
     (g / L.abs(a), L(0))
   }
-  static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.signedLog() }
+  static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { try unaryTensor(a, eps: eps) }
 }
 
 /// |a|; the gradient is 0 at 0.
@@ -152,7 +161,7 @@ enum Sqrt: ElementwiseRule {
   @inline(__always) static func gradients<L: Lanes>(_ g: L, y: L, _ a: L, _ b: L, eps: L) -> (a: L, b: L) {
     (g * L(0.5) / L.sqrt(L.abs(a)), L(0))
   }
-  static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { a.signedSqrt() }
+  static func tensor(_ a: Tensor, _ b: Tensor, eps: Float) throws -> Tensor { try unaryTensor(a, eps: eps) }
 }
 
 /// `sqrt` of a variance or second moment (never negative): √(a + eps). Not a primitive of its own:

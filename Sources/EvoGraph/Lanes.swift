@@ -50,9 +50,12 @@ protocol Lanes {
 extension Lanes {
   static func bind(_ a: Self) -> Self { a }
 
+  /// Whether `guarded` keeps the denominator b as it is: |b| ≥ eps.
+  @inline(__always) static func keepsDenominator(_ b: Self, eps: Self) -> Mask { isGreaterOrEqual(abs(b), eps) }
+
   /// A denominator with magnitude at least eps, keeping its sign (+eps for 0 and NaN).
   @inline(__always) static func guarded(_ b: Self, eps: Self) -> Self {
-    select(isGreaterOrEqual(abs(b), eps), b, select(isLess(b, Self(0)), -eps, eps))
+    select(keepsDenominator(b, eps: eps), b, select(isLess(b, Self(0)), -eps, eps))
   }
 
   /// The search space's sqrt: sign(a)·√|a|.

@@ -1,3 +1,4 @@
+import EvoGraph
 import EvoLang
 import EvoTensor
 
@@ -16,8 +17,8 @@ enum TensorMethods {
     NativeFunction(name, [p("x")] + params, doc: doc) { a in try body(try Convert.tensor(a[0], name), a) }
   }
 
-  private static func unary(_ name: String, _ doc: String, _ f: @escaping (Tensor) -> Tensor) -> NativeFunction {
-    op(name, [], doc) { t, _ in .tensor(f(t)) }
+  private static func unary(_ name: String, _ doc: String, _ f: @escaping (Tensor) throws -> Tensor) -> NativeFunction {
+    op(name, [], doc) { t, _ in .tensor(try f(t)) }
   }
 
   static let all: [NativeFunction] = {
@@ -41,8 +42,8 @@ enum TensorMethods {
     unary("swish", "x·sigmoid(x) element-wise (also called silu).") { $0.swish() },
     unary("silu", "x·sigmoid(x) element-wise (also called swish).") { $0.swish() },
     unary("sign", "−1, 0 or 1 element-wise (no gradient).") { $0.sign() },
-    unary("signed_log", "sign(x)·ln|x|, the search space's log.") { $0.signedLog() },
-    unary("signed_sqrt", "sign(x)·√|x|, the search space's sqrt.") { $0.signedSqrt() },
+    unary("signed_log", "sign(x)·ln|x|, the search space's log.") { try $0.signedLog() },
+    unary("signed_sqrt", "sign(x)·√|x|, the search space's sqrt.") { try $0.signedSqrt() },
     unary("detach", "The same values, cut from the autodiff tape.") { $0.detached() },
     unary("copy", "An independent copy of the values.") { $0.copy() },
     op("clamp", [p("min", .null), p("max", .null)], "Clamps into [min, max]; either bound may be nil.") { t, a in

@@ -21,16 +21,6 @@ enum SwishKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) 
 enum SignKernel: UnaryKernel {
   @inline(__always) static func apply(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) }
 }
-/// The paper's sign-preserving log: sign(x)·ln|x|.
-enum SignedLogKernel: UnaryKernel {
-  @inline(__always) static func apply(_ x: Float) -> Float { x > 0 ? logf(x) : (x < 0 ? -logf(-x) : -.infinity) }
-}
-/// The paper's sign-preserving square root: sign(x)·√|x|.
-enum SignedSqrtKernel: UnaryKernel {
-  @inline(__always) static func apply(_ x: Float) -> Float { x >= 0 ? x.squareRoot() : -(-x).squareRoot() }
-}
-/// Derivative of the sign-preserving log: 1/|x|.
-enum InverseAbsKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { 1 / abs(x) } }
 /// Indicator of a positive value: the derivative of relu.
 enum PositiveKernel: UnaryKernel { @inline(__always) static func apply(_ x: Float) -> Float { x > 0 ? 1 : 0 } }
 /// Derivative of swish: s(x)·(1 + x·(1 − s(x))).
@@ -39,10 +29,6 @@ enum SwishGradKernel: UnaryKernel {
     let s = 1 / (1 + expf(-x))
     return s * (1 + x * (1 - s))
   }
-}
-/// Derivative of the sign-preserving sqrt: 1 / (2√|x|).
-enum SignedSqrtGradKernel: UnaryKernel {
-  @inline(__always) static func apply(_ x: Float) -> Float { 0.5 / abs(x).squareRoot() }
 }
 
 /// Applies a kernel over `count` contiguous floats, split over cores when large.
@@ -86,13 +72,13 @@ extension Tensor {
   public func abs() -> Tensor { unary(AbsKernel.self) { x, _ in x.mapped(SignKernel.self) } }
   /// x².
   public func square() -> Tensor { unary(SquareKernel.self) { x, _ in try x * 2 } }
-  /// √x (NaN below zero; see `signedSqrt` for the paper's variant).
+  /// √x (NaN below zero; EvoGraph's `signedSqrt` is the paper's variant).
   public func sqrt() -> Tensor { unary(SqrtKernel.self) { _, y in try 0.5 / y } }
   /// 1/√x.
   public func rsqrt() -> Tensor { unary(RsqrtKernel.self) { _, y in try y * y * y * -0.5 } }
   /// eˣ.
   public func exp() -> Tensor { unary(ExpKernel.self) { _, y in y } }
-  /// ln x (NaN below zero; see `signedLog` for the paper's variant).
+  /// ln x (NaN below zero; EvoGraph's `signedLog` is the paper's variant).
   public func log() -> Tensor { unary(LogKernel.self) { x, _ in try 1 / x } }
   /// 1 / (1 + e⁻ˣ).
   public func sigmoid() -> Tensor { unary(SigmoidKernel.self) { _, y in try y * (1 - y) } }
@@ -108,10 +94,6 @@ extension Tensor {
   public func swish() -> Tensor { unary(SwishKernel.self) { x, _ in x.mapped(SwishGradKernel.self) } }
   /// −1, 0 or 1 (gradient zero).
   public func sign() -> Tensor { mapped(SignKernel.self) }
-  /// sign(x)·ln|x|, the search space's log.
-  public func signedLog() -> Tensor { unary(SignedLogKernel.self) { x, _ in x.mapped(InverseAbsKernel.self) } }
-  /// sign(x)·√|x|, the search space's sqrt.
-  public func signedSqrt() -> Tensor { unary(SignedSqrtKernel.self) { x, _ in x.mapped(SignedSqrtGradKernel.self) } }
 
   /// Clamps to `[lower, upper]` (either bound may be nil); the gradient passes where the value was inside.
   public func clamp(min lower: Float? = nil, max upper: Float? = nil) -> Tensor {

@@ -6,8 +6,7 @@ import Testing
 /// Every differentiable operation's gradient against central finite differences.
 @Suite struct ElementwiseGradients {
   @Test(arguments: [
-    "neg", "abs", "square", "exp", "sigmoid", "tanh", "sin", "cos", "relu", "swish", "signed_log", "signed_sqrt",
-    "clamp", "pow3",
+    "neg", "abs", "square", "exp", "sigmoid", "tanh", "sin", "cos", "relu", "swish", "clamp", "pow3",
   ])
   func unaryOnAnySign(_ name: String) throws {
     let x = random([3, 4], seed: 1, awayFromZero: 0.2)
@@ -24,8 +23,6 @@ import Testing
       case "cos": return a.cos()
       case "relu": return a.relu()
       case "swish": return a.swish()
-      case "signed_log": return a.signedLog()
-      case "signed_sqrt": return a.signedSqrt()
       case "clamp": return a.clamp(min: -1.05, max: 0.95)
       default: return a.pow(3)
       }
