@@ -7,12 +7,10 @@ import Testing
 @Suite struct SearchTests {
   /// Runs Evo code with the stdlib and returns what it printed.
   func run(_ code: String) throws -> String {
-    let vm = Interpreter()
-    EvoRuntime.install(into: vm)
-    vm.searchPaths.append(RuntimeGoldenFile.stdlib)
+    let session = Session(searchPaths: [RuntimeGoldenFile.stdlib])
     var printed = ""
-    vm.output = { printed += $0 }
-    _ = try LargeStack.run { try vm.run(SourceFile(name: "<test>", text: code)) }
+    session.interpreter.output = { printed += $0 }
+    _ = try session.run(code, name: "<test>").get()
     return printed
   }
 

@@ -63,11 +63,10 @@ struct LangSuite {
   private func evoSeconds(_ text: String, file: String, repeats: Int, runtime: Bool = false) throws -> Double {
     var best = Double.infinity
     for run in 0...max(repeats, 1) {
-      let vm = Interpreter()
-      if runtime { EvoRuntime.install(into: vm) }
+      let session = Session(runtime: runtime)
       let source = SourceFile(name: file, text: text)
       let start = DispatchTime.now().uptimeNanoseconds
-      _ = try LargeStack.run {
+      _ = try session.perform { vm in
         try vm.run(source)
         vm.reset()
       }
