@@ -34,7 +34,10 @@ extension FusedEvaluator {
       tableGrads = current
       spread = try spreadAggregationGradients(current)
     }
-    if lightPass { addInputAggregationGradients(dx, coefficients: try aggregationCoefficients(spread)) }
+    // Only when an aggregation reads x: adding 0 + 0·x would turn a NaN x's zero gradient into NaN.
+    if lightPass && !plan.readers[0].isEmpty {
+      addInputAggregationGradients(dx, coefficients: try aggregationCoefficients(spread))
+    }
     return try gradients(dx: dx, tableGrads: tableGrads, affineGrads: affineGrads)
   }
 

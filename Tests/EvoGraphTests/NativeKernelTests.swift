@@ -1,4 +1,5 @@
 import EvoTensor
+import EvoTestSupport
 import Foundation
 import Testing
 
@@ -71,6 +72,31 @@ import Testing
       let native = try FusedEvaluationTests.run(graph, fused: true, native: .always, shape: [2, 6, 7, 7])
       let swift = try FusedEvaluationTests.run(graph, fused: true, native: .never, shape: [2, 6, 7, 7])
       FusedEvaluationTests.expectAgree(graph, native, swift)
+    }
+  }
+
+  /// The division guard on the denominators it changes (below eps in magnitude, 0, NaN), in the plane's
+  /// vectors and its scalar tail: the same values and gradients node by node, in the Swift sweeps and in C.
+  @Test func divisionGuardAgreesInEveryForm() throws {
+    let eps = LayerOptions().eps
+    let denominators: [Float] = [0.5, -0.5, 1e-9, -1e-9, 0, .nan, eps, -eps, 0, .nan, 1e-9, -1e-9, 2, -2, eps / 2]
+    let expected = denominators.map { d -> Float in
+      guard abs(d) >= eps else { return d < 0 ? -1 / eps : 1 / eps }
+      return 1 / d
+    }
+    let expectedGrad = denominators.map { d -> Float in abs(d) >= eps ? -1 / (d * d) : 0 }
+    let graph = try LayerGraph(formula: "v1 / x", affine: false)
+    for (fused, native) in [(false, NativeKernelPolicy.never), (true, .never), (true, .always)] {
+      let layer = try GraphLayer(graph: graph, channels: 1)
+      layer.fused = fused
+      layer.native = native
+      let x = try Tensor(shape: [1, 1, 3, 5], values: denominators).requiringGrad()
+      let y = try layer(x)
+      if native == .always { #expect(layer.nativeKernel != nil, "the native kernel was not built") }
+      try y.sum().backward()
+      #expect(y.values == expected, "fused \(fused), native \(native)")
+      // -1/d² where the guard kept d (to float rounding: the sweeps compute it as -(1/d)·(1/d)), else 0.
+      expectClose(x.grad?.values ?? [], expectedGrad, tolerance: 1e-6)
     }
   }
 
