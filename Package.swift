@@ -130,6 +130,9 @@ let package = Package(
     .testTarget(
       name: "EvoCLITests", dependencies: ["evo", "evo-fuzz", "EvoSearch", "EvoTestSupport"], exclude: ["kernel"]),
     .testTarget(name: "EvoKernelTests", dependencies: ["EvoKernel", "EvoNotebook"]),
-    .testTarget(name: "EvoRuntimeTests", dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoTestSupport"], exclude: ["evo", "fixtures"]),
+    .testTarget(
+      name: "EvoRuntimeTests",
+      dependencies: ["EvoRuntime", "EvoLang", "EvoTensor", "EvoGraph", "EvoSearch", "EvoTestSupport"],
+      exclude: ["evo", "fixtures"]),
   ]
 )

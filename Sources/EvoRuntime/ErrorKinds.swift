@@ -40,6 +40,7 @@ func searchErrors<T>(_ body: () throws -> T) throws -> T {
     case .store(let m): throw EvoError(.io, m)
     case .configuration(let m): throw EvoError(.value, m)
     case .evaluation(let m): throw EvoError(.host, m)
+    case .diverged(let m): throw EvoError(.numeric, m)
     }
   }
 }

@@ -46,7 +46,9 @@ public final class EvoProxyEvaluator: Evaluator {
     do {
       result = try session.perform { vm in try vm.call(proxy, arguments) }
     } catch let error as EvoError {
-      throw SearchError.evaluation(error.rendered().trimmingCharacters(in: .whitespacesAndNewlines))
+      let rendered = error.rendered().trimmingCharacters(in: .whitespacesAndNewlines)
+      // A NumericError is the layer's (its output or gradient left the finite numbers), not the proxy's.
+      throw error.kind == .numeric ? SearchError.diverged(error.message) : SearchError.evaluation(rendered)
     }
     guard case .list(let list) = result else {
       throw SearchError.evaluation("proxy() must return a list of accuracies, got \(result.typeName)")

@@ -12,11 +12,12 @@ public enum RejectionReason: String, Sendable, CaseIterable, Codable {
   case invalid
   /// The output does not vary with x (at birth).
   case degenerate
-  /// Gradient ascent on the parameters drove the gradient norm past the limit, or to non-finite values.
+  /// Gradient ascent on the parameters drove the gradient norm past the limit, or to non-finite values;
+  /// or the layer's values became non-finite while the proxy trained with it.
   case unstable
   /// A short training left the validation accuracy below the threshold on some architecture.
   case quality
-  /// The evaluation itself failed (a non-finite loss, an error in the proxy task).
+  /// The evaluation itself failed (an error in the proxy task, a malformed result).
   case failed
 }
 

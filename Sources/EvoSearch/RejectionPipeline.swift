@@ -44,6 +44,8 @@ public struct RejectionPipeline {
       }
       let scores = try timed("full") { try checked(evaluator.scores(graph, budget: .full, seed: seed)) }
       return EvaluationResult(outcome: .scores(scores), timings: timings)
+    } catch SearchError.diverged(let why) {
+      return EvaluationResult(outcome: .rejected(.unstable, why), timings: timings)
     } catch {
       return EvaluationResult(outcome: .rejected(.failed, "\(error)"), timings: timings)
     }

@@ -64,12 +64,16 @@ public enum SearchError: Error, CustomStringConvertible, Equatable {
   case configuration(String)
   case store(String)
   case evaluation(String)
+  /// The candidate layer's values became non-finite while the proxy trained with it: a property of the
+  /// layer (the search rejects it as unstable), not a failure of the proxy task.
+  case diverged(String)
 
   public var description: String {
     switch self {
     case .configuration(let m): return "search configuration: \(m)"
     case .store(let m): return "search store: \(m)"
     case .evaluation(let m): return "evaluation: \(m)"
+    case .diverged(let m): return "diverged in training: \(m)"
     }
   }
 }

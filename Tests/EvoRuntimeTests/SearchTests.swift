@@ -1,5 +1,7 @@
+import EvoGraph
 import EvoLang
 import EvoRuntime
+import EvoSearch
 import Foundation
 import Testing
 
@@ -59,6 +61,37 @@ import Testing
     #expect(lines[4] == "true nil")
     #expect(lines[5].hasPrefix("12 12 samples"))
     #expect(lines[6] == "3 [0.515, 0.5]", "mean over seeds 1 and 2 of 0.5 + seed/100")
+  }
+
+  /// A layer whose values leave the finite numbers while the proxy trains is rejected as unstable, with
+  /// the NumericError's message; any other error in the proxy is a failure of the evaluation.
+  @Test func aDivergingLayerIsUnstableAndAProxyBugIsAFailure() throws {
+    let source = """
+      let architectures = ["a"]
+      fn proxy(layer, budget, seed) {
+        if budget == "full" { return [[0.5][3]] }
+        let l = layer.layer(2, groups: 1)
+        l(ones([1, 2, 2, 2]) * 100)
+        [0.5]
+      }
+      """
+    var configuration = SearchConfiguration()
+    configuration.stability = nil
+    configuration.qualityThreshold = 0.1
+    let pipeline = RejectionPipeline(configuration: configuration)
+    let evaluator = try EvoProxyEvaluator(source: source)
+    let diverging = pipeline.evaluate(try LayerGraph(formula: "exp(exp(x))"), seed: 1, evaluator: evaluator)
+    guard case .rejected(.unstable, let why) = diverging.outcome else {
+      Issue.record("expected an unstable rejection, got \(diverging.outcome)")
+      return
+    }
+    #expect(why.contains("is not finite") && !why.contains("-->"), "\(why)")
+    let buggy = pipeline.evaluate(try LayerGraph(formula: "max(x, 0)"), seed: 1, evaluator: evaluator)
+    guard case .rejected(.failed, let message) = buggy.outcome else {
+      Issue.record("expected a failure, got \(buggy.outcome)")
+      return
+    }
+    #expect(message.contains("IndexError"), "\(message)")
   }
 
   @Test func badSettingsAndStoresAreEvoErrors() throws {
