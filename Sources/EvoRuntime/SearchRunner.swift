@@ -107,10 +107,6 @@ final class WorkerProcesses {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = ["search", "worker", store, "--exit-with-parent"]
-    // One worker per core: OpenBLAS threads would only compete with the other workers.
-    var environment = ProcessInfo.processInfo.environment
-    if environment["OPENBLAS_NUM_THREADS"] == nil { environment["OPENBLAS_NUM_THREADS"] = "1" }
-    process.environment = environment
     process.standardInput = FileHandle.nullDevice
     try process.run()
     return process

@@ -4,8 +4,16 @@ import Foundation
 
 /// Splitting work over the machine's cores, and keeping OpenBLAS threads from nesting inside it.
 public enum Parallel {
-  /// Worker count used for splitting loops.
-  public static let workers = max(1, min(ProcessInfoCores.count, 8))
+  /// Worker count used for splitting loops, fixed at first use: see `threadCount`.
+  public static let workers = threadCount(
+    environment: ProcessInfo.processInfo.environment, cores: ProcessInfoCores.count)
+
+  /// `EVO_THREADS` when it is a whole number from 1 to 64 (a search worker runs with 1: its threads
+  /// would only wait for each other while the other workers hold the cores), else the cores, at most 8.
+  public static func threadCount(environment: [String: String], cores: Int) -> Int {
+    if let text = environment["EVO_THREADS"], let n = Int(text), (1...64).contains(n) { return n }
+    return max(1, min(cores, 8))
+  }
 
   /// Calls `body(range)` on disjoint ranges covering `0..<count`, in parallel when `count` is at least
   /// `minimumPerWorker * 2`. BLAS is limited to one thread while the workers run (never nest threads).
