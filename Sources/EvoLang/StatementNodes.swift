@@ -281,6 +281,9 @@ final class ThrowStmt: StmtNode {
   }
   override func exec(_ f: Frame, _ vm: Interpreter) throws -> Flow {
     let v = try value.eval(f, vm)
+    // A caught error object is raised again as it was (kind, message, line), as Python's `raise e`:
+    // a NumericError passed on by a cleanup handler stays a NumericError for the code above.
+    if case .native(let object) = v, let caught = object as? ErrorObject { throw caught.error }
     throw EvoError(.thrown, v.text, span: span, value: v)
   }
 }
