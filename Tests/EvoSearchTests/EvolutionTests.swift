@@ -27,7 +27,26 @@ final class EvolutionTests: XCTestCase {
     XCTAssertEqual(all.map(\.birthStep), Array(0..<20))
     // After the population filled, every child has a parent that was in the population at its birth.
     XCTAssertTrue(all.suffix(10).allSatisfy { $0.parent != nil })
-    XCTAssertTrue(all.prefix(4).allSatisfy { $0.parent == nil })
+    XCTAssertTrue(all.prefix(2).allSatisfy { $0.parent == nil })
+  }
+
+  /// Once the population holds a tournament's minimum (2), half the births that fill it are mutants: few
+  /// random graphs pass the rejections, and breeding must not wait for a whole random population.
+  func testFillingThePopulationMixesRandomGraphsAndMutants() throws {
+    let folder = try temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try makeStore(cheapConfiguration(population: 30), in: folder)
+    try Evolution(store: store).run(
+      samples: 30, parallelism: 1, worker: try SearchWorker(store: store, evaluator: HashEvaluator(), name: "w"))
+    let all = try store.candidates(status: nil)
+    XCTAssertEqual(all.count, 30)
+    XCTAssertTrue(all.prefix(2).allSatisfy { $0.parent == nil }, "the first two births have nothing to breed from")
+    // At birth step s the population held at most s < 30 members: all 30 births were filling it.
+    let mutants = all.dropFirst(2).filter { $0.parent != nil }
+    // A fair coin over 28 births: 6...22 mutants unless the generator is badly off (p < 0.2%).
+    XCTAssertTrue((6...22).contains(mutants.count), "\(mutants.count) mutants of 28 births")
+    let ids = Set(all.map(\.id))
+    XCTAssertTrue(mutants.allSatisfy { c in c.parent.map { ids.contains($0) && $0 < c.id } == true })
   }
 
   func testOneWorkerAndSeedReproduceASearch() throws {
