@@ -1,15 +1,10 @@
+import EvoLimits
 import Foundation
-import Synchronization
 
 /// A flag a host sets from another thread (Ctrl-C) to stop running Evo code at its next loop
-/// iteration or call, with an `Interrupted` error; the interpreter's state stays usable.
-public final class InterruptFlag: Sendable {
-  private let flag = Atomic<Bool>(false)
-  public init() {}
-  public func request() { flag.store(true, ordering: .relaxed) }
-  public func reset() { flag.store(false, ordering: .relaxed) }
-  public var isRequested: Bool { flag.load(ordering: .relaxed) }
-}
+/// iteration or call, with an `Interrupted` error; the interpreter's state stays usable. It is
+/// EvoTensor's `CancellationToken` too: a session gives it to its tensor kernels.
+public typealias InterruptFlag = StopRequest
 
 /// Frames are windows of the interpreter's value stack.
 typealias Frame = UnsafeMutablePointer<Value>

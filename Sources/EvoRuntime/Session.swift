@@ -14,8 +14,6 @@ public final class Session: @unchecked Sendable {
   public let interpreter: Interpreter
   /// Where displayed values go (a notebook or kernel sets a handler; the REPL writes PNG files).
   public let display: DisplaySink
-  /// This session's token for tensor kernels; tripped together with the interpreter's flag.
-  private let cancellation = CancellationToken()
 
   /// A session with the runtime installed and `searchPaths` searched by `import` before the stdlib.
   /// `runtime: false` gives the bare language (the language's own golden tests).
@@ -27,21 +25,19 @@ public final class Session: @unchecked Sendable {
 
   /// Stops this session's running code at its next loop iteration, call or kernel chunk, with an
   /// `Interrupted` error; the session's state stays usable. Safe from any thread.
-  public func interrupt() {
-    interpreter.interrupt.request()
-    cancellation.request()
-  }
+  public func interrupt() { interpreter.interrupt.request() }
 
-  /// Whether an interrupt is pending (requested since the last `run` started).
-  public var isInterruptRequested: Bool { interpreter.interrupt.isRequested || cancellation.isRequested }
+  /// Whether an interrupt is pending: requested since the last `run` started and not yet raised as an
+  /// `Interrupted` error by the interpreter (a stopped kernel leaves it pending).
+  public var isInterruptRequested: Bool { interpreter.interrupt.isRequested }
 
-  /// Runs a chunk on a large-stack thread with this session's kernel token installed, and waits.
+  /// Runs a chunk on a large-stack thread, its tensor kernels checking the interpreter's interrupt flag,
+  /// and waits.
   /// Returns the value of its last expression statement (nil when it ends in another statement).
   public func run(_ source: SourceFile) -> Result<Value?, EvoError> {
     interpreter.interrupt.reset()
-    cancellation.reset()
     let vm = interpreter
-    let token = cancellation
+    let token = interpreter.interrupt
     do {
       return .success(try LargeStack.run { try Cancellation.withToken(token) { try vm.run(source) } })
     } catch {

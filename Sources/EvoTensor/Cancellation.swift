@@ -1,19 +1,9 @@
+import EvoLimits
 import Foundation
-import Synchronization
 
-/// A flag that asks long computations to stop; thread-safe.
-public final class CancellationToken: Sendable {
-  private let flag = Atomic<Bool>(false)
-
-  public init() {}
-
-  /// Asks running kernels to stop at their next check. Safe to call from any thread.
-  public func request() { flag.store(true, ordering: .relaxed) }
-  /// Clears a pending request (before starting new work).
-  public func reset() { flag.store(false, ordering: .relaxed) }
-  /// Whether a stop has been requested.
-  public var isRequested: Bool { flag.load(ordering: .relaxed) }
-}
+/// A flag that asks long computations to stop; thread-safe. It is EvoLang's `InterruptFlag` too: a
+/// session's kernels check its interpreter's flag.
+public typealias CancellationToken = StopRequest
 
 /// Stopping long computations early (the REPL requests it on Ctrl-C). Kernels check the token of the
 /// current task or thread — the process-wide `shared` one unless `withToken` installs another — between

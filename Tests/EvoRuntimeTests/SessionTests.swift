@@ -48,6 +48,25 @@ import Testing
     #expect(n == 4)
   }
 
+  /// One interrupt stops a loop of kernels; once `interruptible` has taken it, the same session's
+  /// kernels run again in the same run.
+  @Test func kernelsRunAgainAfterAnInterruptibleStopped() async throws {
+    let session = Session()
+    let code = """
+      let x = randn([4, 8, 16, 16])
+      let w = randn([8, 8, 3, 3])
+      let stopped = interruptible(fn() { while true { conv2d(x, w, padding: 1) } })[1]
+      let channels = if stopped { conv2d(x, w, padding: 1).shape[1] } else { -1 }
+      channels
+      """
+    async let result = Task.detached { Outcome(session.run(code, name: "interruptible")) }.value
+    try await Task.sleep(for: .milliseconds(200))
+    session.interrupt()
+    let outcome = await result
+    #expect(outcome.error == nil)
+    #expect(outcome.number == 8)
+  }
+
   @Test func errorsKeepTheirKind() {
     let session = Session()
     guard case .failure(let error) = session.run("zeros([2, 3]) + zeros([4])") else {
