@@ -126,7 +126,13 @@ public final class NotebookRunner {
 
   /// Runs one cell; returns whether it failed.
   private func execute(_ cell: Notebook.Cell, in session: Session, path: String, collector: OutputCollector) -> Bool {
-    guard !wasInterrupted else {
+    // Under the lock `interrupt()` takes: an interrupt either came before (no cell runs) or comes after
+    // the clear and stops this cell, however early.
+    lock.lock()
+    let stopped = interrupted
+    if !stopped { session.clearInterrupt() }
+    lock.unlock()
+    guard !stopped else {
       collector.error(name: "KeyboardInterrupt", message: "interrupted by Ctrl-C", traceback: "interrupted\n")
       return true
     }
@@ -140,7 +146,8 @@ public final class NotebookRunner {
     }
     defer { timer?.cancel() }
     let name = cell.tags.contains("injected-parameters") ? Self.injectedCellName : path
-    var result = session.run(SourceFile(name: name, text: cell.source, firstLine: cell.firstLine))
+    var result = session.run(
+      SourceFile(name: name, text: cell.source, firstLine: cell.firstLine), clearingInterrupt: false)
     // A cell whose time ran out, or that was interrupted, is an error even if its last call finished.
     if case .success = result, collector.timedOut || wasInterrupted {
       result = .failure(EvoError(.interrupted, "interrupted"))

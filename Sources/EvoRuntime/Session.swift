@@ -31,11 +31,17 @@ public final class Session: @unchecked Sendable {
   /// `Interrupted` error by the interpreter (a stopped kernel leaves it pending).
   public var isInterruptRequested: Bool { interpreter.interrupt.isRequested }
 
+  /// Drops a pending interrupt. A caller that sends interrupts from another thread clears here, under
+  /// its own lock, and then runs with `clearingInterrupt: false`: an interrupt sent between the two
+  /// still stops the chunk instead of being cleared by `run`.
+  public func clearInterrupt() { interpreter.interrupt.reset() }
+
   /// Runs a chunk on a large-stack thread, its tensor kernels checking the interpreter's interrupt flag,
-  /// and waits.
+  /// and waits. A pending interrupt (Ctrl-C pressed at an idle prompt) is dropped first unless
+  /// `clearingInterrupt` is false.
   /// Returns the value of its last expression statement (nil when it ends in another statement).
-  public func run(_ source: SourceFile) -> Result<Value?, EvoError> {
-    interpreter.interrupt.reset()
+  public func run(_ source: SourceFile, clearingInterrupt: Bool = true) -> Result<Value?, EvoError> {
+    if clearingInterrupt { clearInterrupt() }
     let vm = interpreter
     let token = interpreter.interrupt
     do {

@@ -113,13 +113,22 @@ import Testing
     let dir = try scratchDirectory()
     try "# %%\nprint(\"start\")\n# %%\nlet i = 0\nwhile true { i += 1 }\n# %%\nprint(\"never\")\n"
       .write(toFile: "\(dir)/loop.evo", atomically: true, encoding: .utf8)
+    // The timeout only bounds the test: a lost Ctrl-C ends the loop as a TimeoutError, not a hang.
     let process = Process()
     process.executableURL = URL(fileURLWithPath: evoPath)
-    process.arguments = ["notebook", "run", "loop.evo", "-o", "loop.ipynb"]
+    process.arguments = ["notebook", "run", "loop.evo", "-o", "loop.ipynb", "--timeout", "120"]
     process.currentDirectoryURL = URL(fileURLWithPath: dir)
-    process.standardError = FileHandle.nullDevice
+    let progress = Pipe()
+    process.standardError = progress
     try process.run()
-    Thread.sleep(forTimeInterval: 1.5)
+    // Ctrl-C once the first cell has finished (its progress line is out): the handler is installed and
+    // the loop runs now or is about to start; either way it must stop.
+    var seen = ""
+    while !seen.contains("[1/3]") {
+      let chunk = progress.fileHandleForReading.availableData
+      if chunk.isEmpty { break }
+      seen += String(decoding: chunk, as: UTF8.self)
+    }
     process.interrupt()
     process.waitUntilExit()
     #expect(process.terminationStatus == 130)

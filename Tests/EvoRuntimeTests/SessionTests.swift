@@ -6,40 +6,33 @@ import Testing
 /// Sessions in one process are independent: interrupting one stops its Evo code and its tensor kernels
 /// and leaves another session running.
 @Suite struct SessionTests {
-  /// What a run gave, in a form that crosses threads: the error kind, or the number it returned.
-  struct Outcome: Sendable {
-    var error: ErrorKind?
-    var number: Double?
-    init(_ result: Result<Value?, EvoError>) {
-      switch result {
-      case .failure(let e): error = e.kind
-      case .success(let v): if case .number(let n)? = v { number = n }
-      }
-    }
-  }
-
-  @Test func interruptingOneSessionLeavesAnotherRunning() async throws {
+  /// Each loop below is bounded (seconds of work) so that a lost interrupt fails the test instead of
+  /// hanging it; an interrupt comes only once the code has printed that it runs (see `BackgroundRun`).
+  @Test func interruptingOneSessionLeavesAnotherRunning() throws {
     let stopped = Session()
     let busy = Session()
-    busy.interpreter.output = { _ in }
     // `stopped` loops over convolutions until interrupted; `busy` runs the same kernels to the end.
-    let loop = "let x = randn([4, 8, 16, 16])\nlet w = randn([8, 8, 3, 3])\nwhile true { conv2d(x, w, padding: 1) }"
+    let loop = """
+      let x = randn([4, 8, 16, 16])
+      let w = randn([8, 8, 3, 3])
+      print("running")
+      for i in range(200000) { conv2d(x, w, padding: 1) }
+      """
     let work = """
       let x = randn([4, 8, 16, 16])
       let w = randn([8, 8, 3, 3])
       let total = 0
-      for i in range(40) { total += conv2d(x, w, padding: 1).shape[1] }
+      print("running")
+      for i in range(400) { total += conv2d(x, w, padding: 1).shape[1] }
       total
       """
-    async let stoppedResult = Task.detached { Outcome(stopped.run(loop, name: "loop")) }.value
-    try await Task.sleep(for: .milliseconds(200))
-    async let busyResult = Task.detached { Outcome(busy.run(work, name: "work")) }.value
-    try await Task.sleep(for: .milliseconds(100))
+    let looping = BackgroundRun(stopped, loop, name: "loop")
+    try #require(looping.waitUntilPrinted("running"))
+    let working = BackgroundRun(busy, work, name: "work")
+    try #require(working.waitUntilPrinted("running"))
     stopped.interrupt()
-    let (a, b) = await (stoppedResult, busyResult)
-    #expect(a.error == .interrupted)
-    #expect(b.error == nil)
-    #expect(b.number == Double(40 * 8))
+    #expect(looping.finishedErrorKind() == .interrupted)
+    #expect(working.finishedNumber() == Double(400 * 8))
     // The interrupted session keeps its state and runs again.
     guard case .success(let shape?) = stopped.run("x.shape[0]"), case .number(let n) = shape else {
       Issue.record("the interrupted session lost its state")
@@ -50,21 +43,22 @@ import Testing
 
   /// One interrupt stops a loop of kernels; once `interruptible` has taken it, the same session's
   /// kernels run again in the same run.
-  @Test func kernelsRunAgainAfterAnInterruptibleStopped() async throws {
+  @Test func kernelsRunAgainAfterAnInterruptibleStopped() throws {
     let session = Session()
     let code = """
       let x = randn([4, 8, 16, 16])
       let w = randn([8, 8, 3, 3])
-      let stopped = interruptible(fn() { while true { conv2d(x, w, padding: 1) } })[1]
+      let stopped = interruptible(fn() {
+        print("running")
+        for i in range(200000) { conv2d(x, w, padding: 1) }
+      })[1]
       let channels = if stopped { conv2d(x, w, padding: 1).shape[1] } else { -1 }
       channels
       """
-    async let result = Task.detached { Outcome(session.run(code, name: "interruptible")) }.value
-    try await Task.sleep(for: .milliseconds(200))
+    let run = BackgroundRun(session, code, name: "interruptible")
+    try #require(run.waitUntilPrinted("running"))
     session.interrupt()
-    let outcome = await result
-    #expect(outcome.error == nil)
-    #expect(outcome.number == 8)
+    #expect(run.finishedNumber() == 8)
   }
 
   @Test func errorsKeepTheirKind() {

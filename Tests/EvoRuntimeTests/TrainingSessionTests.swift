@@ -6,14 +6,6 @@ import Testing
 /// `train.fit` as a user meets it: Ctrl-C stops training and keeps the model; the progress bar appears
 /// only where the output is a terminal.
 @Suite struct TrainingSessionTests {
-  /// Printed text gathered from the interpreter's thread (under a lock: the test reads it meanwhile).
-  final class Printed: @unchecked Sendable {
-    private let lock = NSLock()
-    private var buffer = ""
-    func append(_ s: String) { lock.withLock { buffer += s } }
-    var text: String { lock.withLock { buffer } }
-  }
-
   static let setup = """
     import nn
     import data
@@ -23,41 +15,20 @@ import Testing
     let model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
     """
 
-  /// The number a run returned, set on the run's own thread and read after `done` is signalled.
-  final class RunResult: @unchecked Sendable {
-    var number: Double?
-    let done = DispatchSemaphore(value: 0)
-  }
-
   @Test func interruptStopsFitAndKeepsTheModel() throws {
     let session = Session()
-    let printed = Printed()
-    session.interpreter.output = { printed.append($0) }
     guard case .success = session.run(Self.setup) else {
       Issue.record("setup failed")
       return
     }
     // Many more steps than run before the interrupt, which comes once the progress bar shows the first
-    // step done; bounded, so that a lost interrupt fails the test instead of hanging it. The run gets a
-    // thread of its own and this test polls without awaiting: the shared task pool may be busy with
-    // other tests, and an interrupt sent before `run` starts (or after it ends) would be lost.
+    // step done; bounded, so that a lost interrupt fails the test instead of hanging it.
     let fit = "let log = train.fit(model, ds, steps: 2000, batch: 16, progress: true)\nlog.steps()"
-    let result = RunResult()
-    Thread {
-      if case .success(.number(let n)?) = session.run(fit) { result.number = n }
-      result.done.signal()
-    }.start()
-    var finished = false
-    while !finished && !printed.text.contains("epoch 1/") {
-      finished = result.done.wait(timeout: .now() + .milliseconds(5)) == .success
-    }
-    if !finished {
-      session.interrupt()
-      result.done.wait()
-    }
-    let steps = try #require(result.number, "fit did not return a log after the interrupt")
+    let run = BackgroundRun(session, fit)
+    if run.waitUntilPrinted("epoch 1/") { session.interrupt() }
+    let steps = try #require(run.finishedNumber(), "fit did not return a log after the interrupt")
     #expect(steps >= 1 && steps < 2000)
-    #expect(printed.text.contains("stopped: interrupted after"))
+    #expect(run.printed.contains("stopped: interrupted after"))
     // The session goes on: the model still evaluates, with finite values, and the log matches it.
     guard case .success(.string(let stopped)?) = session.run("log.stopped"),
       case .success(.bool(let finite)?) = session.run("let a = train.accuracy(model, ds)\na == a and a > 0")
