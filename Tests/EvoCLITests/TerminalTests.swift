@@ -51,6 +51,14 @@ final class TmuxSession {
 
   func type(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
+  /// Runs `line`, presses Ctrl-C half a second later and waits for the interruption to be reported.
+  func interrupt(_ line: String) throws {
+    try type(line, "Enter")
+    Thread.sleep(forTimeInterval: 0.5)
+    try type("C-c")
+    try waitFor("interrupted")
+  }
+
   var screen: String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
 
   /// Waits up to 10 s for `text` to appear `count` times on the screen (tmux trims trailing spaces).
@@ -69,12 +77,23 @@ let hasTmux = FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux")
   @Test func ctrlCInterruptsAnInfiniteLoopAndKeepsVariables() throws {
     let t = try TmuxSession()
     try t.type("let answer = 41", "Enter")
-    try t.type("while true { }", "Enter")
-    Thread.sleep(forTimeInterval: 0.5)
-    try t.type("C-c")
-    try t.waitFor("interrupted")
+    try t.interrupt("while true { }")
     try t.type("answer + 1", "Enter")
     try t.waitFor("42")
+  }
+
+  /// Issue #14: Ctrl-C during one long native statement (a chain of 3000² products, a 4000² orthogonal
+  /// initialisation: seconds each) stops it; its variable stays unbound and the session keeps the others.
+  @Test(arguments: ["a @ a @ a @ a @ a @ a @ a @ a", "orthogonal([4000, 4000])"])
+  func ctrlCStopsOneLongNativeStatement(_ expression: String) throws {
+    let t = try TmuxSession()
+    try t.type("let a = randn([3000, 3000])", "Enter")
+    try t.waitFor("evo>", count: 2)
+    try t.interrupt("let b = \(expression)")
+    try t.type("b", "Enter")
+    try t.waitFor("NameError")
+    try t.type("a.shape", "Enter")
+    try t.waitFor("[3000, 3000]")
   }
 
   @Test func continuationPromptForUnfinishedInput() throws {
