@@ -7,7 +7,8 @@ import EvoLimits
 enum GzipFile {
   /// The decompressed bytes. `expectedSize` sees the bytes read so far and returns the total the file's
   /// own header declares once it can tell; reading stops (with an error) as soon as the data goes past
-  /// that, past `maxBytes`, or past the memory limit, checked after every 1 MB inflated.
+  /// that, past `maxBytes`, or past the memory limit, checked after every 1 MB inflated; a gzip stream
+  /// that ends early (a truncated download) is an error too, not a shorter file.
   static func read(
     path: String, op: String, maxBytes: Int = .max, expectedSize: ([UInt8]) throws -> Int? = { _ in nil }
   ) throws -> [UInt8] {
@@ -28,7 +29,13 @@ enum GzipFile {
         let message = gzerror(file, &errnum).map { String(cString: $0) } ?? "read error"
         throw TensorError.file(op, "\(path): \(message)")
       }
-      if n == 0 { break }
+      if n == 0 {
+        // zlib ends a truncated gzip stream like a short file, flagging it only through gzerror.
+        var errnum: Int32 = 0
+        _ = gzerror(file, &errnum)
+        if errnum == Z_BUF_ERROR { throw TensorError.file(op, "\(path) is truncated: its gzip stream ends early") }
+        break
+      }
       bytes.append(contentsOf: buffer[0..<Int(n)])
       if limit == nil { limit = try expectedSize(bytes) }
       if let limit, bytes.count > limit {

@@ -71,6 +71,18 @@ func idxHeader(_ dims: [Int]) -> [UInt8] {
     #expect(throws: TensorError.self) { try Datasets.loadIDX(images: "\(dir)/img.gz", labels: "\(dir)/lab") }
   }
 
+  /// Issue #14: a gzip file cut short (a truncated download) is an error naming it, not a shorter file
+  /// (zlib's gzread reports it only through gzerror).
+  @Test func truncatedGzipIsAnError() throws {
+    let dir = try temporaryFolder()
+    try gzip([(0..<(1 << 20)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }], to: "\(dir)/whole.gz")
+    let whole = try #require(FileManager.default.contents(atPath: "\(dir)/whole.gz"))
+    #expect(try GzipFile.read(path: "\(dir)/whole.gz", op: "test").count == 1 << 20)
+    write(Array(whole.prefix(whole.count / 2)), to: "\(dir)/cut.gz")
+    let error = #expect(throws: TensorError.self) { _ = try GzipFile.read(path: "\(dir)/cut.gz", op: "test") }
+    #expect(error?.message.contains("cut.gz is truncated") == true)
+  }
+
   @Test(
     .enabled(if: FileManager.default.fileExists(atPath: Datasets.fashionMNISTDirectory + "/train-images-idx3-ubyte.gz"))
   )
