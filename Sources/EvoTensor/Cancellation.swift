@@ -1,5 +1,6 @@
 import EvoLimits
 import Foundation
+import Synchronization
 
 /// A flag that asks long computations to stop; thread-safe. It is EvoLang's `InterruptFlag` too: a
 /// session's kernels check its interpreter's flag.
@@ -32,12 +33,16 @@ extension Cancellation {
   /// request it throws at once and leaves `body` to finish unobserved. For native calls that cannot check
   /// a token themselves (LAPACK, a sort): `body` must own everything it touches (copies, not pointers
   /// into tensors), and its result is dropped when it is abandoned.
+  /// A process that exits while a body still runs ends at once, without its exit handlers (see `exitGuard`).
   public static func abandonable<R: Sendable>(_ op: String, _ body: @escaping @Sendable () -> R) throws -> R {
     try check(op)
+    _ = exitGuard
     let token = current
     let outcome = Outcome<R>()
+    runningBodies.add(1, ordering: .sequentiallyConsistent)
     let thread = Thread {
       outcome.value = body()
+      runningBodies.subtract(1, ordering: .sequentiallyConsistent)
       outcome.done.signal()
     }
     thread.stackSize = 8 << 20
@@ -49,6 +54,22 @@ extension Cancellation {
     return value
   }
 }
+
+/// How many `abandonable` bodies are running, abandoned or still awaited.
+private let runningBodies = Atomic<Int>(0)
+
+/// Registered by the first `abandonable` call: an exit while a body is still running (an abandoned LAPACK
+/// call, say) flushes stdio and ends the process without running the other exit handlers. OpenBLAS's
+/// library destructor joins its worker threads, and it deadlocks when a BLAS call is in flight on another
+/// thread: a notebook run stopped by `--timeout` during `orthogonal` hung at exit about one time in five.
+private let exitGuard: Void = {
+  _ = on_exit(
+    { status, _ in
+      guard runningBodies.load(ordering: .sequentiallyConsistent) > 0 else { return }
+      fflush(nil)
+      _exit(status)
+    }, nil)
+}()
 
 /// The result of an `abandonable` body: written once by its thread before `done` is signalled, read by
 /// the waiting thread only after the signal.

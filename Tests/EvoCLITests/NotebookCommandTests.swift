@@ -109,6 +109,27 @@ import Testing
       try String(contentsOfFile: "\(dir)/ran.ipynb", encoding: .utf8).contains("\"text\": [\n      \"1\\n\"\n     ]"))
   }
 
+  /// Issue #14: a run whose cell `--timeout` stops inside LAPACK (`orthogonal`, on a thread the cell
+  /// abandons) still exits. OpenBLAS's exit-time shutdown deadlocked with the abandoned call in flight in
+  /// about one run in four; four runs catch that most of the time. Each is bounded by `timeout 120` (a
+  /// loaded machine can take a minute), and the first hang ends the test.
+  @Test func aRunStoppedInsideLAPACKExits() throws {
+    let dir = try scratchDirectory()
+    try "# %%\nlet q = orthogonal([4000, 4000])\n".write(toFile: "\(dir)/qr.evo", atomically: true, encoding: .utf8)
+    for _ in 0..<4 {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+      process.arguments = ["120", evoPath, "notebook", "run", "qr.evo", "-o", "qr.ipynb", "--timeout", "1"]
+      process.currentDirectoryURL = URL(fileURLWithPath: dir)
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = FileHandle.nullDevice
+      try process.run()
+      process.waitUntilExit()
+      try #require(process.terminationStatus == 1, "124 means the process hung at exit")
+    }
+    #expect(try String(contentsOfFile: "\(dir)/qr.ipynb", encoding: .utf8).contains("TimeoutError"))
+  }
+
   @Test func ctrlCStopsTheRunningCellAndStillWritesTheNotebook() throws {
     let dir = try scratchDirectory()
     try "# %%\nprint(\"start\")\n# %%\nlet i = 0\nwhile true { i += 1 }\n# %%\nprint(\"never\")\n"
