@@ -58,32 +58,38 @@ public final class SearchRunner {
 
   /// Runs the search until `samples` candidates are born and evaluated. `workers` 0 evaluates in this
   /// process; otherwise that many worker processes are started (and restarted if they die) and stopped
-  /// at the end. `progress` gets the summary line at most twice a second.
+  /// at the end. `queue` keeps that many candidates queued instead of `workers`, for workers started
+  /// elsewhere (`evo search worker STORE` on other machines); then `workers` 0 starts none and this
+  /// process only breeds. `progress` gets the summary line at most twice a second.
   public func run(
-    samples: Int, workers: Int, shouldStop: @escaping () -> Bool = { false },
+    samples: Int, workers: Int, queue: Int? = nil, shouldStop: @escaping () -> Bool = { false },
     progress: @escaping (String) -> Void = { _ in }
   ) throws {
     guard samples >= 0 else { throw SearchError.configuration("samples must not be negative") }
+    if let queue, queue < 1 { throw SearchError.configuration("queue must be at least 1, got \(queue)") }
     var lastReport = Date.distantPast
     let report: (Evolution) throws -> Void = { evolution in
       guard Date().timeIntervalSince(lastReport) >= 0.5 else { return }
       lastReport = Date()
       progress(try evolution.summary().line)
     }
-    if workers <= 0 {
+    if workers <= 0 && queue == nil {
       let worker = try SearchWorker(store: store, evaluator: try evaluator(), name: SearchWorker.processName)
       try evolution.run(samples: samples, parallelism: 1, worker: worker, shouldStop: shouldStop, progress: report)
     } else {
-      guard let executable = Self.executable else {
-        throw SearchError.configuration("worker processes need the evo command; run with workers: 0 here")
+      var pool: WorkerProcesses?
+      if workers > 0 {
+        guard let executable = Self.executable else {
+          throw SearchError.configuration("worker processes need the evo command; run with workers: 0 here")
+        }
+        pool = WorkerProcesses(executable: executable, store: location, count: workers)
       }
-      let pool = WorkerProcesses(executable: executable, store: location, count: workers)
-      defer { pool.stop() }
-      try pool.start()
+      defer { pool?.stop() }
+      try pool?.start()
       try evolution.run(
-        samples: samples, parallelism: workers, worker: nil,
+        samples: samples, parallelism: queue ?? workers, worker: nil,
         shouldStop: {
-          pool.restartDead()
+          pool?.restartDead()
           return shouldStop()
         }, progress: report)
     }

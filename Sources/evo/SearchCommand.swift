@@ -39,6 +39,9 @@ struct SearchRunCommand: ParsableCommand {
   @Option(help: "Worker processes (0: evaluate in this process).") var workers: Int = ProcessInfo.processInfo
     .activeProcessorCount
   @Option(help: "Stop when this many candidates are born and evaluated.") var samples: Int = 200
+  @Option(
+    help: "Keep this many candidates queued for workers started elsewhere (evo search worker STORE); default --workers."
+  ) var queue: Int?
 
   func run() throws {
     guard let source = try? String(contentsOfFile: config, encoding: .utf8) else { throw fail("cannot read \(config)") }
@@ -46,7 +49,7 @@ struct SearchRunCommand: ParsableCommand {
     SearchRunner.executable = CommandLine.executablePath
     try searching {
       let runner = try SearchRunner(location: store, proxySource: source, proxyName: config)
-      try runner.run(samples: samples, workers: workers) { ProgressLine.shared.update($0) }
+      try runner.run(samples: samples, workers: workers, queue: queue) { ProgressLine.shared.update($0) }
       ProgressLine.shared.finish()
     }
   }

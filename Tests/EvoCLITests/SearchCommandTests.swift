@@ -191,6 +191,28 @@ import Testing
     }
   }
 
+  @Test func aDriverWithAQueueOnlyBreedsForWorkersStartedElsewhere() throws {
+    try withProxy { dir, config in
+      let location = dir + "/queue.db"
+      let arguments = [
+        "search", "run", config, "--store", location, "--workers", "0", "--queue", "2", "--samples", "10",
+      ]
+      let driver = try start(arguments)
+      _ = try opened(location)
+      let workers = [
+        try start(["search", "worker", location, "--idle", "30"]), try start(["search", "worker", location]),
+      ]
+      defer { for p in workers + [driver] where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+      #expect(wait(60) { !driver.isRunning })
+      #expect(driver.terminationStatus == 0)
+      let evaluators = Set(try SearchStores.open(location).candidates(status: nil).compactMap { pid($0.worker) })
+      #expect(!evaluators.isEmpty && evaluators.isSubset(of: workers.map(\.processIdentifier)), "\(evaluators)")
+      #expect(try SearchStores.open(location).candidates(status: nil).count == 10)
+      let bad = try evo(["search", "run", config, "--store", location, "--workers", "0", "--queue", "0"])
+      #expect(bad.status == 2 && bad.err.contains("queue must be at least 1"), "\(bad.err)")
+    }
+  }
+
   @Test func twoWorkersNeverEvaluateOneCandidateTwice() throws {
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
