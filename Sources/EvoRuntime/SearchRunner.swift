@@ -60,18 +60,21 @@ public final class SearchRunner {
   /// process; otherwise that many worker processes are started (and restarted if they die) and stopped
   /// at the end. `queue` keeps that many candidates queued instead of `workers`, for workers started
   /// elsewhere (`evo search worker STORE` on other machines); then `workers` 0 starts none and this
-  /// process only breeds. `progress` gets the summary line at most twice a second.
+  /// process only breeds. `progress` gets the summary line at most twice a second (less often when
+  /// summarising takes long).
   public func run(
     samples: Int, workers: Int, queue: Int? = nil, shouldStop: @escaping () -> Bool = { false },
     progress: @escaping (String) -> Void = { _ in }
   ) throws {
     guard samples >= 0 else { throw SearchError.configuration("samples must not be negative") }
     if let queue, queue < 1 { throw SearchError.configuration("queue must be at least 1, got \(queue)") }
-    var lastReport = Date.distantPast
+    var nextReport = Date.distantPast
     let report: (Evolution) throws -> Void = { evolution in
-      guard Date().timeIntervalSince(lastReport) >= 0.5 else { return }
-      lastReport = Date()
+      guard Date() >= nextReport else { return }
+      let start = Date()
       progress(try evolution.summary().line)
+      // A summary reads the whole search: in a large one, keep it under 5% of the driver's time.
+      nextReport = start.addingTimeInterval(max(0.5, 20 * Date().timeIntervalSince(start)))
     }
     if workers <= 0 && queue == nil {
       let worker = try SearchWorker(store: store, evaluator: try evaluator(), name: SearchWorker.processName)

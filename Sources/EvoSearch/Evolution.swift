@@ -18,6 +18,9 @@ public final class Evolution {
   public let store: SearchStore
   public let configuration: SearchConfiguration
   public let space: SearchSpace
+  /// Population members read so far, by id: a member is finished and never changes, so a tournament
+  /// reads from the store only the members it has not seen (a round trip each to a remote database).
+  private var members: [Int64: Candidate] = [:]
 
   public init(store: SearchStore) throws {
     self.store = store
@@ -107,14 +110,24 @@ public final class Evolution {
       population: population.count, fraction: configuration.tournamentFraction, minimum: configuration.tournamentMinimum
     )
     let positions = Tournament.sample(population: population.count, count: size, rng: &rng)
-    var members: [Candidate] = []
-    for position in positions {
-      guard let member = try store.candidate(population[position]) else {
-        throw SearchError.store("population member \(population[position]) is missing")
-      }
-      members.append(member)
+    if members.count > 2 * population.count {
+      let alive = Set(population)
+      members = members.filter { alive.contains($0.key) }
     }
-    let winner = members[Tournament.winner(members.map { $0.scores ?? [] }, rule: configuration.selection, rng: &rng)]
+    var drawn: [Candidate] = []
+    for position in positions {
+      let id = population[position]
+      if let member = members[id] {
+        drawn.append(member)
+      } else {
+        guard let member = try store.candidate(id) else {
+          throw SearchError.store("population member \(id) is missing")
+        }
+        members[id] = member
+        drawn.append(member)
+      }
+    }
+    let winner = drawn[Tournament.winner(drawn.map { $0.scores ?? [] }, rule: configuration.selection, rng: &rng)]
     return (winner.id, winner.graph)
   }
 }

@@ -62,11 +62,23 @@ final class PostgresConnection {
     }
   }
 
-  /// Re-establishes a lost connection (a server restart, a dropped network link); then the next
-  /// statement's error, if any, says what is wrong.
-  func reconnectIfLost() throws {
-    guard PQstatus(connection) != CONNECTION_OK else { return }
-    PQreset(connection)
+  /// Whether the connection is gone (the server restarted or failed over, the network link broke).
+  var isLost: Bool { PQstatus(connection) != CONNECTION_OK }
+
+  /// Re-establishes a lost connection, trying every second for up to `seconds` (a server restart or a
+  /// managed database's failover); throws libpq's message when the server is still unreachable then.
+  func reconnectIfLost(within seconds: Double) throws {
+    guard isLost else { return }
+    let end = Date().addingTimeInterval(seconds)
+    while true {
+      PQreset(connection)
+      if !isLost { break }
+      guard Date() < end else {
+        let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw PostgresError(code: "", message: "connection lost and not re-established: \(message)")
+      }
+      Thread.sleep(forTimeInterval: 1)
+    }
     for statement in setup { try execute(statement) }
   }
 

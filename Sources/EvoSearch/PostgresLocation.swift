@@ -4,7 +4,7 @@ import Foundation
 /// `postgresql://`; other libpq parameters such as `sslmode=require` pass through). `search` names one
 /// search among several in the database (default `default`); each lives in its own PostgreSQL schema.
 struct PostgresLocation {
-  /// The URL libpq connects with (without `search`).
+  /// The URL libpq connects with (without `search`, with the search as fallback application name).
   let conninfo: String
   /// The search's name: lowercase letters, digits and _.
   let search: String
@@ -27,17 +27,19 @@ struct PostgresLocation {
     var items = components.queryItems ?? []
     let search = items.first { $0.name == "search" }?.value ?? "default"
     items.removeAll { $0.name == "search" }
-    components.queryItems = items.isEmpty ? nil : items
     guard (1...40).contains(search.count),
       search.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" })
     else {
       throw SearchError.store("search name '\(search)' in \(url): use 1-40 lowercase letters, digits or _")
     }
+    // The server's pg_stat_activity names the search each connection serves (unless the URL names it).
+    components.queryItems =
+      items + [URLQueryItem(name: "fallback_application_name", value: "evo search \(search)")]
     guard let conninfo = components.string else { throw SearchError.store("\(url) is not a PostgreSQL URL") }
     self.conninfo = conninfo
     self.search = search
     components.password = nil
-    components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "search", value: search)]
+    components.queryItems = items + [URLQueryItem(name: "search", value: search)]
     description = components.string ?? conninfo
   }
 }

@@ -13,6 +13,8 @@ public final class PostgresSearchStore: SearchStore {
   private let lock = NSLock()
   /// Seconds a claim lasts without renewal (from the configuration).
   private var lease: Double = 60
+  /// How long a lost connection is retried before the store's call fails.
+  static let reconnectSeconds: Double = 120
 
   /// Opens an existing search, checking that it is one and that its schema is known.
   public convenience init(url: String) throws {
@@ -126,12 +128,21 @@ public final class PostgresSearchStore: SearchStore {
   // MARK: statements
 
   /// Runs `body` holding the connection, with server errors as `SearchError.store` naming the search.
+  /// When the server drops the connection (a restart, a failover, a broken link), it is re-established
+  /// and `body` runs again: its transaction did not commit, or in the rare case that only the reply to
+  /// COMMIT was lost, running it again is harmless (a claim taken twice leaves the first to expire and
+  /// be re-queued; a completion or renewal finds the claim recorded; a birth hits its step's UNIQUE).
   private func run<T>(_ body: () throws -> T) throws -> T {
     lock.lock()
     defer { lock.unlock() }
     do {
-      try connection.reconnectIfLost()
-      return try body()
+      try connection.reconnectIfLost(within: Self.reconnectSeconds)
+      do {
+        return try body()
+      } catch is PostgresError where connection.isLost {
+        try connection.reconnectIfLost(within: Self.reconnectSeconds)
+        return try body()
+      }
     } catch let error as PostgresError {
       throw SearchError.store("\(location): \(error.message)")
     }

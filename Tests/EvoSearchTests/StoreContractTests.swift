@@ -51,6 +51,24 @@ struct PostgresStoreContractTests: StoreContract {
     #expect(try !SearchStores.exists(missing) && SearchStores.exists(location))
   }
 
+  @Test func aConnectionTheServerDropsIsReestablished() throws {
+    let location = kind.location(in: "")
+    let store = try SearchStores.open(location, creating: metadata())
+    let id = try store.insert(try pending(0))
+    let search = try PostgresLocation(location).search
+    // The server ends the store's session (as a restart or a failover would) between two calls.
+    let ended = try sql(
+      location,
+      """
+      SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
+      WHERE application_name = 'evo search \(search)' AND pid <> pg_backend_pid()
+      """)
+    #expect(ended == ["1"])
+    let claim = try #require(try store.claim(worker: "w1", now: now))
+    #expect(claim.candidate.id == id && claim.attempt == 1)
+    #expect(try store.candidate(id)?.status == .running)
+  }
+
   @Test func badURLsAndUnreachableServersAreClearErrors() throws {
     for (url, message) in [
       ("postgres://localhost/db?search=Bad-Name", "use 1-40 lowercase letters"),
@@ -161,12 +179,12 @@ extension StoreContract {
   func checkLease() throws {
     try withFolder { folder in
       var configuration = cheapConfiguration()
-      configuration.leaseSeconds = 0.4
+      configuration.leaseSeconds = 1.5  // long enough for two calls on a loaded machine
       let store = try SearchStores.open(kind.location(in: folder), creating: metadata(configuration))
       let id = try store.insert(try pending(0))
       let first = try #require(try store.claim(worker: "dead", now: now))
       #expect(try store.claim(worker: "other", now: now) == nil)
-      Thread.sleep(forTimeInterval: 0.6)
+      Thread.sleep(forTimeInterval: 2)
       let second = try #require(try store.claim(worker: "other", now: now))
       #expect(second.candidate.id == id && second.attempt == first.attempt + 1)
       #expect(try !store.renew(first, now: now))
