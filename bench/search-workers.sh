@@ -21,7 +21,7 @@ CASES=${2:-"100:1 100:0.1 100:0 driver:100:1"}
 EVO=${EVO:-.build/release/evo}
 DURATION=${DURATION:-20}
 DIR=$(mktemp -d /tmp/evo-search-bench.XXXXXX)
-trap 'jobs -p | xargs -r kill 2>/dev/null; rm -rf "$DIR"' EXIT
+trap 'jobs -p | xargs -r kill 2>/dev/null || true; rm -rf "$DIR"' EXIT
 trap 'exit 143' INT TERM
 sql() { PGOPTIONS="-c client_min_messages=warning" psql "$URL" -qtAX -v ON_ERROR_STOP=1 -c "$1"; }
 HZ=$(getconf CLK_TCK)

@@ -120,7 +120,7 @@ final class SearchObject: NativeObject {
     t.method(
       "rerank", [p("k", .number(5)), p("seeds", .number(2)), p("baselines", .null)],
       doc:
-        "Retrains the Pareto front's k best (by mean) and the baselines (default BN-ReLU, EvoNorm-B0) with the proxy's \"rerank\" budget over several seeds; returns rows sorted by mean."
+        "Retrains the Pareto front's k best (by mean) and the baselines (default BN-ReLU, EvoNorm-B0 and `affine`, no norm and no activation: the linear network a useful layer must beat) with the proxy's \"rerank\" budget over several seeds; returns rows sorted by mean."
     ) { a in
       let s = try this(a)
       let k = try a.int(1)
@@ -132,7 +132,7 @@ final class SearchObject: NativeObject {
         ($0.meanScore ?? 0) > ($1.meanScore ?? 0)
       }
       for c in front.prefix(max(0, k)) { entries.append(("candidate \(c.id)", c.graph)) }
-      let baselines: [Value] = a[3].isTruthy ? try a.list(3).items : [.string("bn_relu"), .string("evonorm_b0")]
+      let baselines: [Value] = a[3].isTruthy ? try a.list(3).items : [.string("bn_relu"), .string("evonorm_b0"), .string("affine")]
       for item in baselines {
         guard case .string(let name) = item, let g = NamedLayers.graph(name) else {
           throw EvoError(.value, "baselines must be names of layers (\(NamedLayers.names.joined(separator: ", ")))")

@@ -60,7 +60,7 @@ import Testing
     #expect(!out.contains("dominated"))
     #expect(lines[4] == "true nil")
     #expect(lines[5].hasPrefix("12 12 samples"))
-    #expect(lines[6] == "3 [0.515, 0.5]", "mean over seeds 1 and 2 of 0.5 + seed/100")
+    #expect(lines[6] == "4 [0.515, 0.5]", "mean over seeds 1 and 2 of 0.5 + seed/100")
   }
 
   /// A layer whose values leave the finite numbers while the proxy trains is rejected as unstable, with
