@@ -132,7 +132,8 @@ final class SearchObject: NativeObject {
         ($0.meanScore ?? 0) > ($1.meanScore ?? 0)
       }
       for c in front.prefix(max(0, k)) { entries.append(("candidate \(c.id)", c.graph)) }
-      let baselines: [Value] = a[3].isTruthy ? try a.list(3).items : [.string("bn_relu"), .string("evonorm_b0"), .string("affine")]
+      let defaults = ["bn_relu", "evonorm_b0", "affine"].map { Value.string($0) }
+      let baselines: [Value] = a[3].isTruthy ? try a.list(3).items : defaults
       for item in baselines {
         guard case .string(let name) = item, let g = NamedLayers.graph(name) else {
           throw EvoError(.value, "baselines must be names of layers (\(NamedLayers.names.joined(separator: ", ")))")
