@@ -64,7 +64,7 @@ final class FusedEvaluator: @unchecked Sendable {
     let y = try Tensor.uninitialized(x.shape)
     let finite =
       native.map { nativeForward($0, into: y) } ?? sweepForward(level: plan.outputLevel, materialise: [], output: y)
-    guard finite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
+    guard finite else { throw GraphLayer.nonFiniteOutput(graph) }
     var recorded = [x, layer.v0, layer.v1]
     if graph.affine { recorded += [layer.gamma, layer.beta] }
     return Tensor.custom(y, inputs: recorded) { [self] g in try backward(g) }

@@ -90,6 +90,15 @@ public final class GraphLayer {
     return result
   }
 
+  /// The operation name of the error a layer throws when its own output is not finite. A search counts
+  /// that error (and no other numeric error) as the candidate's divergence.
+  public static let nonFiniteOutputOp = "layer output"
+
+  /// The error of a layer whose output left the finite numbers.
+  static func nonFiniteOutput(_ graph: LayerGraph) -> TensorError {
+    TensorError(.numeric, op: nonFiniteOutputOp, "the output of \(graph.formula) is not finite")
+  }
+
   /// Evaluates the layer on x (N, C, H, W) through autodiff. Throws a `.numeric` `TensorError` when
   /// the output is not finite, a `.shape` one when x does not fit.
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
@@ -102,7 +111,7 @@ public final class GraphLayer {
       return try FusedEvaluator(plan: plan, layer: self, x: x, native: kernel(for: x)).forward()
     }
     let y = try GraphEvaluator(layer: self, input: x).run()
-    guard y.isFinite else { throw TensorError(.numeric, op: "layer", "the output of \(graph.formula) is not finite") }
+    guard y.isFinite else { throw Self.nonFiniteOutput(graph) }
     return y
   }
 

@@ -47,8 +47,10 @@ public final class EvoProxyEvaluator: Evaluator {
       result = try session.perform { vm in try vm.call(proxy, arguments) }
     } catch let error as EvoError {
       let rendered = error.rendered().trimmingCharacters(in: .whitespacesAndNewlines)
-      // A NumericError is the layer's (its output or gradient left the finite numbers), not the proxy's.
-      throw error.kind == .numeric ? SearchError.diverged(error.message) : SearchError.evaluation(rendered)
+      // The layer's own non-finite output is its divergence; any other error (a numeric one in LAPACK or
+      // in the proxy's code included) is the proxy's, reported with its location.
+      let diverged = error.kind == .numeric && error.message.hasPrefix(GraphLayer.nonFiniteOutputOp + ": ")
+      throw diverged ? SearchError.diverged(error.message) : SearchError.evaluation(rendered)
     }
     guard case .list(let list) = result else {
       throw SearchError.evaluation("proxy() must return a list of accuracies, got \(result.typeName)")

@@ -13,7 +13,6 @@ enum ScopeFunctions {
         do {
           return .list(ListObject([try a.interpreter.call(a[0], []), .bool(false)]))
         } catch let e as EvoError where e.kind == .interrupted {
-          Cancellation.current.reset()
           a.interpreter.interrupt.reset()
           return .list(ListObject([.null, .bool(true)]))
         }

@@ -75,16 +75,16 @@ public struct SearchReport {
     let axes = try figure.axes(0, 0)
     switch name {
     case "pareto":
-      let points = scored.filter { ($0.scores?.count ?? 0) >= 2 }
-      let xs = points.map { $0.scores![0] }
-      let ys = points.map { $0.scores![1] }
+      let points = scored.compactMap { c in c.scores.flatMap { $0.count >= 2 ? [$0[0], $0[1]] : nil } }
+      let xs = points.map { $0[0] }
+      let ys = points.map { $0[1] }
       axes.add(try Series(.scatter, xs: xs, ys: ys, label: "candidates"))
-      let front = Pareto.front(points.map { Array($0.scores!.prefix(2)) }).sorted { xs[$0] < xs[$1] }
+      let front = Pareto.front(points).sorted { xs[$0] < xs[$1] }
       if !front.isEmpty {
         axes.add(try Series(.line, xs: front.map { xs[$0] }, ys: front.map { ys[$0] }, label: "Pareto front"))
       }
-      for (name, c) in baselines where (c.scores?.count ?? 0) >= 2 {
-        axes.highlights.append((c.scores![0], c.scores![1], name))
+      for (name, c) in baselines {
+        if let s = c.scores, s.count >= 2 { axes.highlights.append((s[0], s[1], name)) }
       }
       axes.title = "Pareto front"
       axes.xlabel = "\(architectures.first ?? "") accuracy"

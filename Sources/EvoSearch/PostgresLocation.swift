@@ -32,9 +32,14 @@ struct PostgresLocation {
     else {
       throw SearchError.store("search name '\(search)' in \(url): use 1-40 lowercase letters, digits or _")
     }
-    // The server's pg_stat_activity names the search each connection serves (unless the URL names it).
-    components.queryItems =
-      items + [URLQueryItem(name: "fallback_application_name", value: "evo search \(search)")]
+    // The server's pg_stat_activity names the search each connection serves (unless the URL names it),
+    // and a connection attempt gives up after 10 s (unless the URL says otherwise) instead of the
+    // system's TCP timeout of minutes, so reconnecting keeps to its deadline.
+    var settings = [URLQueryItem(name: "fallback_application_name", value: "evo search \(search)")]
+    if !items.contains(where: { $0.name == "connect_timeout" }) {
+      settings.append(URLQueryItem(name: "connect_timeout", value: "10"))
+    }
+    components.queryItems = items + settings
     guard let conninfo = components.string else { throw SearchError.store("\(url) is not a PostgreSQL URL") }
     self.conninfo = conninfo
     self.search = search

@@ -13,6 +13,8 @@ public final class PostgresSearchStore: SearchStore {
   private let lock = NSLock()
   /// Seconds a claim lasts without renewal (from the configuration).
   private var lease: Double = 60
+  /// Whether `run` is repeating a call after re-establishing a dropped connection (under `lock`).
+  private var retrying = false
   /// How long a lost connection is retried before the store's call fails.
   static let reconnectSeconds: Double = 120
 
@@ -131,7 +133,8 @@ public final class PostgresSearchStore: SearchStore {
   /// When the server drops the connection (a restart, a failover, a broken link), it is re-established
   /// and `body` runs again: its transaction did not commit, or in the rare case that only the reply to
   /// COMMIT was lost, running it again is harmless (a claim taken twice leaves the first to expire and
-  /// be re-queued; a completion or renewal finds the claim recorded; a birth hits its step's UNIQUE).
+  /// be re-queued; a completion or renewal finds the claim recorded; a birth finds its step stored and
+  /// returns that candidate, see `insert`).
   private func run<T>(_ body: () throws -> T) throws -> T {
     lock.lock()
     defer { lock.unlock() }
@@ -141,6 +144,8 @@ public final class PostgresSearchStore: SearchStore {
         return try body()
       } catch is PostgresError where connection.isLost {
         try connection.reconnectIfLost(within: Self.reconnectSeconds)
+        retrying = true
+        defer { retrying = false }
         return try body()
       }
     } catch let error as PostgresError {
@@ -201,6 +206,13 @@ public final class PostgresSearchStore: SearchStore {
 
   public func insert(_ c: Candidate) throws -> Int64 {
     try write {
+      // Repeated after a lost reply to COMMIT, the birth (and its event) may be stored already.
+      if retrying,
+        let stored = try connection.execute("SELECT id FROM candidate WHERE birth_step = $1", ["\(c.birthStep)"])
+          .rows.first?.integer("id")
+      {
+        return stored
+      }
       let id = try insert(c, stored: nil)
       let kind = c.cachedFrom != nil ? "cache_hit" : c.status == .rejected ? "rejected" : "born"
       try event(kind, candidate: id, worker: nil, detail: c.reason.map { "\($0.rawValue): \(c.detail ?? "")" })

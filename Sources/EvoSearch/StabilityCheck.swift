@@ -26,7 +26,7 @@ public struct StabilityCheck: Sendable, Equatable, Codable {
   /// Nil when stable, else why not.
   public func rejection(_ graph: LayerGraph, seed: UInt64) -> String? {
     do {
-      var model = try TinyModel(graph: graph, batch: batch, seed: seed)
+      let model = try TinyModel(graph: graph, batch: batch, seed: seed)
       for step in 0...steps {
         let g = try model.gradient()
         let norm = Self.norm(g)

@@ -49,7 +49,8 @@ public enum BLASThreads {
     return try body()
   }
 
-  /// Sets OpenBLAS's thread count (benchmarks compare at equal thread counts).
+  /// Sets OpenBLAS's thread count (benchmarks compare at equal thread counts; a search worker runs
+  /// with one).
   public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 }
 

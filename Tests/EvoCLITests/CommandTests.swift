@@ -23,6 +23,13 @@ func evo(
   var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
   if let home { environment["HOME"] = home }
   process.environment = environment
+  return try runToEnd(process, input: input)
+}
+
+/// Runs `process` to its end with `input` on its standard input; returns its exit status, stdout and
+/// stderr. The two outputs are read at the same time: read one after the other, a child that fills the
+/// other pipe's buffer (64 KB: a long error report, a sanitizer's leak report) would wait forever.
+func runToEnd(_ process: Process, input: String? = nil) throws -> (status: Int32, out: String, err: String) {
   let out = Pipe()
   let err = Pipe()
   let inPipe = Pipe()
@@ -30,12 +37,32 @@ func evo(
   process.standardError = err
   process.standardInput = inPipe
   try process.run()
+  let errors = CollectedOutput(err.fileHandleForReading)
   if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
   try inPipe.fileHandleForWriting.close()
   let o = out.fileHandleForReading.readDataToEndOfFile()
-  let e = err.fileHandleForReading.readDataToEndOfFile()
+  let e = errors.wait()
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+/// Everything a file handle yields until its end, read on a thread of its own.
+final class CollectedOutput: @unchecked Sendable {
+  private var data = Data()
+  private let done = DispatchSemaphore(value: 0)
+
+  init(_ handle: FileHandle) {
+    Thread { [self] in
+      data = handle.readDataToEndOfFile()
+      done.signal()
+    }.start()
+  }
+
+  /// Waits for the end of the output and returns it.
+  func wait() -> Data {
+    done.wait()
+    return data
+  }
 }
 
 /// A new empty folder under the temporary directory.

@@ -115,7 +115,9 @@ import Testing
   /// loaded machine can take a minute), and the first hang ends the test.
   @Test func aRunStoppedInsideLAPACKExits() throws {
     let dir = try scratchDirectory()
-    try "# %%\nlet q = orthogonal([4000, 4000])\n".write(toFile: "\(dir)/qr.evo", atomically: true, encoding: .utf8)
+    // A loop of them, so that the timeout lands inside LAPACK however fast the machine.
+    try "# %%\nfor i in range(100) { orthogonal([4000, 4000]) }\n".write(
+      toFile: "\(dir)/qr.evo", atomically: true, encoding: .utf8)
     for _ in 0..<4 {
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")

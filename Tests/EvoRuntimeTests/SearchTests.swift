@@ -64,12 +64,14 @@ import Testing
   }
 
   /// A layer whose values leave the finite numbers while the proxy trains is rejected as unstable, with
-  /// the NumericError's message; any other error in the proxy is a failure of the evaluation.
+  /// the NumericError's message; any other error in the proxy, a NumericError of its own included, is a
+  /// failure of the evaluation.
   @Test func aDivergingLayerIsUnstableAndAProxyBugIsAFailure() throws {
     let source = """
       let architectures = ["a"]
       fn proxy(layer, budget, seed) {
         if budget == "full" { return [[0.5][3]] }
+        if budget == "rerank" { return [eigh(full([2, 2], nan))] }
         let l = layer.layer(2, groups: 1)
         l(ones([1, 2, 2, 2]) * 100)
         [0.5]
@@ -92,6 +94,14 @@ import Testing
       return
     }
     #expect(message.contains("IndexError"), "\(message)")
+    do {
+      _ = try evaluator.scores(try LayerGraph(formula: "max(x, 0)"), budget: .rerank, seed: 1)
+      Issue.record("the proxy's NumericError was lost")
+    } catch SearchError.evaluation(let why) {
+      #expect(why.contains("eigh: the matrix has non-finite entries") && why.contains("-->"), "\(why)")
+    } catch {
+      Issue.record("a NumericError of the proxy's own is a failure of the evaluation, got \(error)")
+    }
   }
 
   @Test func badSettingsAndStoresAreEvoErrors() throws {

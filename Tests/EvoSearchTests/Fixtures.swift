@@ -49,6 +49,7 @@ func sqlite(_ path: String, _ sql: String) throws -> String {
   let pipe = Pipe()
   process.standardOutput = pipe
   try process.run()
+  let output = pipe.fileHandleForReading.readDataToEndOfFile()
   process.waitUntilExit()
-  return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+  return String(decoding: output, as: UTF8.self)
 }
