@@ -35,7 +35,8 @@ struct NativeKernel: @unchecked Sendable {
 /// compiler, a compile error, a library that will not load — leaves the plan to the Swift evaluator.
 ///
 /// The compiler is `$EVO_CC` when set (empty or `none` turns native kernels off), else the first of
-/// `clang`, `cc` and `gcc` on the PATH. The cache folder is `$EVO_KERNEL_CACHE`, else
+/// `clang`, `cc` and `gcc` on the PATH; `$EVO_CFLAGS` adds flags to every build (scripts/sanitize.sh
+/// builds the kernels with UndefinedBehaviorSanitizer this way). The cache folder is `$EVO_KERNEL_CACHE`, else
 /// `$XDG_CACHE_HOME/evo/kernels`, else `~/.cache/evo/kernels`.
 ///
 /// Libraries are written atomically (renamed into place when complete), so processes sharing the folder
@@ -46,13 +47,22 @@ final class NativeKernelCache: Sendable {
 
   let compiler: String?
   let folder: String
+  /// The flags of every build: optimised for this CPU, no errno from sqrt (so it vectorises), then
+  /// `$EVO_CFLAGS`.
+  let flags: [String]
   /// Loaded kernels (nil: this source failed), by library path. Compiles run under the lock: they are
   /// rare, and two threads never build the same library at once.
   private let loaded = Mutex<[String: NativeKernel?]>([:])
 
-  init(compiler: String?, folder: String) {
+  init(compiler: String?, folder: String, extraFlags: [String] = NativeKernelCache.environmentFlags()) {
     self.compiler = compiler
     self.folder = folder
+    flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-w"] + extraFlags
+  }
+
+  /// `$EVO_CFLAGS`, split at spaces.
+  static func environmentFlags() -> [String] {
+    (ProcessInfo.processInfo.environment["EVO_CFLAGS"] ?? "").split(separator: " ").map(String.init)
   }
 
   /// The kernel built from `source` (see `NativeSource`): already loaded, or (when `build`) loaded or
@@ -89,12 +99,9 @@ final class NativeKernelCache: Sendable {
   func libraryPath(source: String) -> String? {
     guard let compiler else { return nil }
     let key = StableHash.string(
-      source + "\u{0}" + compiler + "\u{0}" + Self.flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
+      source + "\u{0}" + compiler + "\u{0}" + flags.joined(separator: " ") + "\u{0}" + Self.cpuModel)
     return "\(folder)/\(StableHash.hex(key)).so"
   }
-
-  /// Flags for every build: optimised for this CPU, no errno from sqrt (so it vectorises).
-  static let flags = ["-O3", "-march=native", "-fPIC", "-shared", "-fno-math-errno", "-w"]
 
   private func load(source: String, library: String, compiler: String) -> Outcome {
     if FileManager.default.fileExists(atPath: library), let kernel = Self.open(library) { return .loaded(kernel) }
@@ -112,7 +119,7 @@ final class NativeKernelCache: Sendable {
       try AtomicFile.write(to: library, op: "layer kernel") { temp in
         let process = Process()
         process.executableURL = URL(fileURLWithPath: compiler)
-        process.arguments = Self.flags + ["-o", temp, sourcePath]
+        process.arguments = flags + ["-o", temp, sourcePath]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
