@@ -51,20 +51,34 @@ final class TmuxSession {
 
   func type(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
 
-  /// Runs `line`, presses Ctrl-C half a second later and waits for the interruption to be reported.
+  /// Runs `line` and presses Ctrl-C every half second until the interruption is reported. On a busy
+  /// machine a Ctrl-C can come before the REPL starts running the line; it then only clears the
+  /// prompt (a new prompt appears without the report), and the line is typed again.
   func interrupt(_ line: String) throws {
+    var prompts = count("evo>")
     try type(line, "Enter")
-    Thread.sleep(forTimeInterval: 0.5)
-    try type("C-c")
+    for _ in 0..<20 {
+      Thread.sleep(forTimeInterval: 0.5)
+      if screen.contains("interrupted") { return }
+      if count("evo>") > prompts {
+        prompts = count("evo>")
+        try type(line, "Enter")
+      } else {
+        try type("C-c")
+      }
+    }
     try waitFor("interrupted")
   }
+
+  /// How many times `text` is on the screen.
+  func count(_ text: String) -> Int { screen.components(separatedBy: text).count - 1 }
 
   var screen: String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
 
   /// Waits up to 10 s for `text` to appear `count` times on the screen (tmux trims trailing spaces).
   func waitFor(_ text: String, count: Int = 1) throws {
     for _ in 0..<200 {
-      if screen.components(separatedBy: text).count - 1 >= count { return }
+      if self.count(text) >= count { return }
       Thread.sleep(forTimeInterval: 0.05)
     }
     Issue.record("timed out waiting for \(text.debugDescription); screen:\n\(screen)")
