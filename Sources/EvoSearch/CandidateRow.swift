@@ -66,6 +66,33 @@ extension Candidate {
   }
 }
 
+extension Candidate {
+  /// The event a store records with a new candidate: its kind (`born`, `rejected` at birth or
+  /// `cache_hit`) and detail (the rejection's reason and why).
+  var birthEvent: (kind: String, detail: String?) {
+    let kind = cachedFrom != nil ? "cache_hit" : status == .rejected ? "rejected" : "born"
+    return (kind, reason.map { "\($0.rawValue): \(detail ?? "")" })
+  }
+}
+
+/// What a store records when a claim completes: the candidate's new columns and the detail of its
+/// `evaluated` event.
+struct CompletedColumns {
+  var status = CandidateStatus.done
+  var reason: RejectionReason?
+  var detail: String?
+  var scores: [Double]?
+
+  init(_ outcome: EvaluationOutcome) {
+    switch outcome {
+    case .scores(let s): scores = s
+    case .rejected(let r, let d): (status, reason, detail) = (.rejected, r, d)
+    }
+  }
+
+  var eventDetail: String? { reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" } }
+}
+
 /// A value bound to a statement's parameter.
 enum ColumnValue {
   case text(String?)

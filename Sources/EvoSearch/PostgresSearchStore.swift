@@ -214,8 +214,8 @@ public final class PostgresSearchStore: SearchStore {
         return stored
       }
       let id = try insert(c, stored: nil)
-      let kind = c.cachedFrom != nil ? "cache_hit" : c.status == .rejected ? "rejected" : "born"
-      try event(kind, candidate: id, worker: nil, detail: c.reason.map { "\($0.rawValue): \(c.detail ?? "")" })
+      let (kind, detail) = c.birthEvent
+      try event(kind, candidate: id, worker: nil, detail: detail)
       return id
     }
   }
@@ -267,26 +267,18 @@ public final class PostgresSearchStore: SearchStore {
 
   public func complete(_ claim: Claim, result: EvaluationResult, now: Double) throws -> Bool {
     try write {
-      var status = CandidateStatus.done
-      var reason: RejectionReason?
-      var detail: String?
-      var scores: [Double]?
-      switch result.outcome {
-      case .scores(let s): scores = s
-      case .rejected(let r, let d): (status, reason, detail) = (.rejected, r, d)
-      }
+      let done = CompletedColumns(result.outcome)
       let changed = try connection.execute(
         """
         UPDATE candidate SET status = $4, reason = $5, detail = $6, scores = $7, timings = $8,
           finished_at = \(PostgresSchema.now), lease_expires = NULL WHERE \(Self.holds)
         """,
         claimParameters(claim) + [
-          status.rawValue, reason?.rawValue, detail, try json(scores), try json(result.timings),
+          done.status.rawValue, done.reason?.rawValue, done.detail, try json(done.scores), try json(result.timings),
         ]
       ).changed
       guard changed == 1 else { return false }
-      let what = reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" }
-      try event("evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: what)
+      try event("evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: done.eventDetail)
       return true
     }
   }

@@ -144,8 +144,8 @@ public final class SQLiteSearchStore: SearchStore {
     try transaction { db in
       try Self.insert(c, db, stored: nil)
       let id = db.lastInsertedRowID
-      let kind = c.cachedFrom != nil ? "cache_hit" : c.status == .rejected ? "rejected" : "born"
-      try Self.event(db, kind, candidate: id, worker: nil, detail: c.reason.map { "\($0.rawValue): \(c.detail ?? "")" })
+      let (kind, detail) = c.birthEvent
+      try Self.event(db, kind, candidate: id, worker: nil, detail: detail)
       return id
     }
   }
@@ -211,25 +211,17 @@ public final class SQLiteSearchStore: SearchStore {
   public func complete(_ claim: Claim, result: EvaluationResult, now: Double) throws -> Bool {
     try transaction { db in
       guard try Self.holds(claim, db) else { return false }
-      var status = CandidateStatus.done
-      var reason: RejectionReason?
-      var detail: String?
-      var scores: [Double]?
-      switch result.outcome {
-      case .scores(let s): scores = s
-      case .rejected(let r, let d): (status, reason, detail) = (.rejected, r, d)
-      }
+      let done = CompletedColumns(result.outcome)
       try db.execute(
         sql: """
           UPDATE candidate SET status = ?, reason = ?, detail = ?, scores = ?, timings = ?, finished_at = ?,
             lease_expires = NULL WHERE id = ?
           """,
         arguments: [
-          status.rawValue, reason?.rawValue, detail, try json(scores), try json(result.timings), now,
-          claim.candidate.id,
+          done.status.rawValue, done.reason?.rawValue, done.detail, try json(done.scores), try json(result.timings),
+          now, claim.candidate.id,
         ])
-      let what = reason.map { "\($0.rawValue): \(detail ?? "")" } ?? scores.map { "scores \($0)" }
-      try Self.event(db, "evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: what)
+      try Self.event(db, "evaluated", candidate: claim.candidate.id, worker: claim.worker, detail: done.eventDetail)
       return true
     }
   }
