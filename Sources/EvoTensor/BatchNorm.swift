@@ -59,25 +59,15 @@ extension Tensor {
     let x = storage.pointer
     if training {
       let xp = SendablePointer(x)
-      meanValues.withUnsafeMutableBufferPointer { meanBuffer in
-        invStdValues.withUnsafeMutableBufferPointer { invBuffer in
-          guard let meanBase = meanBuffer.baseAddress, let invBase = invBuffer.baseAddress else { return }
-          let mp = SendablePointer(meanBase)
-          let ip = SendablePointer(invBase)
-          Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
-            for ch in channels {
-              var sum: Double = 0
-              for b in 0..<n { sum += Double(FloatKernels.sum(xp.pointer + (b * c + ch) * plane, plane)) }
-              let mu = Float(sum / Double(m))
-              var sq: Double = 0
-              for b in 0..<n {
-                sq += Double(FloatKernels.sumSquaredDeviation(xp.pointer + (b * c + ch) * plane, plane, from: mu))
-              }
-              mp.pointer[ch] = mu
-              ip.pointer[ch] = 1 / (Float(sq / Double(m)) + eps).squareRoot()
-            }
-          }
+      (meanValues, invStdValues) = perChannelPairs(c, valuesPerChannel: m) { ch in
+        var sum: Double = 0
+        for b in 0..<n { sum += Double(FloatKernels.sum(xp.pointer + (b * c + ch) * plane, plane)) }
+        let mu = Float(sum / Double(m))
+        var sq: Double = 0
+        for b in 0..<n {
+          sq += Double(FloatKernels.sumSquaredDeviation(xp.pointer + (b * c + ch) * plane, plane, from: mu))
         }
+        return (mu, 1 / (Float(sq / Double(m)) + eps).squareRoot())
       }
       if let running {
         let d = running.decay
@@ -122,67 +112,74 @@ extension Tensor {
     let inShape = shape
     return Tensor.record(shape: shape, storage: out, inputs: [self, gamma, beta]) { g in
       let dx = TensorStorage(uninitializedCount: n * c * plane)
-      var dGamma = [Float](repeating: 0, count: c)
-      var dBeta = [Float](repeating: 0, count: c)
       let gpt = SendablePointer(g.storage.pointer)
       let xp = SendablePointer(xs.storage.pointer)
       let dxp = SendablePointer(dx.pointer)
       let gammaPointer = SendablePointer(gammaValue.storage.pointer)
-      dGamma.withUnsafeMutableBufferPointer { dgBuffer in
-        dBeta.withUnsafeMutableBufferPointer { dbBuffer in
-          guard let dgBase = dgBuffer.baseAddress, let dbBase = dbBuffer.baseAddress else { return }
-          let dgp = SendablePointer(dgBase)
-          let dbp = SendablePointer(dbBase)
-          Parallel.forRanges(c, minimumPerWorker: m >= 4096 ? 1 : c) { channels in
-            for ch in channels {
-              let mu = means[ch]
-              let inv = invStd[ch]
-              var sumG: Double = 0
-              var sumGX: Double = 0
-              // With the ReLU, g counts only where the forward's output was positive: recomputed from x
-              // with the forward's very arithmetic, so the mask is exactly the forward's.
-              let outScale = scales[ch]
-              let outShift = shifts[ch]
-              for b in 0..<n {
-                let offset = (b * c + ch) * plane
-                if relu {
-                  let (s, d) = maskedSums(
-                    gpt.pointer + offset, xp.pointer + offset, plane, center: mu, scale: outScale, shift: outShift)
-                  sumG += Double(s)
-                  sumGX += Double(d)
-                } else {
-                  sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
-                  sumGX += Double(
-                    FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
-                }
-              }
-              dbp.pointer[ch] = Float(sumG)
-              dgp.pointer[ch] = Float(sumGX) * inv
-              let scale = gammaPointer.pointer[ch] * inv
-              let meanG = training ? Float(sumG) / Float(m) : 0
-              let meanGX = training ? Float(sumGX) / Float(m) * inv * inv : 0
-              for b in 0..<n {
-                let offset = (b * c + ch) * plane
-                let gr = gpt.pointer + offset
-                let xr = xp.pointer + offset
-                let dr = dxp.pointer + offset
-                if relu {
-                  for i in 0..<plane {
-                    let x = xr[i]
-                    let gi = x * outScale + outShift > 0 ? gr[i] : 0
-                    dr[i] = scale * (gi - meanG - (x - mu) * meanGX)
-                  }
-                } else {
-                  for i in 0..<plane { dr[i] = scale * (gr[i] - meanG - (xr[i] - mu) * meanGX) }
-                }
-              }
-            }
+      let (dGamma, dBeta) = perChannelPairs(c, valuesPerChannel: m) { ch in
+        let mu = means[ch]
+        let inv = invStd[ch]
+        var sumG: Double = 0
+        var sumGX: Double = 0
+        // With the ReLU, g counts only where the forward's output was positive: recomputed from x
+        // with the forward's very arithmetic, so the mask is exactly the forward's.
+        let outScale = scales[ch]
+        let outShift = shifts[ch]
+        for b in 0..<n {
+          let offset = (b * c + ch) * plane
+          if relu {
+            let (s, d) = maskedSums(
+              gpt.pointer + offset, xp.pointer + offset, plane, center: mu, scale: outScale, shift: outShift)
+            sumG += Double(s)
+            sumGX += Double(d)
+          } else {
+            sumG += Double(FloatKernels.sum(gpt.pointer + offset, plane))
+            sumGX += Double(FloatKernels.dotCentered(gpt.pointer + offset, xp.pointer + offset, plane, center: mu))
           }
         }
+        let scale = gammaPointer.pointer[ch] * inv
+        let meanG = training ? Float(sumG) / Float(m) : 0
+        let meanGX = training ? Float(sumGX) / Float(m) * inv * inv : 0
+        for b in 0..<n {
+          let offset = (b * c + ch) * plane
+          let gr = gpt.pointer + offset
+          let xr = xp.pointer + offset
+          let dr = dxp.pointer + offset
+          if relu {
+            for i in 0..<plane {
+              let x = xr[i]
+              let gi = x * outScale + outShift > 0 ? gr[i] : 0
+              dr[i] = scale * (gi - meanG - (x - mu) * meanGX)
+            }
+          } else {
+            for i in 0..<plane { dr[i] = scale * (gr[i] - meanG - (xr[i] - mu) * meanGX) }
+          }
+        }
+        return (Float(sumGX) * inv, Float(sumG))
       }
       return [Tensor(shape: inShape, storage: dx), Tensor(dGamma), Tensor(dBeta)]
     }
   }
+}
+
+/// Two values per channel, `body(ch)` for every channel, the channels split among workers when each
+/// holds at least 4096 values (`valuesPerChannel`): the batch norm's statistics and its backward.
+private func perChannelPairs(
+  _ channels: Int, valuesPerChannel m: Int, _ body: @Sendable (Int) -> (Float, Float)
+) -> ([Float], [Float]) {
+  var first = [Float](repeating: 0, count: channels)
+  var second = [Float](repeating: 0, count: channels)
+  first.withUnsafeMutableBufferPointer { firstBuffer in
+    second.withUnsafeMutableBufferPointer { secondBuffer in
+      guard let f = firstBuffer.baseAddress, let s = secondBuffer.baseAddress else { return }
+      let fp = SendablePointer(f)
+      let sp = SendablePointer(s)
+      Parallel.forRanges(channels, minimumPerWorker: m >= 4096 ? 1 : channels) { range in
+        for ch in range { (fp.pointer[ch], sp.pointer[ch]) = body(ch) }
+      }
+    }
+  }
+  return (first, second)
 }
 
 /// Σ g·[x·scale + shift > 0] and Σ g·[x·scale + shift > 0]·(x − center) over `count` floats: the
