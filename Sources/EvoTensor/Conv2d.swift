@@ -1,16 +1,17 @@
 import Dispatch
 
-/// Runs `body(workerIndex, imageRange)` over the batch split among workers, BLAS single-threaded inside.
-/// Stops early (and throws) when cancellation is requested.
-func forImageChunks(_ batch: Int, op: String, _ body: @Sendable (Int, Range<Int>, CancellationToken) -> Void) throws {
+/// Runs `body(workerIndex, range)` over `0..<count` (the images of a batch, or a depthwise convolution's
+/// channels) split among workers, BLAS single-threaded inside. Stops early (and throws) when
+/// cancellation is requested.
+func forWorkerChunks(_ count: Int, op: String, _ body: @Sendable (Int, Range<Int>, CancellationToken) -> Void) throws {
   let token = Cancellation.current
-  let workers = Swift.min(Parallel.workers, batch)
+  let workers = Swift.min(Parallel.workers, count)
   if workers <= 1 {
-    body(0, 0..<batch, token)
+    body(0, 0..<count, token)
   } else {
     BLASThreads.withSingleThread {
       DispatchQueue.concurrentPerform(iterations: workers) { w in
-        body(w, (batch * w / workers)..<(batch * (w + 1) / workers), token)
+        body(w, (count * w / workers)..<(count * (w + 1) / workers), token)
       }
     }
   }
@@ -86,36 +87,46 @@ private func gemmForward(
   let xs = SendablePointer(UnsafeMutablePointer(mutating: x))
   let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
-  let chunk = imagesPerChunk(geo)
   let plane = geo.outPlane
-  try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
+  try forWorkerChunks(geo.batch, op: "conv2d") { _, images, token in
     if geo.isPointwise {
       for n in images where !token.isRequested {
         for gi in 0..<geo.groups {
           blockedSgemm(
-            transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows,
-            ws.pointer + gi * geo.outPerGroup * geo.colRows,
-            xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
-            os.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane, token: token)
+            transB: false, m: geo.outPerGroup, n: plane, k: geo.colRows, ws.pointer + geo.weightOffset(group: gi),
+            xs.pointer + geo.inputOffset(image: n, group: gi), os.pointer + geo.outputOffset(image: n, group: gi),
+            token: token)
         }
       }
       return
     }
-    ScratchBuffers.with(geo.colRows * plane * chunk) { col in
-      ScratchBuffers.with(geo.outPerGroup * plane * chunk) { product in
-        for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-          let count = Swift.min(chunk, images.upperBound - start)
-          let width = count * plane
-          for gi in 0..<geo.groups {
-            geo.im2col(images: xs.pointer, start, count, group: gi, into: col)
-            blockedSgemm(
-              transB: false, m: geo.outPerGroup, n: width, k: geo.colRows,
-              ws.pointer + gi * geo.outPerGroup * geo.colRows, col, product, token: token)
-            scatter(
-              product, count: count, channels: geo.outPerGroup, plane: plane,
-              into: os.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane,
-              imageStride: geo.outChannels * plane)
-          }
+    forUnfoldedChunks(geo, x: xs.pointer, images: images, token: token) { start, count, gi, col, product in
+      blockedSgemm(
+        transB: false, m: geo.outPerGroup, n: count * plane, k: geo.colRows, ws.pointer + geo.weightOffset(group: gi),
+        col, product, token: token)
+      scatter(
+        product, count: count, channels: geo.outPerGroup, plane: plane,
+        into: os.pointer + geo.outputOffset(image: start, group: gi), imageStride: geo.outChannels * plane)
+    }
+  }
+}
+
+/// Runs `body(start, count, group, col, scratch)` for the images of `images`, `imagesPerChunk` at a
+/// time, and each group: `col` holds that group of those images unfolded side by side (rows
+/// `count · outPlane` wide) and `scratch` has room for `outPerGroup` such rows. Stops between chunks
+/// when cancellation is requested.
+private func forUnfoldedChunks(
+  _ geo: ConvGeometry, x: UnsafePointer<Float>, images: Range<Int>, token: CancellationToken,
+  _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+) {
+  let chunk = imagesPerChunk(geo)
+  ScratchBuffers.with(geo.colRows * geo.outPlane * chunk) { col in
+    ScratchBuffers.with(geo.outPerGroup * geo.outPlane * chunk) { scratch in
+      for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
+        let count = Swift.min(chunk, images.upperBound - start)
+        for gi in 0..<geo.groups {
+          geo.im2col(images: x, start, count, group: gi, into: col)
+          body(start, count, gi, col, scratch)
         }
       }
     }
@@ -164,20 +175,19 @@ private func gemmBackward(
   let gs = SendablePointer(UnsafeMutablePointer(mutating: g))
   let dxs = SendablePointer(dx)
   let ps = SendablePointer(partials)
-  let chunk = geo.isPointwise ? 1 : imagesPerChunk(geo)
   let plane = geo.outPlane
-  try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
+  try forWorkerChunks(geo.batch, op: "conv2d backward") { worker, images, token in
     let dwLocal = ps.pointer + worker * weightCount
     if geo.isPointwise {
       for n in images where !token.isRequested {
         for gi in 0..<geo.groups {
-          let xg = xs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
-          let dxg = dxs.pointer + (n * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane
-          let gg = gs.pointer + (n * geo.outChannels + gi * geo.outPerGroup) * plane
-          let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
+          let xg = xs.pointer + geo.inputOffset(image: n, group: gi)
+          let dxg = dxs.pointer + geo.inputOffset(image: n, group: gi)
+          let gg = gs.pointer + geo.outputOffset(image: n, group: gi)
+          let wg = ws.pointer + geo.weightOffset(group: gi)
           blockedSgemm(
-            transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg,
-            dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true, token: token)
+            transB: true, m: geo.outPerGroup, n: geo.colRows, k: plane, gg, xg, dwLocal + geo.weightOffset(group: gi),
+            accumulate: true, token: token)
           blockedSgemm(
             transA: true, transB: false, m: geo.colRows, n: plane, k: geo.outPerGroup, wg, gg, dxg, accumulate: true,
             token: token)
@@ -185,31 +195,19 @@ private func gemmBackward(
       }
       return
     }
-    ScratchBuffers.with(geo.colRows * plane * chunk) { col in
-      ScratchBuffers.with(geo.outPerGroup * plane * chunk) { gathered in
-        for start in stride(from: images.lowerBound, to: images.upperBound, by: chunk) where !token.isRequested {
-          let count = Swift.min(chunk, images.upperBound - start)
-          let width = count * plane
-          for gi in 0..<geo.groups {
-            geo.im2col(images: xs.pointer, start, count, group: gi, into: col)
-            gather(
-              gs.pointer + (start * geo.outChannels + gi * geo.outPerGroup) * plane,
-              imageStride: geo.outChannels * plane,
-              count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
-            let wg = ws.pointer + gi * geo.outPerGroup * geo.colRows
-            blockedSgemm(
-              transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
-              dwLocal + gi * geo.outPerGroup * geo.colRows, accumulate: true, token: token)
-            blockedSgemm(
-              transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col, token: token
-            )
-            for i in 0..<count {
-              geo.col2im(
-                col + i * plane, dxs.pointer + ((start + i) * geo.inChannels + gi * geo.inPerGroup) * geo.inPlane,
-                rowStride: width)
-            }
-          }
-        }
+    forUnfoldedChunks(geo, x: xs.pointer, images: images, token: token) { start, count, gi, col, gathered in
+      let width = count * plane
+      gather(
+        gs.pointer + geo.outputOffset(image: start, group: gi), imageStride: geo.outChannels * plane,
+        count: count, channels: geo.outPerGroup, plane: plane, into: gathered)
+      let wg = ws.pointer + geo.weightOffset(group: gi)
+      blockedSgemm(
+        transB: true, m: geo.outPerGroup, n: geo.colRows, k: width, gathered, col,
+        dwLocal + geo.weightOffset(group: gi), accumulate: true, token: token)
+      blockedSgemm(
+        transA: true, transB: false, m: geo.colRows, n: width, k: geo.outPerGroup, wg, gathered, col, token: token)
+      for i in 0..<count {
+        geo.col2im(col + i * plane, dxs.pointer + geo.inputOffset(image: start + i, group: gi), rowStride: width)
       }
     }
   }

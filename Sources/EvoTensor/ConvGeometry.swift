@@ -15,6 +15,12 @@ struct ConvGeometry {
   var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
   /// One filter per channel (depthwise), computed by direct loops instead of GEMMs.
   var isDepthwise: Bool { groups == inChannels && outChannels == inChannels && groups > 1 }
+  /// Where group `group` of image `image` starts in x (or dx), in floats.
+  func inputOffset(image: Int, group: Int) -> Int { (image * inChannels + group * inPerGroup) * inPlane }
+  /// Where group `group` of image `image` starts in the output (or its gradient), in floats.
+  func outputOffset(image: Int, group: Int) -> Int { (image * outChannels + group * outPerGroup) * outPlane }
+  /// Where group `group`'s filters (outPerGroup rows of `colRows`) start in the weight (or its gradient).
+  func weightOffset(group: Int) -> Int { group * outPerGroup * colRows }
 
   init(input: [Int], weight: [Int], stride: Int, padding: Int, dilation: Int, groups: Int) throws {
     let op = "conv2d"
@@ -150,7 +156,7 @@ struct ConvGeometry {
   ) {
     for i in 0..<count {
       im2col(
-        x + ((start + i) * inChannels + group * inPerGroup) * inPlane, col + i * outPlane, rowStride: count * outPlane)
+        x + inputOffset(image: start + i, group: group), col + i * outPlane, rowStride: count * outPlane)
     }
   }
 

@@ -1,17 +1,3 @@
-import Dispatch
-
-/// Calls `body(channelRange)` over channels split among workers.
-private func forChannelChunks(
-  _ channels: Int, op: String, _ body: @Sendable (Range<Int>, CancellationToken) -> Void
-) throws {
-  let token = Cancellation.current
-  let workers = Swift.min(Parallel.workers, channels)
-  DispatchQueue.concurrentPerform(iterations: workers) { w in
-    body((channels * w / workers)..<(channels * (w + 1) / workers), token)
-  }
-  try Cancellation.check(op)
-}
-
 /// Depthwise forward: one filter per channel, direct loops over the planes.
 func depthwiseForward(
   _ geo: ConvGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
@@ -20,11 +6,11 @@ func depthwiseForward(
   let ws = SendablePointer(UnsafeMutablePointer(mutating: w))
   let os = SendablePointer(out)
   let kArea = geo.kernelH * geo.kernelW
-  try forChannelChunks(geo.inChannels, op: "conv2d") { channels, token in
+  try forWorkerChunks(geo.inChannels, op: "conv2d") { _, channels, token in
     for n in 0..<geo.batch where !token.isRequested {
       for c in channels {
-        let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
-        let dst = os.pointer + (n * geo.inChannels + c) * geo.outPlane
+        let plane = xs.pointer + geo.inputOffset(image: n, group: c)
+        let dst = os.pointer + geo.outputOffset(image: n, group: c)
         dst.update(repeating: 0, count: geo.outPlane)
         for ki in 0..<geo.kernelH {
           for kj in 0..<geo.kernelW {
@@ -58,12 +44,12 @@ func depthwiseBackward(
   let dxs = SendablePointer(dx)
   let dws = SendablePointer(dw)
   let kArea = geo.kernelH * geo.kernelW
-  try forChannelChunks(geo.inChannels, op: "conv2d backward") { channels, token in
+  try forWorkerChunks(geo.inChannels, op: "conv2d backward") { _, channels, token in
     for n in 0..<geo.batch where !token.isRequested {
       for c in channels {
-        let plane = xs.pointer + (n * geo.inChannels + c) * geo.inPlane
-        let dplane = dxs.pointer + (n * geo.inChannels + c) * geo.inPlane
-        let grad = gs.pointer + (n * geo.inChannels + c) * geo.outPlane
+        let plane = xs.pointer + geo.inputOffset(image: n, group: c)
+        let dplane = dxs.pointer + geo.inputOffset(image: n, group: c)
+        let grad = gs.pointer + geo.outputOffset(image: n, group: c)
         for ki in 0..<geo.kernelH {
           for kj in 0..<geo.kernelW {
             let wi = c * kArea + ki * geo.kernelW + kj

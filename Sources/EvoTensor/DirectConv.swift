@@ -182,7 +182,7 @@ struct DirectConv3x3 {
     try filters.withUnsafeBufferPointer { fb in
       guard let f = fb.baseAddress else { return }
       let fs = SendablePointer(UnsafeMutablePointer(mutating: f))
-      try forImageChunks(geo.batch, op: "conv2d") { _, images, token in
+      try forWorkerChunks(geo.batch, op: "conv2d") { _, images, token in
         let padded = ZeroedBuffer(cin * input.planeStride)
         let flat = ZeroedBuffer(cout * stride)
         // A short last group leaves earlier images in its empty slots: their outputs are not copied
@@ -285,7 +285,7 @@ struct DirectConv3x3 {
     try Array(phaseFilters).withUnsafeBufferPointer { fb in
       guard let f = fb.baseAddress else { return }
       let fs = SendablePointer(UnsafeMutablePointer(mutating: f))
-      try forImageChunks(geo.batch, op: "conv2d backward") { worker, images, token in
+      try forWorkerChunks(geo.batch, op: "conv2d backward") { worker, images, token in
         let paddedX = ZeroedBuffer(cin * input.planeStride)
         let paddedG = ZeroedBuffer(cout * gradient.planeStride)
         let rowsG = ZeroedBuffer(input.positions * lanes)
