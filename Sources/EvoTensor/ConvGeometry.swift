@@ -74,70 +74,73 @@ struct ConvGeometry {
   /// is the input plane shifted by a constant offset, so it is filled by one block copy.
   var isSameSizeStrideOne: Bool { stride == 1 && outH == height && outW == width }
 
-  /// For kernel tap (ki, kj) of a same-size convolution: the valid output rows, the flat offset from an
-  /// output position to its input position, and the column shift.
+  /// Calls `body(c, ki, kj, row)` for every tap of one group's column matrix: input channel c, kernel
+  /// position (ki, kj) and the index of the matrix row it fills, (c·kh + ki)·kw + kj. im2col and col2im
+  /// (both forms) visit the taps through this.
   @inline(__always)
-  private func sameSizeTap(_ ki: Int, _ kj: Int) -> (rows: Range<Int>, offset: Int, shift: Int) {
+  private func forEachTap(_ body: (_ c: Int, _ ki: Int, _ kj: Int, _ row: Int) -> Void) {
+    for c in 0..<inPerGroup {
+      for ki in 0..<kernelH {
+        for kj in 0..<kernelW { body(c, ki, kj, (c * kernelH + ki) * kernelW + kj) }
+      }
+    }
+  }
+
+  /// For kernel tap (ki, kj) of a same-size convolution: the valid output rows, the flat offset from an
+  /// output position to its input position, and the columns at the head and tail of each row that a
+  /// block copy of the valid rows would wrap around (|column shift| of them, on one side).
+  @inline(__always)
+  private func sameSizeTap(_ ki: Int, _ kj: Int) -> (rows: Range<Int>, offset: Int, head: Int, tail: Int) {
     let rowShift = ki * dilation - padding
     let shift = kj * dilation - padding
     let lo = Swift.max(0, -rowShift)
     let hi = Swift.min(outH, height - rowShift)
-    return (lo..<Swift.max(lo, hi), rowShift * width + shift, shift)
+    return (lo..<Swift.max(lo, hi), rowShift * width + shift, Swift.max(0, -shift), Swift.max(0, shift))
+  }
+
+  /// Zeroes the `head` first and `tail` last columns of each row in `rows` of one column-matrix row.
+  @inline(__always)
+  private func zeroWrapped(_ row: UnsafeMutablePointer<Float>, rows: Range<Int>, head: Int, tail: Int) {
+    for oh in rows {
+      let r = row + oh * width
+      for ow in 0..<head { r[ow] = 0 }
+      for ow in (width - tail)..<width { r[ow] = 0 }
+    }
   }
 
   private func im2colSameSize(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
-    for c in 0..<inPerGroup {
+    forEachTap { c, ki, kj, r in
       let plane = x + c * inPlane
-      for ki in 0..<kernelH {
-        for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
-          let (rows, offset, shift) = sameSizeTap(ki, kj)
-          guard !rows.isEmpty else {
-            row.update(repeating: 0, count: outPlane)
-            continue
-          }
-          row.update(repeating: 0, count: rows.lowerBound * width)
-          (row + rows.upperBound * width).update(repeating: 0, count: (outH - rows.upperBound) * width)
-          // One block copy of the valid rows; its first or last |shift| elements would read outside the
-          // plane, and in every row the |shift| wrapped-around columns are zeroed afterwards.
-          let start = rows.lowerBound * width
-          let count = rows.count * width
-          let skipHead = Swift.max(0, -shift)
-          let skipTail = Swift.max(0, shift)
-          (row + start + skipHead).update(from: plane + start + offset + skipHead, count: count - skipHead - skipTail)
-          for oh in rows {
-            let r = row + oh * width
-            for ow in 0..<skipHead { r[ow] = 0 }
-            for ow in (width - skipTail)..<width { r[ow] = 0 }
-          }
-        }
+      let row = col + r * rowStride
+      let (rows, offset, head, tail) = sameSizeTap(ki, kj)
+      guard !rows.isEmpty else {
+        row.update(repeating: 0, count: outPlane)
+        return
       }
+      row.update(repeating: 0, count: rows.lowerBound * width)
+      (row + rows.upperBound * width).update(repeating: 0, count: (outH - rows.upperBound) * width)
+      // One block copy of the valid rows; its first or last |shift| elements would read outside the
+      // plane, and in every row the |shift| wrapped-around columns are zeroed afterwards.
+      let start = rows.lowerBound * width
+      let count = rows.count * width
+      (row + start + head).update(from: plane + start + offset + head, count: count - head - tail)
+      zeroWrapped(row, rows: rows, head: head, tail: tail)
     }
   }
 
   /// col2im for a same-size convolution; zeroes the wrapped-around entries of `col` before one block add.
   private func col2imSameSize(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, rowStride: Int) {
-    for c in 0..<inPerGroup {
+    forEachTap { c, ki, kj, r in
       let plane = dx + c * inPlane
-      for ki in 0..<kernelH {
-        for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
-          let (rows, offset, shift) = sameSizeTap(ki, kj)
-          guard !rows.isEmpty else { continue }
-          let skipHead = Swift.max(0, -shift)
-          let skipTail = Swift.max(0, shift)
-          for oh in rows {
-            let r = row + oh * width
-            for ow in 0..<skipHead { r[ow] = 0 }
-            for ow in (width - skipTail)..<width { r[ow] = 0 }
-          }
-          let start = rows.lowerBound * width + skipHead
-          let count = rows.count * width - skipHead - skipTail
-          let src = row + start
-          let dst = plane + start + offset
-          for i in 0..<count { dst[i] += src[i] }
-        }
-      }
+      let row = col + r * rowStride
+      let (rows, offset, head, tail) = sameSizeTap(ki, kj)
+      guard !rows.isEmpty else { return }
+      zeroWrapped(row, rows: rows, head: head, tail: tail)
+      let start = rows.lowerBound * width + head
+      let count = rows.count * width - head - tail
+      let src = row + start
+      let dst = plane + start + offset
+      for i in 0..<count { dst[i] += src[i] }
     }
   }
 
@@ -164,31 +167,27 @@ struct ConvGeometry {
   /// `rowStride` floats apart (several images share one column matrix side by side).
   func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
     if isSameSizeStrideOne { return im2colSameSize(x, col, rowStride: rowStride) }
-    for c in 0..<inPerGroup {
-      for ki in 0..<kernelH {
-        for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
-          let plane = x + c * inPlane
-          let base = kj * dilation - padding
-          let valid = validColumns(base: base)
-          for oh in 0..<outH {
-            let ih = oh * stride - padding + ki * dilation
-            let dst = row + oh * outW
-            // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
-            guard ih >= 0 && ih < height, !valid.isEmpty else {
-              for ow in 0..<outW { dst[ow] = 0 }
-              continue
-            }
-            let src = plane + ih * width + base
-            for ow in 0..<valid.lowerBound { dst[ow] = 0 }
-            if stride == 1 {
-              for ow in valid { dst[ow] = src[ow] }
-            } else {
-              for ow in valid { dst[ow] = src[ow * stride] }
-            }
-            for ow in valid.upperBound..<outW { dst[ow] = 0 }
-          }
+    forEachTap { c, ki, kj, r in
+      let row = col + r * rowStride
+      let plane = x + c * inPlane
+      let base = kj * dilation - padding
+      let valid = validColumns(base: base)
+      for oh in 0..<outH {
+        let ih = oh * stride - padding + ki * dilation
+        let dst = row + oh * outW
+        // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
+        guard ih >= 0 && ih < height, !valid.isEmpty else {
+          for ow in 0..<outW { dst[ow] = 0 }
+          continue
         }
+        let src = plane + ih * width + base
+        for ow in 0..<valid.lowerBound { dst[ow] = 0 }
+        if stride == 1 {
+          for ow in valid { dst[ow] = src[ow] }
+        } else {
+          for ow in valid { dst[ow] = src[ow * stride] }
+        }
+        for ow in valid.upperBound..<outW { dst[ow] = 0 }
       }
     }
   }
@@ -196,24 +195,20 @@ struct ConvGeometry {
   /// Folds column gradients (rows `rowStride` apart) back into one group of one image, adding into `dx`.
   func col2im(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, rowStride: Int) {
     if isSameSizeStrideOne { return col2imSameSize(col, dx, rowStride: rowStride) }
-    for c in 0..<inPerGroup {
-      for ki in 0..<kernelH {
-        for kj in 0..<kernelW {
-          let row = col + ((c * kernelH + ki) * kernelW + kj) * rowStride
-          let plane = dx + c * inPlane
-          let base = kj * dilation - padding
-          let valid = validColumns(base: base)
-          for oh in 0..<outH {
-            let ih = oh * stride - padding + ki * dilation
-            guard ih >= 0 && ih < height else { continue }
-            let src = row + oh * outW
-            let dst = plane + ih * width + base
-            if stride == 1 {
-              for ow in valid { dst[ow] += src[ow] }
-            } else {
-              for ow in valid { dst[ow * stride] += src[ow] }
-            }
-          }
+    forEachTap { c, ki, kj, r in
+      let row = col + r * rowStride
+      let plane = dx + c * inPlane
+      let base = kj * dilation - padding
+      let valid = validColumns(base: base)
+      for oh in 0..<outH {
+        let ih = oh * stride - padding + ki * dilation
+        guard ih >= 0 && ih < height else { continue }
+        let src = row + oh * outW
+        let dst = plane + ih * width + base
+        if stride == 1 {
+          for ow in valid { dst[ow] += src[ow] }
+        } else {
+          for ow in valid { dst[ow * stride] += src[ow] }
         }
       }
     }
