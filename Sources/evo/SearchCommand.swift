@@ -115,6 +115,14 @@ struct SearchReportCommand: ParsableCommand {
   }
 }
 
+/// `evo search export` and `import`: copies a search into a new store and says how many candidates.
+private func copySearch(from source: String, to target: String) throws {
+  try searching {
+    let count = try SearchStores.copy(from: source, to: target)
+    print("copied \(count) candidates")
+  }
+}
+
 struct SearchExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export", abstract: "Copy a search (e.g. from PostgreSQL) into a new SQLite file for offline analysis."
@@ -123,12 +131,7 @@ struct SearchExportCommand: ParsableCommand {
   @Argument(help: "The search's store (a postgres:// URL or a file).") var store: String
   @Argument(help: "The new SQLite file (or any store location).") var file: String
 
-  func run() throws {
-    try searching {
-      let count = try SearchStores.copy(from: store, to: file)
-      print("copied \(count) candidates")
-    }
-  }
+  func run() throws { try copySearch(from: store, to: file) }
 }
 
 struct SearchImportCommand: ParsableCommand {
@@ -138,12 +141,7 @@ struct SearchImportCommand: ParsableCommand {
   @Argument(help: "The SQLite file (or any store location).") var file: String
   @Argument(help: "The new search's store (a postgres:// URL or a file).") var store: String
 
-  func run() throws {
-    try searching {
-      let count = try SearchStores.copy(from: file, to: store)
-      print("copied \(count) candidates")
-    }
-  }
+  func run() throws { try copySearch(from: file, to: store) }
 }
 
 extension CommandLine {
