@@ -77,11 +77,7 @@ final class KernelSession: @unchecked Sendable {
 
   /// The MIME bundle of a value: a PNG and its text for pictures, text otherwise.
   private static func show(_ value: Value) throws -> Shown {
-    guard let picture = value.displayPNG else {
-      return Shown(data: ["text/plain": .string(value.repr)], isPicture: false)
-    }
-    let png = Data(try picture.pngData()).base64EncodedString()
-    return Shown(data: ["image/png": .string(png), "text/plain": .string(value.repr)], isPicture: true)
+    Shown(data: try value.mimeBundle().mapValues(JSONValue.string), isPicture: value.displayPNG != nil)
   }
 
   private static func lines(_ text: String) -> [String] {

@@ -25,19 +25,26 @@ final class OutputCollector: @unchecked Sendable {
 
   /// A displayed value: a picture as `display_data`, anything else as printed text.
   func display(_ value: Value) throws {
-    guard let picture = value.displayPNG else {
+    guard value.displayPNG != nil else {
       stream(value.text + "\n")
       return
     }
     flush()
     outputs.append(
       .object([
-        "data": .object([
-          "image/png": .string(Data(try picture.pngData()).base64EncodedString()),
-          "text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string)),
-        ]),
-        "metadata": .object([:]), "output_type": .string("display_data"),
+        "data": try Self.data(value), "metadata": .object([:]), "output_type": .string("display_data"),
       ]))
+  }
+
+  /// A value's MIME bundle as nbformat stores it: text as a list of lines, an image (base64) as one
+  /// string.
+  private static func data(_ value: Value) throws -> JSONValue {
+    var data: [String: JSONValue] = [:]
+    for (type, content) in try value.mimeBundle() {
+      data[type] =
+        type.hasPrefix("image/") ? .string(content) : .array(IPYNBFormat.sourceLines(content).map(JSONValue.string))
+    }
+    return .object(data)
   }
 
   /// The cell's trailing value: pictures are displayed, other non-nil values become `execute_result`.
@@ -54,7 +61,7 @@ final class OutputCollector: @unchecked Sendable {
     flush()
     outputs.append(
       .object([
-        "data": .object(["text/plain": .array(IPYNBFormat.sourceLines(value.repr).map(JSONValue.string))]),
+        "data": try Self.data(value),
         "execution_count": .int(executionCount), "metadata": .object([:]), "output_type": .string("execute_result"),
       ]))
   }

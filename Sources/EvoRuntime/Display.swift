@@ -95,6 +95,13 @@ extension Value {
     if case .native(let n) = self, let picture = n as? PNGDisplayable { return picture }
     return nil
   }
+
+  /// The MIME bundle a notebook or a Jupyter front end shows: `text/plain` (the repr) and, for a
+  /// picture, `image/png` (its PNG in base64).
+  public func mimeBundle() throws -> [String: String] {
+    guard let picture = displayPNG else { return ["text/plain": repr] }
+    return ["image/png": Data(try picture.pngData()).base64EncodedString(), "text/plain": repr]
+  }
 }
 
 /// Writes pictures to files, atomically, creating the folder.
