@@ -163,53 +163,54 @@ struct ConvGeometry {
     }
   }
 
+  /// Calls `body(r, c, oh, ih, base, valid)` for every tap and output row of one group: the column
+  /// matrix's row r, the input channel c, the output row oh and its input row ih (possibly outside the
+  /// image), the input column of output column 0 (`base`, before the stride) and the output columns
+  /// whose input column lies inside the image. The general im2col and col2im share this walk.
+  @inline(__always)
+  private func forEachTapRow(
+    _ body: (_ r: Int, _ c: Int, _ oh: Int, _ ih: Int, _ base: Int, _ valid: Range<Int>) -> Void
+  ) {
+    forEachTap { c, ki, kj, r in
+      let base = kj * dilation - padding
+      let valid = validColumns(base: base)
+      for oh in 0..<outH { body(r, c, oh, oh * stride - padding + ki * dilation, base, valid) }
+    }
+  }
+
   /// Unfolds one group of one image (C/g, H, W) into columns (C/g·kh·kw, outH·outW) whose rows lie
   /// `rowStride` floats apart (several images share one column matrix side by side).
   func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, rowStride: Int) {
     if isSameSizeStrideOne { return im2colSameSize(x, col, rowStride: rowStride) }
-    forEachTap { c, ki, kj, r in
-      let row = col + r * rowStride
-      let plane = x + c * inPlane
-      let base = kj * dilation - padding
-      let valid = validColumns(base: base)
-      for oh in 0..<outH {
-        let ih = oh * stride - padding + ki * dilation
-        let dst = row + oh * outW
-        // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
-        guard ih >= 0 && ih < height, !valid.isEmpty else {
-          for ow in 0..<outW { dst[ow] = 0 }
-          continue
-        }
-        let src = plane + ih * width + base
-        for ow in 0..<valid.lowerBound { dst[ow] = 0 }
-        if stride == 1 {
-          for ow in valid { dst[ow] = src[ow] }
-        } else {
-          for ow in valid { dst[ow] = src[ow * stride] }
-        }
-        for ow in valid.upperBound..<outW { dst[ow] = 0 }
+    forEachTapRow { r, c, oh, ih, base, valid in
+      let dst = col + r * rowStride + oh * outW
+      // Rows are short (7 to 32 floats): plain loops beat memcpy/memset calls here.
+      guard ih >= 0 && ih < height, !valid.isEmpty else {
+        for ow in 0..<outW { dst[ow] = 0 }
+        return
       }
+      let src = x + c * inPlane + ih * width + base
+      for ow in 0..<valid.lowerBound { dst[ow] = 0 }
+      if stride == 1 {
+        for ow in valid { dst[ow] = src[ow] }
+      } else {
+        for ow in valid { dst[ow] = src[ow * stride] }
+      }
+      for ow in valid.upperBound..<outW { dst[ow] = 0 }
     }
   }
 
   /// Folds column gradients (rows `rowStride` apart) back into one group of one image, adding into `dx`.
   func col2im(_ col: UnsafeMutablePointer<Float>, _ dx: UnsafeMutablePointer<Float>, rowStride: Int) {
     if isSameSizeStrideOne { return col2imSameSize(col, dx, rowStride: rowStride) }
-    forEachTap { c, ki, kj, r in
-      let row = col + r * rowStride
-      let plane = dx + c * inPlane
-      let base = kj * dilation - padding
-      let valid = validColumns(base: base)
-      for oh in 0..<outH {
-        let ih = oh * stride - padding + ki * dilation
-        guard ih >= 0 && ih < height else { continue }
-        let src = row + oh * outW
-        let dst = plane + ih * width + base
-        if stride == 1 {
-          for ow in valid { dst[ow] += src[ow] }
-        } else {
-          for ow in valid { dst[ow * stride] += src[ow] }
-        }
+    forEachTapRow { r, c, oh, ih, base, valid in
+      guard ih >= 0 && ih < height else { return }
+      let src = col + r * rowStride + oh * outW
+      let dst = dx + c * inPlane + ih * width + base
+      if stride == 1 {
+        for ow in valid { dst[ow] += src[ow] }
+      } else {
+        for ow in valid { dst[ow * stride] += src[ow] }
       }
     }
   }
