@@ -62,9 +62,7 @@ extension Tensor {
     let ax = try reductionAxes(axes, op: "sum")
     let kept = try fold(axes: ax, initial: 0, op: "sum") { src, n, so, dst, _ in
       if so == 0 {
-        var acc: Double = 0
-        for i in 0..<n { acc += Double(src[i]) }
-        dst[0] += Float(acc)
+        dst[0] += Float(sumInDouble(src, n))
       } else {
         for i in 0..<n { dst[i] += src[i] }
       }
@@ -170,4 +168,29 @@ extension Tensor {
     }
     return (try spread(mean), try spread(variance), try spread(second))
   }
+}
+
+/// The sum of n floats accumulated in double precision, in four independent 4-lane accumulators (one
+/// sequential double accumulator waited on each add's latency: 4 cycles a value).
+@inline(__always)
+func sumInDouble(_ src: UnsafePointer<Float>, _ n: Int) -> Double {
+  var a0 = SIMD4<Double>()
+  var a1 = SIMD4<Double>()
+  var a2 = SIMD4<Double>()
+  var a3 = SIMD4<Double>()
+  let raw = UnsafeRawPointer(src)
+  var i = 0
+  while i + 16 <= n {
+    a0 += SIMD4<Double>(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self))
+    a1 += SIMD4<Double>(raw.loadUnaligned(fromByteOffset: (i + 4) * 4, as: SIMD4<Float>.self))
+    a2 += SIMD4<Double>(raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD4<Float>.self))
+    a3 += SIMD4<Double>(raw.loadUnaligned(fromByteOffset: (i + 12) * 4, as: SIMD4<Float>.self))
+    i += 16
+  }
+  var acc = ((a0 + a1) + (a2 + a3)).sum()
+  while i < n {
+    acc += Double(src[i])
+    i += 1
+  }
+  return acc
 }

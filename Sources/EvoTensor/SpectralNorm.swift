@@ -20,13 +20,17 @@ extension Tensor {
     var uVector = u.values
     var v = [Float](repeating: 0, count: cols)
     var wv = [Float](repeating: 0, count: rows)
-    withData { w in
-      guard let wp = w.baseAddress else { return }
-      // v = normalize(Wᵀ u)
-      cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, wp, Int32(cols), uVector, 1, 0, &v, 1)
-      Self.normalize(&v, eps: eps)
-      // W v, then u = normalize(W v) when updating
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, wp, Int32(cols), v, 1, 0, &wv, 1)
+    // One OpenBLAS thread: it threads any sgemv over 9,216 values, and its woken workers then spin for
+    // about 0.1 s against Evo's own parallel kernels (spectral norm runs on every layer of a GAN step).
+    BLASThreads.withSingleThread {
+      withData { w in
+        guard let wp = w.baseAddress else { return }
+        // v = normalize(Wᵀ u)
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, wp, Int32(cols), uVector, 1, 0, &v, 1)
+        Self.normalize(&v, eps: eps)
+        // W v, then u = normalize(W v) when updating
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, wp, Int32(cols), v, 1, 0, &wv, 1)
+      }
     }
     if update {
       uVector = wv

@@ -206,6 +206,33 @@ import Testing
     try checkGradients([x]) { t in try t[0].avgPool2d(kernel: 3, stride: 2, padding: 1) }
     try checkGradients([x]) { t in try t[0].globalAvgPool() }
     try checkGradients([x]) { t in try t[0].upsampleNearest2x() }
+    let odd = random([2, 3, 5, 7], seed: 32)
+    try checkGradients([odd]) { t in try t[0].avgPool2d(kernel: 2) }
+    try checkGradients([odd]) { t in try t[0].upsampleNearest2x() }
+  }
+
+  /// The 2×2 average pooling and the nearest upsampling have kernels of their own, split over planes:
+  /// on 64 planes (so the workers split them) they equal the same maps written with reshapes, means
+  /// and broadcasts, forward and backward.
+  @Test func poolingKernelsMatchReshapeFormulas() throws {
+    let x = random([4, 16, 8, 10], seed: 33)
+    let w = random([4, 16, 4, 5], seed: 34)
+    func run(_ f: (Tensor) throws -> Tensor, _ weight: Tensor) throws -> ([Float], [Float]) {
+      let input = try Tensor(shape: x.shape, values: x.values).requiringGrad()
+      let y = try f(input)
+      try (y * weight).sum().backward()
+      return (y.values, input.grad?.values ?? [])
+    }
+    let pooled = try run({ try $0.avgPool2d(kernel: 2) }, w)
+    let pooledByFormula = try run({ try $0.reshape([4, 16, 4, 2, 5, 2]).mean(axes: [3, 5]) }, w)
+    #expect(zip(pooled.0, pooledByFormula.0).allSatisfy { abs($0 - $1) < 1e-5 })
+    #expect(zip(pooled.1, pooledByFormula.1).allSatisfy { abs($0 - $1) < 1e-6 })
+    let v = random([4, 16, 16, 20], seed: 35)
+    let upsampled = try run({ try $0.upsampleNearest2x() }, v)
+    let upsampledByFormula = try run(
+      { try $0.reshape([4, 16, 8, 1, 10, 1]).broadcast(to: [4, 16, 8, 2, 10, 2]).reshape([4, 16, 16, 20]) }, v)
+    #expect(upsampled.0 == upsampledByFormula.0)
+    #expect(zip(upsampled.1, upsampledByFormula.1).allSatisfy { abs($0 - $1) < 1e-5 })
   }
 }
 
