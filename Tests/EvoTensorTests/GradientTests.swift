@@ -166,6 +166,10 @@ import Testing
     Case(input: [3, 2, 5, 5], weight: [3, 2, 5, 5], stride: 1, padding: 2, dilation: 1, groups: 1),
     Case(input: [2, 4, 5, 5], weight: [6, 2, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 2),
     Case(input: [2, 3, 6, 6], weight: [3, 1, 3, 3], stride: 2, padding: 1, dilation: 1, groups: 3),
+    // Depthwise rows long enough for the vector loops (16 or more columns), a 5×5 kernel, dilation.
+    Case(input: [2, 3, 5, 21], weight: [3, 1, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 3),
+    Case(input: [2, 2, 6, 19], weight: [2, 1, 5, 5], stride: 1, padding: 2, dilation: 1, groups: 2),
+    Case(input: [1, 2, 7, 9], weight: [2, 1, 3, 3], stride: 2, padding: 2, dilation: 2, groups: 2),
     Case(input: [3, 4, 4, 4], weight: [5, 4, 1, 1], stride: 1, padding: 0, dilation: 1, groups: 1),
     // The direct 3×3 kernel: planes narrower than a vector, wider than a block, a single pixel.
     Case(input: [2, 4, 5, 7], weight: [8, 4, 3, 3], stride: 1, padding: 1, dilation: 1, groups: 1),
