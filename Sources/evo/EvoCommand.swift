@@ -13,6 +13,16 @@ struct EvoCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [RunCommand.self, NotebookCommand.self, SearchCommand.self, GanCommand.self, KernelCommand.self])
 
+  /// Parses the command line as usual, after catching a mistyped command or a bare script path.
+  static func main() {
+    let commands = configuration.subcommands.map { $0.configuration.commandName ?? "" }
+    if let message = CommandSuggestion.message(for: Array(CommandLine.arguments.dropFirst()), commands: commands) {
+      FileHandle.standardError.write(Data((message + "\n").utf8))
+      Foundation.exit(64)
+    }
+    main(nil)
+  }
+
   @Option(name: .customShort("e"), help: "Run CODE and print the value of its last expression.")
   var code: String?
 

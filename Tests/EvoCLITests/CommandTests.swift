@@ -81,6 +81,23 @@ func temporaryFile(_ name: String, _ text: String) throws -> String {
 }
 
 @Suite struct CommandTests {
+  @Test func mistypedCommandsGetTheNearestOne() throws {
+    let notebook = try evo(["notebok", "run", "x.evo"])
+    #expect(notebook.status == 64)
+    #expect(notebook.err.hasPrefix("error: 'notebok' is not an evo command. Did you mean 'notebook'?"))
+    let search = try evo(["serch", "status"])
+    #expect(search.err.contains("Did you mean 'search'?"))
+    let script = try evo(["train.evo"])
+    #expect(script.status == 64)
+    #expect(script.err.contains("To run a script: evo run train.evo"))
+    let unknown = try evo(["frobnicate"])
+    #expect(!unknown.err.contains("Did you mean"))
+    #expect(unknown.err.contains("The commands are: run, notebook, search, gan, kernel"))
+    // Options and real commands still reach the parser.
+    #expect(try evo(["-e", "1 + 2"]).out == "3\n")
+    #expect(try evo(["help", "run"]).out.contains("USAGE: evo run"))
+  }
+
   @Test func evaluatesCodeWithE() throws {
     let r = try evo(["-e", "let x = 20\nx * 2 + 2"])
     #expect(r.status == 0)
