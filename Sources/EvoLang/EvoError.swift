@@ -105,6 +105,9 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
   public let hint: String?
   /// The thrown value (`throw x`), or a string value of the message for other errors.
   public let value: Value?
+  /// The host error this one was made from (a tensor or graph error), for Swift callers that tell
+  /// errors apart by more than their kind; nil for errors of the language itself.
+  public internal(set) var cause: (any Error)?
   /// True when a syntax error is only the end of input arriving too early (the REPL asks for more).
   public let isIncomplete: Bool
   /// Whether the rendered header names the kind (`error: IndexError: ...`). Host errors already start
@@ -133,10 +136,13 @@ public struct EvoError: Error, CustomStringConvertible, @unchecked Sendable {
       if self.span == nil { self.span = span }
     } else if let known = error as? EvoErrorConvertible {
       self.init(known.evoErrorKind, known.description, span: span, renderKind: false)
+      cause = error
     } else if error is MemoryLimitError {
       self.init(.memory, String(describing: error), span: span)
+      cause = error
     } else {
       self.init(.host, String(describing: error), span: span)
+      cause = error
     }
   }
 

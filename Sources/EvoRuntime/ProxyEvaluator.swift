@@ -1,6 +1,7 @@
 import EvoGraph
 import EvoLang
 import EvoSearch
+import EvoTensor
 import Foundation
 
 /// An `Evaluator` running an Evo proxy task in a session of its own. The source defines
@@ -49,7 +50,7 @@ public final class EvoProxyEvaluator: Evaluator {
       let rendered = error.rendered().trimmingCharacters(in: .whitespacesAndNewlines)
       // The layer's own non-finite output is its divergence; any other error (a numeric one in LAPACK or
       // in the proxy's code included) is the proxy's, reported with its location.
-      let diverged = error.kind == .numeric && error.message.hasPrefix(GraphLayer.nonFiniteOutputOp + ": ")
+      let diverged = (error.cause as? TensorError)?.op == GraphLayer.nonFiniteOutputOp
       throw diverged ? SearchError.diverged(error.message) : SearchError.evaluation(rendered)
     }
     guard case .list(let list) = result else {
