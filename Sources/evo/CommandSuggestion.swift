@@ -22,13 +22,12 @@ enum CommandSuggestion {
 
   /// Levenshtein distance: insertions, deletions and substitutions of one character.
   static func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a)
     let y = Array(b)
     var previous = Array(0...y.count)
-    for i in 1...Swift.max(x.count, 1) where !x.isEmpty {
-      var current = [i] + Array(repeating: 0, count: y.count)
-      for j in 1...Swift.max(y.count, 1) where !y.isEmpty {
-        current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+    for (i, xc) in a.enumerated() {
+      var current = [i + 1]
+      for (j, yc) in y.enumerated() {
+        current.append(Swift.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (xc == yc ? 0 : 1)))
       }
       previous = current
     }
